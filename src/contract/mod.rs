@@ -1,0 +1,7 @@
+//! The behaviour contract in code: operations, shapes, rules and the oracle.
+//! It depends on nothing else of ctconform; the emulator and the fuzz oracle
+//! both take every rule from here.
+
+mod operation;
+
+pub use operation::Operation;
