@@ -1,7 +1,24 @@
-//! The behaviour contract in code: operations, shapes, rules and the oracle.
-//! It depends on nothing else of ctconform; the emulator and the fuzz oracle
-//! both take every rule from here.
+//! The behaviour contract in code: operations, shapes, rules, the state
+//! model and the oracle. It depends on nothing else of ctconform; the
+//! emulator and the fuzz oracle both take every rule from here.
 
+mod input;
 mod operation;
+pub mod oracle;
+pub mod rules;
+pub mod shapes;
+pub mod state;
+mod violation;
 
+pub use input::{json_type, Member};
 pub use operation::Operation;
+pub use oracle::{
+    acceptable, judge_call, Acceptable, Call, Divergence, Judged, MediaType, Oracle,
+    RequestedOperation, SuccessCheck,
+};
+pub use rules::{Basis, ErrorCode, Rule, RuleId, Section, RULES};
+pub use state::{Evaluation, Fresh, Identity, Limits, Plan, Region};
+pub use violation::{Strictness, Violation};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,441 @@
+//! The oracle: given what an endpoint is known to hold and one request, the
+//! set of answers that conform (contract §1..§5), unioned over every rule the
+//! request breaks; and, as answers come in, the state the endpoint must then
+//! be in. `judge_call` is also what the reference emulator serves, so both
+//! read the rules from one place.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::operation::Operation;
+use super::rules::{ErrorCode, RuleId};
+use super::shapes;
+use super::state::{Evaluation, Fresh, Plan, Region};
+use super::violation::Violation;
+
+/// Which operation a request's `X-Amz-Target` names (classified by the protocol module).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestedOperation {
+    Known(Operation),
+    Unknown,
+    Missing,
+}
+
+/// What a request's `Content-Type` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaType {
+    /// `application/x-amz-json-1.1`, with or without parameters.
+    Json11,
+    Other,
+    Missing,
+}
+
+/// One request as the contract sees it.
+#[derive(Clone, Debug)]
+pub struct Call<'a> {
+    pub method_is_post: bool,
+    pub operation: RequestedOperation,
+    pub media_type: MediaType,
+    pub body: &'a [u8],
+}
+
+/// What the contract makes of one request against one state.
+#[derive(Clone, Debug)]
+pub enum Judged {
+    /// Refused before the body counts: any 4xx conforms (P6 missing target, P7 method).
+    AnyClientError { rule: RuleId, detail: String },
+    /// Refused for its envelope or body: unknown operation (P6), not JSON (P4).
+    Refused(Violation),
+    /// The body was read as the operation's input.
+    Evaluated {
+        operation: Operation,
+        evaluation: Evaluation,
+        /// The body was empty and read as `{}` (P5).
+        empty_body: bool,
+        /// Content-Type missing or other (P7): any 4xx conforms too.
+        unusual_media_type: bool,
+    },
+}
+
+/// Reads a request against a state: the single place where §1's envelope
+/// rules meet §2..§5's operation rules.
+pub fn judge_call(region: &Region, call: &Call<'_>) -> Judged {
+    if !call.method_is_post {
+        let detail = "only POST is an awsJson1_1 request".to_string();
+        return Judged::AnyClientError {
+            rule: RuleId::P7,
+            detail,
+        };
+    }
+    let operation = match &call.operation {
+        RequestedOperation::Known(operation) => *operation,
+        RequestedOperation::Missing => {
+            let detail = "no X-Amz-Target header".to_string();
+            return Judged::AnyClientError {
+                rule: RuleId::P6,
+                detail,
+            };
+        }
+        RequestedOperation::Unknown => {
+            return Judged::Refused(Violation::of(RuleId::P6, "X-Amz-Target names no operation"));
+        }
+    };
+    let empty_body = call.body.iter().all(u8::is_ascii_whitespace);
+    let body = if empty_body {
+        Map::new()
+    } else {
+        match read_object(call.body) {
+            Ok(body) => body,
+            Err(violation) => return Judged::Refused(violation),
+        }
+    };
+    Judged::Evaluated {
+        operation,
+        evaluation: region.evaluate(operation, &body),
+        empty_body,
+        unusual_media_type: call.media_type != MediaType::Json11,
+    }
+}
+
+/// The body as a JSON object, or the P4 violation it is.
+fn read_object(body: &[u8]) -> Result<Map<String, Value>, Violation> {
+    const SERIALIZATION: &[ErrorCode] = &[ErrorCode::SerializationException];
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(other) => Err(Violation::with_codes(
+            RuleId::P4,
+            SERIALIZATION,
+            format!(
+                "the body is {}, not a JSON object",
+                super::input::json_type(&other)
+            ),
+        )),
+        Err(error) => Err(Violation::with_codes(
+            RuleId::P4,
+            SERIALIZATION,
+            format!("the body is not JSON: {error}"),
+        )),
+    }
+}
+
+/// The answers that conform to one request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Acceptable {
+    /// The rules the request breaks, in the order they were found.
+    pub rules: Vec<RuleId>,
+    /// Error codes that conform (each with its statuses from `ErrorCode::statuses`).
+    pub errors: BTreeSet<ErrorCode>,
+    /// Any 4xx conforms (P6 missing target, P7 method or media type).
+    pub any_client_error: bool,
+    /// What a success must show; `None` when success does not conform.
+    pub success: Option<SuccessCheck>,
+    /// Why, one line per broken rule.
+    pub details: Vec<String>,
+}
+
+/// What a conforming success must contain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SuccessCheck {
+    pub operation: Operation,
+    pub plan: Plan,
+    /// Members whose values must equal these exactly (others are free).
+    pub members: Map<String, Value>,
+    /// Members that must be absent or an empty list (unsent `Tags`).
+    pub absent_or_empty: Vec<&'static str>,
+    /// The member holding a freshly made ARN, and its resource type.
+    pub fresh_arn: Option<(&'static str, &'static str)>,
+}
+
+/// Why an answer does not conform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    pub reason: String,
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+fn diverge(reason: impl Into<String>) -> Result<(), Divergence> {
+    Err(Divergence {
+        reason: reason.into(),
+    })
+}
+
+impl Acceptable {
+    /// A short description of the set, for reports: `200 (echo) | 400 InvalidParameterException | ...`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(success) = &self.success {
+            parts.push(format!("200 {} success", success.operation));
+        }
+        for code in &self.errors {
+            let statuses: Vec<String> = code.statuses().iter().map(u16::to_string).collect();
+            parts.push(format!("{} {code}", statuses.join("/")));
+        }
+        if self.any_client_error {
+            parts.push("any 4xx".into());
+        }
+        parts.join(" | ")
+    }
+
+    /// Whether an answer (status, resolved error code, parsed JSON body) conforms.
+    pub fn admits(
+        &self,
+        status: u16,
+        error_code: Option<&str>,
+        body: Option<&Value>,
+        region: &Region,
+        seen_ids: &HashSet<String>,
+    ) -> Result<(), Divergence> {
+        match status {
+            200..=299 => match &self.success {
+                Some(success) => success.admits(body, region, seen_ids),
+                None => diverge(format!(
+                    "answered {status} success; expected {}",
+                    self.describe()
+                )),
+            },
+            400..=499 => self.admits_error(status, error_code),
+            _ => diverge(format!(
+                "answered {status}{}; expected {}",
+                error_code.map(|c| format!(" {c}")).unwrap_or_default(),
+                self.describe()
+            )),
+        }
+    }
+
+    fn admits_error(&self, status: u16, error_code: Option<&str>) -> Result<(), Divergence> {
+        if self.any_client_error {
+            return Ok(());
+        }
+        let Some(code) = error_code else {
+            return diverge(format!(
+                "answered {status} with no error code; expected {}",
+                self.describe()
+            ));
+        };
+        match ErrorCode::parse(code).filter(|c| self.errors.contains(c)) {
+            Some(known) if known.statuses().contains(&status) => Ok(()),
+            Some(known) => diverge(format!(
+                "answered {code} with status {status}; the contract allows {:?}",
+                known.statuses()
+            )),
+            None => diverge(format!(
+                "answered {status} {code}; expected {}",
+                self.describe()
+            )),
+        }
+    }
+}
+
+impl SuccessCheck {
+    fn admits(
+        &self,
+        body: Option<&Value>,
+        region: &Region,
+        seen_ids: &HashSet<String>,
+    ) -> Result<(), Divergence> {
+        let Some(Value::Object(body)) = body else {
+            return diverge("a success without a JSON object body");
+        };
+        for (member, expected) in &self.members {
+            match body.get(member) {
+                Some(actual) if actual == expected => {}
+                Some(actual) => {
+                    return diverge(format!("{member} is {actual}, expected {expected}"))
+                }
+                None => return diverge(format!("{member} is missing, expected {expected}")),
+            }
+        }
+        for member in &self.absent_or_empty {
+            match body.get(*member) {
+                None | Some(Value::Null) => {}
+                Some(Value::Array(items)) if items.is_empty() => {}
+                Some(other) => {
+                    return diverge(format!("{member} is {other}, expected absent or []"))
+                }
+            }
+        }
+        if let Some((member, resource)) = self.fresh_arn {
+            let arn = body.get(member).and_then(Value::as_str).unwrap_or_default();
+            let parsed = shapes::parse_arn(arn, resource);
+            let id = match parsed {
+                Some(p)
+                    if p.partition == region.identity.partition
+                        && p.region == region.identity.region
+                        && p.account == region.identity.account =>
+                {
+                    p.id
+                }
+                _ => {
+                    return diverge(format!(
+                        "{member} {arn:?} is not a {resource} ARN of {}:{}",
+                        region.identity.region, region.identity.account
+                    ))
+                }
+            };
+            if seen_ids.contains(id) {
+                return diverge(format!("{member} {arn:?} reuses an id already given out"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The acceptable answers for a request judged against `region`.
+pub fn acceptable(region: &Region, judged: &Judged) -> Acceptable {
+    let mut acceptable = Acceptable {
+        rules: Vec::new(),
+        errors: BTreeSet::new(),
+        any_client_error: false,
+        success: None,
+        details: Vec::new(),
+    };
+    match judged {
+        Judged::AnyClientError { rule, detail } => {
+            acceptable.rules.push(*rule);
+            acceptable.details.push(detail.clone());
+            acceptable.any_client_error = true;
+        }
+        Judged::Refused(violation) => acceptable.add(violation),
+        Judged::Evaluated {
+            operation,
+            evaluation,
+            empty_body,
+            unusual_media_type,
+        } => {
+            for violation in &evaluation.violations {
+                acceptable.add(violation);
+            }
+            if *empty_body && evaluation.plan.is_none() {
+                acceptable.add(&Violation::of(RuleId::P5, "an empty body, read as {}"));
+            }
+            if *unusual_media_type {
+                acceptable.rules.push(RuleId::P7);
+                acceptable.any_client_error = true;
+            }
+            acceptable.success = evaluation
+                .plan
+                .as_ref()
+                .map(|plan| success_check(region, *operation, plan));
+        }
+    }
+    acceptable
+}
+
+impl Acceptable {
+    fn add(&mut self, violation: &Violation) {
+        if !self.rules.contains(&violation.rule) {
+            self.rules.push(violation.rule);
+        }
+        self.errors.extend(violation.codes.iter().copied());
+        self.details
+            .push(format!("{}: {}", violation.rule, violation.detail));
+    }
+}
+
+/// The members a success must show: what the contract documents, nothing
+/// the reference emulator merely happens to send.
+fn success_check(region: &Region, operation: Operation, plan: &Plan) -> SuccessCheck {
+    let mut preview = region.clone();
+    let placeholder = Fresh {
+        id: "00000000-0000-4000-8000-000000000000".into(),
+        now: 0.0,
+    };
+    let body = preview.apply(plan, &placeholder);
+    let pick = |keys: &[&str]| -> Map<String, Value> {
+        keys.iter()
+            .filter_map(|k| body.get(*k).map(|v| (k.to_string(), v.clone())))
+            .collect()
+    };
+    let mut check = SuccessCheck {
+        operation,
+        plan: plan.clone(),
+        members: Map::new(),
+        absent_or_empty: Vec::new(),
+        fresh_arn: None,
+    };
+    match plan {
+        Plan::CreateChannel(new) => {
+            check.members = pick(&["Name", "Source", "Destinations"]);
+            match &new.tags {
+                Some(tags) if !tags.is_empty() => check.members.extend(pick(&["Tags"])),
+                _ => check.absent_or_empty.push("Tags"),
+            }
+            check.fresh_arn = Some(("ChannelArn", "channel"));
+        }
+        Plan::GetChannel { .. } | Plan::UpdateChannel { .. } => {
+            check.members = pick(&["ChannelArn", "Name", "Source", "Destinations"]);
+        }
+        Plan::CreateStore(_) => {
+            check.members = pick(&["Name", "Status"]);
+            check.fresh_arn = Some(("EventDataStoreArn", "eventdatastore"));
+        }
+        Plan::GetStore { .. } => check.members = pick(&["EventDataStoreArn", "Name", "Status"]),
+        Plan::ListChannels { .. }
+        | Plan::ListStores { .. }
+        | Plan::DeleteChannel { .. }
+        | Plan::StopIngestion { .. }
+        | Plan::StartIngestion { .. }
+        | Plan::DeleteStore { .. } => {}
+    }
+    check
+}
+
+/// The oracle with memory: it predicts each answer from the state the
+/// endpoint must be in, and follows the state as conforming answers arrive.
+#[derive(Clone, Debug)]
+pub struct Oracle {
+    region: Region,
+    /// Every id an endpoint has given out, so a reused one is caught (OK1).
+    seen_ids: HashSet<String>,
+}
+
+impl Oracle {
+    pub fn new(region: Region) -> Oracle {
+        Oracle {
+            region,
+            seen_ids: HashSet::new(),
+        }
+    }
+
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The answers that conform to `call` now.
+    pub fn expect(&self, call: &Call<'_>) -> Acceptable {
+        acceptable(&self.region, &judge_call(&self.region, call))
+    }
+
+    /// Judges an answer and, when it is a conforming success, moves the
+    /// model to the state the endpoint is now in.
+    pub fn observe(
+        &mut self,
+        expected: &Acceptable,
+        status: u16,
+        error_code: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<(), Divergence> {
+        expected.admits(status, error_code, body, &self.region, &self.seen_ids)?;
+        if let (200..=299, Some(success)) = (status, &expected.success) {
+            let id = success
+                .fresh_arn
+                .and_then(|(member, resource)| {
+                    let arn = body?.get(member)?.as_str()?;
+                    Some(shapes::parse_arn(arn, resource)?.id.to_string())
+                })
+                .unwrap_or_default();
+            if !id.is_empty() {
+                self.seen_ids.insert(id.clone());
+            }
+            self.region.apply(&success.plan, &Fresh { id, now: 0.0 });
+        }
+        Ok(())
+    }
+}

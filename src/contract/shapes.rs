@@ -1,0 +1,265 @@
+//! Shape facts from the CloudTrail API model: limits, patterns, the partner
+//! source names (contract §6), destination types and ARN formats. Lengths
+//! count Unicode scalar values, as the model does.
+
+/// `ChannelName`: 3..=128 characters of `[a-zA-Z0-9._-]`.
+pub const CHANNEL_NAME_LENGTH: (usize, usize) = (3, 128);
+/// `Source`: 1..=256 characters.
+pub const SOURCE_LENGTH: (usize, usize) = (1, 256);
+/// `Destinations`: 1..=200 entries.
+pub const DESTINATIONS_COUNT: (usize, usize) = (1, 200);
+/// `Location`: 3..=1024 characters of `[a-zA-Z0-9._/-:*]`.
+pub const LOCATION_LENGTH: (usize, usize) = (3, 1024);
+/// CloudTrail's tag limit per resource (T1); the model's list allows 200.
+pub const TAGS_LIMIT: usize = 50;
+pub const TAGS_MODEL_MAX: usize = 200;
+pub const TAG_KEY_LENGTH: (usize, usize) = (1, 128);
+pub const TAG_VALUE_MAX: usize = 256;
+/// The reserved tag key prefix (T4).
+pub const RESERVED_TAG_PREFIX: &str = "aws:";
+/// `ChannelArn` and `EventDataStoreArn` as identifiers: 3..=256 characters.
+pub const ARN_LENGTH: (usize, usize) = (3, 256);
+/// `EventDataStoreName`: as `ChannelName`.
+pub const STORE_NAME_LENGTH: (usize, usize) = (3, 128);
+/// `RetentionPeriod` in days.
+pub const RETENTION_DAYS: (i64, i64) = (7, 3653);
+/// `ListChannelsMaxResultsCount` and `ListEventDataStoresMaxResultsCount`.
+pub const MAX_RESULTS: (i64, i64) = (1, 1000);
+/// The channel quota (C3): integration channels per account and region.
+pub const CHANNEL_QUOTA: usize = 25;
+/// Event data stores per region (§5).
+pub const STORE_QUOTA: usize = 10;
+
+/// `Source` for a customer's own integration; may back many channels (C2).
+pub const CUSTOM_SOURCE: &str = "Custom";
+
+/// Partner source names (the API values), from the CloudTrail user guide's
+/// table of integration partners.
+pub const PARTNER_SOURCES: &[&str] = &[
+    "CloudStorageSecurityConsole",
+    "Clumio",
+    "CrowdStrike",
+    "CyberArk",
+    "GitHub",
+    "KongGatewayEnterprise",
+    "LaunchDarkly",
+    "NetskopeCloudExchange",
+    "IBMMulticloud",
+    "MontyCloud",
+    "OktaSystemLogEvents",
+    "OneLogin",
+    "Shoreline",
+    "Snyk",
+    "WizAuditLogs",
+];
+
+/// The selector that makes an event data store one for channels (E3).
+pub const ACTIVITY_AUDIT_LOG: &str = "ActivityAuditLog";
+
+/// A destination's `Type` (D2): case-sensitive enum values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DestinationType {
+    EventDataStore,
+    AwsService,
+}
+
+impl DestinationType {
+    pub fn parse(value: &str) -> Option<DestinationType> {
+        match value {
+            "EVENT_DATA_STORE" => Some(DestinationType::EventDataStore),
+            "AWS_SERVICE" => Some(DestinationType::AwsService),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DestinationType::EventDataStore => "EVENT_DATA_STORE",
+            DestinationType::AwsService => "AWS_SERVICE",
+        }
+    }
+}
+
+/// An event data store's status (the model's `EventDataStoreStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StoreStatus {
+    Enabled,
+    StoppedIngestion,
+    PendingDeletion,
+}
+
+impl StoreStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreStatus::Enabled => "ENABLED",
+            StoreStatus::StoppedIngestion => "STOPPED_INGESTION",
+            StoreStatus::PendingDeletion => "PENDING_DELETION",
+        }
+    }
+}
+
+pub fn char_count(text: &str) -> usize {
+    text.chars().count()
+}
+
+pub fn length_within(text: &str, (min, max): (usize, usize)) -> bool {
+    (min..=max).contains(&char_count(text))
+}
+
+/// `^[a-zA-Z0-9._\-]+$` (ChannelName, EventDataStoreName).
+pub fn is_name_pattern(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// `^[a-zA-Z0-9._/\-:*]+$` (Location).
+pub fn is_location_pattern(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-' | ':' | '*'))
+}
+
+/// `^[a-zA-Z0-9._/\-:]+$` (ChannelArn, EventDataStoreArn).
+pub fn is_arn_pattern(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-' | ':'))
+}
+
+/// How a `Source` value stands against the known names (S2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    Custom,
+    Partner,
+    /// A known name in other letter case: the contract leaves it open.
+    Recased,
+    Unknown,
+}
+
+pub fn classify_source(source: &str, extra_partners: &[String]) -> SourceKind {
+    let partners = PARTNER_SOURCES
+        .iter()
+        .copied()
+        .chain(extra_partners.iter().map(String::as_str));
+    if source == CUSTOM_SOURCE {
+        return SourceKind::Custom;
+    }
+    let mut recased = source.eq_ignore_ascii_case(CUSTOM_SOURCE);
+    for partner in partners {
+        if partner == source {
+            return SourceKind::Partner;
+        }
+        recased |= partner.eq_ignore_ascii_case(source);
+    }
+    if recased {
+        SourceKind::Recased
+    } else {
+        SourceKind::Unknown
+    }
+}
+
+/// The parts of `arn:<partition>:cloudtrail:<region>:<account>:<resource>/<id>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloudTrailArn<'a> {
+    pub partition: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub id: &'a str,
+}
+
+/// Parses a CloudTrail ARN of the given resource type (`channel`,
+/// `eventdatastore`); `None` when it is not one.
+pub fn parse_arn<'a>(text: &'a str, resource: &str) -> Option<CloudTrailArn<'a>> {
+    let mut parts = text.splitn(6, ':');
+    let (arn, partition, service, region, account, rest) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let id = rest.strip_prefix(resource)?.strip_prefix('/')?;
+    let well_formed = arn == "arn"
+        && service == "cloudtrail"
+        && !partition.is_empty()
+        && !region.is_empty()
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !id.is_empty()
+        && !id.contains(['/', ':']);
+    well_formed.then_some(CloudTrailArn {
+        partition,
+        region,
+        account,
+        id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        let key = "é".repeat(128);
+        assert_eq!(key.len(), 256);
+        assert!(length_within(&key, TAG_KEY_LENGTH));
+        assert!(!length_within(&"é".repeat(129), TAG_KEY_LENGTH));
+    }
+
+    #[test]
+    fn name_pattern() {
+        assert!(is_name_pattern("a.b_c-D9"));
+        for bad in ["a b", "a/b", "a@b", "né", ""] {
+            assert!(!is_name_pattern(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn location_pattern() {
+        assert!(is_location_pattern(
+            "arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/x*"
+        ));
+        assert!(!is_location_pattern("a b"));
+        assert!(!is_location_pattern("a@b"));
+    }
+
+    #[test]
+    fn sources() {
+        assert_eq!(classify_source("Custom", &[]), SourceKind::Custom);
+        assert_eq!(classify_source("GitHub", &[]), SourceKind::Partner);
+        assert_eq!(classify_source("github", &[]), SourceKind::Recased);
+        assert_eq!(classify_source("custom", &[]), SourceKind::Recased);
+        assert_eq!(classify_source("Nope", &[]), SourceKind::Unknown);
+        assert_eq!(
+            classify_source("Nope", &["Nope".into()]),
+            SourceKind::Partner
+        );
+        assert_eq!(PARTNER_SOURCES.len(), 15);
+    }
+
+    #[test]
+    fn arns() {
+        let arn = "arn:aws:cloudtrail:us-east-1:123456789012:channel/abc-1";
+        let parsed = parse_arn(arn, "channel").unwrap();
+        assert_eq!(
+            (parsed.region, parsed.account, parsed.id),
+            ("us-east-1", "123456789012", "abc-1")
+        );
+        assert!(parse_arn(arn, "eventdatastore").is_none());
+        for bad in [
+            "arn:aws:cloudtrail:us-east-1:12345:channel/x",
+            "arn:aws:s3:us-east-1:123456789012:channel/x",
+            "arn:aws:cloudtrail:us-east-1:123456789012:channel/",
+            "arn:aws:cloudtrail:us-east-1:123456789012:channel",
+            "nope",
+        ] {
+            assert!(parse_arn(bad, "channel").is_none(), "{bad}");
+        }
+    }
+}

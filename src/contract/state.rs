@@ -1,0 +1,1293 @@
+//! The state an endpoint holds in one account and region (channels and event
+//! data stores) and what each operation does to it: which rules a request
+//! breaks against that state (`Region::evaluate`), and the change and answer
+//! of a request that succeeds (`Region::apply`). The reference emulator serves
+//! exactly this; the oracle predicts with exactly this.
+
+use serde_json::{json, Map, Value};
+
+use super::input::{Member, Reader};
+use super::operation::Operation;
+use super::rules::{ErrorCode, RuleId};
+use super::shapes::{self, DestinationType, SourceKind, StoreStatus};
+use super::violation::Violation;
+
+use ErrorCode::*;
+
+/// Whose state this is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+}
+
+impl Identity {
+    pub fn new(region: impl Into<String>, account: impl Into<String>) -> Identity {
+        Identity {
+            partition: "aws".into(),
+            region: region.into(),
+            account: account.into(),
+        }
+    }
+
+    pub fn channel_arn(&self, id: &str) -> String {
+        self.arn("channel", id)
+    }
+
+    pub fn store_arn(&self, id: &str) -> String {
+        self.arn("eventdatastore", id)
+    }
+
+    fn arn(&self, resource: &str, id: &str) -> String {
+        let Identity {
+            partition,
+            region,
+            account,
+        } = self;
+        format!("arn:{partition}:cloudtrail:{region}:{account}:{resource}/{id}")
+    }
+
+    fn owns(&self, arn: &shapes::CloudTrailArn<'_>) -> bool {
+        arn.partition == self.partition && arn.region == self.region && arn.account == self.account
+    }
+}
+
+/// Limits that differ between endpoints (their profile).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub channel_quota: usize,
+    pub store_quota: usize,
+    /// Partner source names this endpoint knows beyond the shipped list (§6).
+    pub extra_sources: Vec<String>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            channel_quota: shapes::CHANNEL_QUOTA,
+            store_quota: shapes::STORE_QUOTA,
+            extra_sources: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Destination {
+    pub kind: DestinationType,
+    pub location: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Channel {
+    pub id: String,
+    pub name: String,
+    pub source: String,
+    pub destinations: Vec<Destination>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Store {
+    pub id: String,
+    pub name: String,
+    /// The `eventCategory` its selectors collect (`Management` by default).
+    pub category: String,
+    pub status: StoreStatus,
+    pub termination_protection: bool,
+    pub retention_days: i64,
+    pub selectors: Vec<Value>,
+    pub multi_region: bool,
+    pub billing_mode: String,
+    pub created: f64,
+}
+
+/// A channel as a successful CreateChannel will make it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewChannel {
+    pub name: String,
+    pub source: String,
+    pub destinations: Vec<Destination>,
+    /// `None` when the request sent no `Tags` member.
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// An event data store as a successful CreateEventDataStore will make it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewStore {
+    pub name: String,
+    pub selectors: Option<Vec<Value>>,
+    pub retention_days: Option<i64>,
+    pub termination_protection: Option<bool>,
+    pub multi_region: Option<bool>,
+    pub start_ingestion: Option<bool>,
+    pub billing_mode: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// What a request that conforms will do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Plan {
+    CreateChannel(NewChannel),
+    GetChannel {
+        id: String,
+    },
+    ListChannels {
+        start: usize,
+        max: usize,
+    },
+    UpdateChannel {
+        id: String,
+        name: Option<String>,
+        destinations: Option<Vec<Destination>>,
+    },
+    DeleteChannel {
+        id: String,
+    },
+    CreateStore(NewStore),
+    GetStore {
+        id: String,
+    },
+    ListStores {
+        start: usize,
+        max: usize,
+    },
+    StopIngestion {
+        id: String,
+    },
+    StartIngestion {
+        id: String,
+    },
+    DeleteStore {
+        id: String,
+    },
+}
+
+/// The rules a request breaks against a state, and what it does if it conforms.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// In the order a server would find them: types, input, then state.
+    pub violations: Vec<Violation>,
+    /// `Some` when success conforms (no rule that must be refused is broken).
+    pub plan: Option<Plan>,
+}
+
+impl Evaluation {
+    fn new(violations: Vec<Violation>, plan: impl FnOnce() -> Plan) -> Evaluation {
+        let plan = violations.iter().all(|v| !v.is_must()).then(plan);
+        Evaluation { violations, plan }
+    }
+
+    fn refused(violation: Violation) -> Evaluation {
+        Evaluation {
+            violations: vec![violation],
+            plan: None,
+        }
+    }
+
+    /// The violation the reference emulator answers, if it refuses at all.
+    pub fn emulator_refusal(&self) -> Option<&Violation> {
+        self.violations.iter().find(|v| v.emulator_refuses())
+    }
+}
+
+/// The fresh values a successful create takes from its server.
+#[derive(Clone, Debug)]
+pub struct Fresh {
+    pub id: String,
+    /// Seconds since the epoch (awsJson1_1 timestamps are epoch numbers).
+    pub now: f64,
+}
+
+/// One account and region of an endpoint.
+#[derive(Clone, Debug)]
+pub struct Region {
+    pub identity: Identity,
+    pub limits: Limits,
+    /// In creation order, which ListChannels keeps.
+    pub channels: Vec<Channel>,
+    pub stores: Vec<Store>,
+}
+
+const PARAMETER: &[ErrorCode] = &[InvalidParameterException, ValidationException];
+const PAGE_TOKEN_PREFIX: &str = "ctc-page-";
+
+impl Region {
+    pub fn new(identity: Identity, limits: Limits) -> Region {
+        Region {
+            identity,
+            limits,
+            channels: Vec::new(),
+            stores: Vec::new(),
+        }
+    }
+
+    /// The rules `body` breaks as a request for `operation` against this state.
+    pub fn evaluate(&self, operation: Operation, body: &Map<String, Value>) -> Evaluation {
+        match operation {
+            Operation::CreateChannel => self.evaluate_create_channel(body),
+            Operation::GetChannel => {
+                self.evaluate_channel_target(body, |id| Plan::GetChannel { id })
+            }
+            Operation::DeleteChannel => {
+                self.evaluate_channel_target(body, |id| Plan::DeleteChannel { id })
+            }
+            Operation::UpdateChannel => self.evaluate_update_channel(body),
+            Operation::ListChannels => self.evaluate_page(
+                body,
+                self.channels.len(),
+                (RuleId::OP4, PARAMETER),
+                |start, max| Plan::ListChannels { start, max },
+            ),
+            Operation::CreateEventDataStore => self.evaluate_create_store(body),
+            Operation::GetEventDataStore => {
+                self.evaluate_store_target(body, |_, id| Ok(Plan::GetStore { id }))
+            }
+            Operation::ListEventDataStores => {
+                let codes: &'static [ErrorCode] = &[
+                    InvalidMaxResultsException,
+                    InvalidParameterException,
+                    ValidationException,
+                ];
+                self.evaluate_page(
+                    body,
+                    self.stores.len(),
+                    (RuleId::OP1, codes),
+                    |start, max| Plan::ListStores { start, max },
+                )
+            }
+            Operation::StopEventDataStoreIngestion => {
+                self.evaluate_store_target(body, |store, id| {
+                    ingestion_change(store, StoreStatus::Enabled)
+                        .map(|()| Plan::StopIngestion { id })
+                })
+            }
+            Operation::StartEventDataStoreIngestion => {
+                self.evaluate_store_target(body, |store, id| {
+                    ingestion_change(store, StoreStatus::StoppedIngestion)
+                        .map(|()| Plan::StartIngestion { id })
+                })
+            }
+            Operation::DeleteEventDataStore => self.evaluate_store_target(body, |store, id| {
+                self.store_deletable(store)
+                    .map(|()| Plan::DeleteStore { id })
+            }),
+        }
+    }
+
+    // --- CreateChannel (§2, §3) -------------------------------------------
+
+    fn evaluate_create_channel(&self, body: &Map<String, Value>) -> Evaluation {
+        let mut violations = Vec::new();
+        let mut reader = Reader::new(body, String::new(), &mut violations);
+        let name = reader.string("Name");
+        let source = reader.string("Source");
+        let destinations = reader.list_of_objects("Destinations", read_destination);
+        let tags = reader.list_of_objects("Tags", read_tag);
+
+        check_name(&name, true, &mut violations);
+        self.check_source(&source, &mut violations);
+        let checked_destinations = self.check_destinations(&destinations, true, &mut violations);
+        check_tags(&tags, &mut violations);
+
+        // §3: state rules are checked after the input rules.
+        if violations.iter().all(|v| !v.is_must()) {
+            if let (Member::Present(name), Member::Present(source)) = (&name, &source) {
+                self.check_channel_state(name, source, &mut violations);
+            }
+        }
+        Evaluation::new(violations, || {
+            Plan::CreateChannel(NewChannel {
+                name: name.present().cloned().unwrap_or_default(),
+                source: source.present().cloned().unwrap_or_default(),
+                destinations: checked_destinations,
+                tags: tags
+                    .present()
+                    .map(|tags| tags.iter().filter_map(TagInput::to_tag).collect()),
+            })
+        })
+    }
+
+    fn check_source(&self, source: &Member<String>, violations: &mut Vec<Violation>) {
+        let source = match source {
+            Member::Absent => {
+                return violations.push(Violation::of(RuleId::S1, "Source is missing"))
+            }
+            Member::WrongType => return,
+            Member::Present(source) => source,
+        };
+        if !shapes::length_within(source, shapes::SOURCE_LENGTH) {
+            let count = shapes::char_count(source);
+            return violations.push(Violation::of(
+                RuleId::S1,
+                format!("Source has {count} characters, not 1..=256"),
+            ));
+        }
+        match shapes::classify_source(source, &self.limits.extra_sources) {
+            SourceKind::Custom | SourceKind::Partner => {}
+            SourceKind::Recased => violations.push(
+                Violation::of(
+                    RuleId::S2,
+                    format!("Source {source:?} is a known name in other letter case"),
+                )
+                .optional(true),
+            ),
+            SourceKind::Unknown => violations.push(Violation::of(
+                RuleId::S2,
+                format!("Source {source:?} is neither Custom nor a partner source"),
+            )),
+        }
+    }
+
+    /// D1..D4 and E1..E4; returns the destinations as a success echoes them.
+    fn check_destinations(
+        &self,
+        destinations: &Member<Vec<DestinationInput>>,
+        required: bool,
+        violations: &mut Vec<Violation>,
+    ) -> Vec<Destination> {
+        let destinations = match destinations {
+            Member::Absent if required => {
+                violations.push(Violation::of(RuleId::D1, "Destinations is missing"));
+                return Vec::new();
+            }
+            Member::Present(destinations) => destinations,
+            Member::Absent | Member::WrongType => return Vec::new(),
+        };
+        let (min, max) = shapes::DESTINATIONS_COUNT;
+        if !(min..=max).contains(&destinations.len()) {
+            let count = destinations.len();
+            violations.push(Violation::of(
+                RuleId::D1,
+                format!("Destinations has {count} entries, not 1..=200"),
+            ));
+        }
+        let mut checked = Vec::with_capacity(destinations.len());
+        for (index, destination) in destinations.iter().enumerate() {
+            if let Some(destination) = self.check_destination(index, destination, violations) {
+                checked.push(destination);
+            }
+        }
+        checked
+    }
+
+    fn check_destination(
+        &self,
+        index: usize,
+        destination: &DestinationInput,
+        violations: &mut Vec<Violation>,
+    ) -> Option<Destination> {
+        let kind = match &destination.kind {
+            Member::Present(kind) => match DestinationType::parse(kind) {
+                Some(kind) => Some(kind),
+                None => {
+                    violations.push(Violation::of(RuleId::D2, format!("Destinations[{index}].Type {kind:?} is not EVENT_DATA_STORE or AWS_SERVICE")));
+                    None
+                }
+            },
+            Member::Absent => {
+                violations.push(Violation::of(
+                    RuleId::D2,
+                    format!("Destinations[{index}].Type is missing"),
+                ));
+                None
+            }
+            Member::WrongType => None,
+        };
+        let location = match &destination.location {
+            Member::Present(location) => location,
+            Member::Absent => {
+                violations.push(Violation::of(
+                    RuleId::D2,
+                    format!("Destinations[{index}].Location is missing"),
+                ));
+                return None;
+            }
+            Member::WrongType => return None,
+        };
+        if !shapes::length_within(location, shapes::LOCATION_LENGTH)
+            || !shapes::is_location_pattern(location)
+        {
+            violations.push(Violation::of(
+                RuleId::D3,
+                format!("Destinations[{index}].Location {:?} is not 3..=1024 characters of [a-zA-Z0-9._/-:*]", abbreviate(location)),
+            ));
+            return None;
+        }
+        match kind? {
+            DestinationType::AwsService => {
+                violations.push(Violation::of(RuleId::D4, format!("Destinations[{index}] is AWS_SERVICE: a customer cannot create a service-linked channel")));
+            }
+            DestinationType::EventDataStore => {
+                self.check_store_destination(index, location, violations)
+            }
+        }
+        Some(Destination {
+            kind: kind?,
+            location: location.clone(),
+        })
+    }
+
+    /// E1..E4 for one EVENT_DATA_STORE location.
+    fn check_store_destination(
+        &self,
+        index: usize,
+        location: &str,
+        violations: &mut Vec<Violation>,
+    ) {
+        let at = format!("Destinations[{index}].Location");
+        let store = match self.find_store(location) {
+            StoreLookup::Found(store) => store,
+            StoreLookup::MalformedArn => {
+                let codes: &'static [ErrorCode] = &[EventDataStoreARNInvalidException];
+                return violations.push(Violation::with_codes(
+                    RuleId::E1,
+                    codes,
+                    format!("{at} is not an event data store ARN"),
+                ));
+            }
+            StoreLookup::UnknownId => {
+                return violations.push(Violation::of(
+                    RuleId::E1,
+                    format!("{at} is neither an event data store ARN nor a known store id"),
+                ));
+            }
+            StoreLookup::ForeignArn => {
+                return violations.push(Violation::of(
+                    RuleId::E2,
+                    format!("{at} names an event data store of another account or region"),
+                ));
+            }
+            StoreLookup::UnknownArn => {
+                let codes: &'static [ErrorCode] = &[EventDataStoreNotFoundException];
+                return violations.push(Violation::with_codes(
+                    RuleId::E2,
+                    codes,
+                    format!("{at} names no event data store"),
+                ));
+            }
+        };
+        if store.category != shapes::ACTIVITY_AUDIT_LOG {
+            violations.push(Violation::of(
+                RuleId::E3,
+                format!(
+                    "{at} is a store of category {}, not ActivityAuditLog",
+                    store.category
+                ),
+            ));
+        }
+        match store.status {
+            StoreStatus::Enabled => {}
+            StoreStatus::PendingDeletion => violations.push(Violation::of(
+                RuleId::E4,
+                format!("{at} is pending deletion"),
+            )),
+            StoreStatus::StoppedIngestion => {
+                let codes: &'static [ErrorCode] = &[InactiveEventDataStoreException];
+                violations.push(Violation::with_codes(
+                    RuleId::E4,
+                    codes,
+                    format!("{at} has stopped ingestion"),
+                ));
+            }
+        }
+    }
+
+    fn check_channel_state(&self, name: &str, source: &str, violations: &mut Vec<Violation>) {
+        if self.channels.iter().any(|c| c.name == name) {
+            violations.push(Violation::of(
+                RuleId::C1,
+                format!("a channel named {name:?} exists"),
+            ));
+        }
+        if source != shapes::CUSTOM_SOURCE && self.channels.iter().any(|c| c.source == source) {
+            violations.push(Violation::of(
+                RuleId::C2,
+                format!("a channel for partner source {source:?} exists"),
+            ));
+        }
+        if self.channels.len() >= self.limits.channel_quota {
+            let quota = self.limits.channel_quota;
+            violations.push(Violation::of(
+                RuleId::C3,
+                format!("the account holds {quota} channels, the quota"),
+            ));
+        }
+    }
+
+    // --- Channel operations (§5) -------------------------------------------
+
+    fn evaluate_channel_target(
+        &self,
+        body: &Map<String, Value>,
+        plan: impl FnOnce(String) -> Plan,
+    ) -> Evaluation {
+        match self.channel_target(body) {
+            Ok(id) => Evaluation::new(Vec::new(), || plan(id)),
+            Err(violations) => Evaluation {
+                violations,
+                plan: None,
+            },
+        }
+    }
+
+    /// The id of the channel named by the `Channel` member (OP4).
+    fn channel_target(&self, body: &Map<String, Value>) -> Result<String, Vec<Violation>> {
+        let mut violations = Vec::new();
+        let channel = Reader::new(body, String::new(), &mut violations).string("Channel");
+        let reference = match channel {
+            Member::Present(reference) => reference,
+            Member::Absent => {
+                return Err(vec![Violation::with_codes(
+                    RuleId::OP4,
+                    PARAMETER,
+                    "Channel is missing",
+                )]);
+            }
+            Member::WrongType => return Err(violations),
+        };
+        if !shapes::length_within(&reference, shapes::ARN_LENGTH)
+            || !shapes::is_arn_pattern(&reference)
+        {
+            let codes: &'static [ErrorCode] = &[
+                ChannelARNInvalidException,
+                InvalidParameterException,
+                ValidationException,
+            ];
+            return Err(vec![Violation::with_codes(
+                RuleId::OP4,
+                codes,
+                format!(
+                    "Channel {:?} is not 3..=256 characters of [a-zA-Z0-9._/-:]",
+                    abbreviate(&reference)
+                ),
+            )]);
+        }
+        let id = if reference.starts_with("arn:") {
+            let Some(arn) = shapes::parse_arn(&reference, "channel") else {
+                let codes: &'static [ErrorCode] = &[ChannelARNInvalidException];
+                return Err(vec![Violation::with_codes(
+                    RuleId::OP4,
+                    codes,
+                    format!("Channel {reference:?} is not a channel ARN"),
+                )]);
+            };
+            if !self.identity.owns(&arn) {
+                let codes: &'static [ErrorCode] =
+                    &[ChannelNotFoundException, ChannelARNInvalidException];
+                return Err(vec![Violation::with_codes(
+                    RuleId::OP4,
+                    codes,
+                    "Channel names another account or region",
+                )]);
+            }
+            arn.id.to_string()
+        } else {
+            reference
+        };
+        if self.channels.iter().any(|c| c.id == id) {
+            Ok(id)
+        } else {
+            let codes: &'static [ErrorCode] = &[ChannelNotFoundException];
+            Err(vec![Violation::with_codes(
+                RuleId::OP4,
+                codes,
+                format!("no channel {id:?}"),
+            )])
+        }
+    }
+
+    fn evaluate_update_channel(&self, body: &Map<String, Value>) -> Evaluation {
+        let id = match self.channel_target(body) {
+            Ok(id) => id,
+            Err(violations) => {
+                return Evaluation {
+                    violations,
+                    plan: None,
+                }
+            }
+        };
+        let mut violations = Vec::new();
+        let mut reader = Reader::new(body, String::new(), &mut violations);
+        let name = reader.string("Name");
+        let destinations = reader.list_of_objects("Destinations", read_destination);
+        check_name(&name, false, &mut violations);
+        let checked = self.check_destinations(&destinations, false, &mut violations);
+        if violations.iter().all(|v| !v.is_must()) {
+            if let Member::Present(name) = &name {
+                if self.channels.iter().any(|c| &c.name == name && c.id != id) {
+                    violations.push(Violation::of(
+                        RuleId::OP5,
+                        format!("another channel is named {name:?}"),
+                    ));
+                }
+            }
+        }
+        Evaluation::new(violations, || Plan::UpdateChannel {
+            id,
+            name: name.present().cloned(),
+            destinations: destinations.present().map(|_| checked),
+        })
+    }
+
+    fn evaluate_page(
+        &self,
+        body: &Map<String, Value>,
+        total: usize,
+        (rule, max_results_codes): (RuleId, &'static [ErrorCode]),
+        plan: impl FnOnce(usize, usize) -> Plan,
+    ) -> Evaluation {
+        let mut violations = Vec::new();
+        let mut reader = Reader::new(body, String::new(), &mut violations);
+        let max_results = reader.integer("MaxResults");
+        let token = reader.string("NextToken");
+        let (min, max) = shapes::MAX_RESULTS;
+        let page_size = match max_results {
+            Member::Present(n) if (min..=max).contains(&n) => n as usize,
+            Member::Present(n) => {
+                violations.push(Violation::with_codes(
+                    rule,
+                    max_results_codes,
+                    format!("MaxResults {n} is not 1..=1000"),
+                ));
+                0
+            }
+            _ => max as usize,
+        };
+        let start = match &token {
+            Member::Present(token) => match parse_page_token(token) {
+                Some(start) if start <= total => start,
+                _ => {
+                    let codes: &'static [ErrorCode] = &[InvalidNextTokenException];
+                    violations.push(Violation::with_codes(
+                        rule,
+                        codes,
+                        "NextToken is not one this endpoint issued",
+                    ));
+                    0
+                }
+            },
+            _ => 0,
+        };
+        Evaluation::new(violations, || plan(start, page_size))
+    }
+
+    // --- Event data stores (§5) ---------------------------------------------
+
+    fn evaluate_create_store(&self, body: &Map<String, Value>) -> Evaluation {
+        let mut violations = Vec::new();
+        let mut reader = Reader::new(body, String::new(), &mut violations);
+        let name = reader.string("Name");
+        let selectors = reader.raw_list("AdvancedEventSelectors");
+        let retention = reader.integer("RetentionPeriod");
+        let termination_protection = reader.boolean("TerminationProtectionEnabled");
+        let multi_region = reader.boolean("MultiRegionEnabled");
+        let _organization = reader.boolean("OrganizationEnabled");
+        let start_ingestion = reader.boolean("StartIngestion");
+        let billing_mode = reader.string("BillingMode");
+        let _kms = reader.string("KmsKeyId");
+        let tags = reader.list_of_objects("TagsList", read_tag);
+
+        match &name {
+            Member::Absent => violations.push(Violation::with_codes(
+                RuleId::OP1,
+                PARAMETER,
+                "Name is missing",
+            )),
+            Member::Present(name)
+                if !shapes::length_within(name, shapes::STORE_NAME_LENGTH)
+                    || !shapes::is_name_pattern(name) =>
+            {
+                violations.push(Violation::with_codes(
+                    RuleId::OP1,
+                    PARAMETER,
+                    format!(
+                        "Name {:?} is not 3..=128 characters of [a-zA-Z0-9._-]",
+                        abbreviate(name)
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        if let Member::Present(days) = retention {
+            let (min, max) = shapes::RETENTION_DAYS;
+            if !(min..=max).contains(&days) {
+                violations.push(Violation::with_codes(
+                    RuleId::OP1,
+                    PARAMETER,
+                    format!("RetentionPeriod {days} is not 7..=3653"),
+                ));
+            }
+        }
+        if let Member::Present(mode) = &billing_mode {
+            if !matches!(
+                mode.as_str(),
+                "EXTENDABLE_RETENTION_PRICING" | "FIXED_RETENTION_PRICING"
+            ) {
+                violations.push(Violation::with_codes(
+                    RuleId::OP1,
+                    PARAMETER,
+                    format!("BillingMode {mode:?} is not a known mode"),
+                ));
+            }
+        }
+        if let Member::Present(selectors) = &selectors {
+            if selectors
+                .iter()
+                .any(|s| !s.get("FieldSelectors").is_some_and(Value::is_array))
+            {
+                let codes: &'static [ErrorCode] = &[
+                    InvalidEventSelectorsException,
+                    InvalidParameterException,
+                    ValidationException,
+                ];
+                violations.push(Violation::with_codes(
+                    RuleId::OP1,
+                    codes,
+                    "each advanced event selector needs a FieldSelectors list",
+                ));
+            }
+        }
+        if violations.iter().all(|v| !v.is_must()) {
+            if let Member::Present(name) = &name {
+                if self.stores.iter().any(|s| &s.name == name) {
+                    let codes: &'static [ErrorCode] = &[EventDataStoreAlreadyExistsException];
+                    violations.push(Violation::with_codes(
+                        RuleId::OP1,
+                        codes,
+                        format!("an event data store named {name:?} exists"),
+                    ));
+                }
+            }
+            if self.stores.len() >= self.limits.store_quota {
+                let codes: &'static [ErrorCode] = &[EventDataStoreMaxLimitExceededException];
+                violations.push(Violation::with_codes(
+                    RuleId::OP1,
+                    codes,
+                    "the region holds the most event data stores it may",
+                ));
+            }
+        }
+        Evaluation::new(violations, || {
+            Plan::CreateStore(NewStore {
+                name: name.present().cloned().unwrap_or_default(),
+                selectors: selectors.present().cloned(),
+                retention_days: retention.present().copied(),
+                termination_protection: termination_protection.present().copied(),
+                multi_region: multi_region.present().copied(),
+                start_ingestion: start_ingestion.present().copied(),
+                billing_mode: billing_mode.present().cloned(),
+                tags: tags
+                    .present()
+                    .map(|tags| tags.iter().filter_map(TagInput::to_tag).collect()),
+            })
+        })
+    }
+
+    fn evaluate_store_target(
+        &self,
+        body: &Map<String, Value>,
+        plan: impl FnOnce(&Store, String) -> Result<Plan, Violation>,
+    ) -> Evaluation {
+        let mut violations = Vec::new();
+        let reference = Reader::new(body, String::new(), &mut violations).string("EventDataStore");
+        let reference = match reference {
+            Member::Present(reference) => reference,
+            Member::Absent => {
+                return Evaluation::refused(Violation::with_codes(
+                    RuleId::OP1,
+                    PARAMETER,
+                    "EventDataStore is missing",
+                ));
+            }
+            Member::WrongType => {
+                return Evaluation {
+                    violations,
+                    plan: None,
+                }
+            }
+        };
+        let codes: &'static [ErrorCode] = &[
+            EventDataStoreARNInvalidException,
+            InvalidParameterException,
+            ValidationException,
+        ];
+        if !shapes::length_within(&reference, shapes::ARN_LENGTH)
+            || !shapes::is_arn_pattern(&reference)
+        {
+            return Evaluation::refused(Violation::with_codes(
+                RuleId::OP1,
+                codes,
+                "EventDataStore is not 3..=256 characters of [a-zA-Z0-9._/-:]",
+            ));
+        }
+        let store = match self.find_store(&reference) {
+            StoreLookup::Found(store) => store,
+            StoreLookup::MalformedArn => {
+                let codes: &'static [ErrorCode] = &[EventDataStoreARNInvalidException];
+                return Evaluation::refused(Violation::with_codes(
+                    RuleId::OP1,
+                    codes,
+                    "EventDataStore is not an event data store ARN",
+                ));
+            }
+            StoreLookup::UnknownArn | StoreLookup::UnknownId | StoreLookup::ForeignArn => {
+                let codes: &'static [ErrorCode] = &[
+                    EventDataStoreNotFoundException,
+                    EventDataStoreARNInvalidException,
+                ];
+                return Evaluation::refused(Violation::with_codes(
+                    RuleId::OP1,
+                    codes,
+                    "EventDataStore names no event data store here",
+                ));
+            }
+        };
+        match plan(store, store.id.clone()) {
+            Ok(plan) => Evaluation {
+                violations,
+                plan: Some(plan),
+            },
+            Err(violation) => Evaluation::refused(violation),
+        }
+    }
+
+    fn store_deletable(&self, store: &Store) -> Result<(), Violation> {
+        if store.termination_protection {
+            let codes: &'static [ErrorCode] = &[EventDataStoreTerminationProtectedException];
+            return Err(Violation::with_codes(
+                RuleId::OP3,
+                codes,
+                "the event data store has termination protection",
+            ));
+        }
+        if store.status == StoreStatus::PendingDeletion {
+            let codes: &'static [ErrorCode] = &[
+                InactiveEventDataStoreException,
+                EventDataStoreNotFoundException,
+            ];
+            return Err(Violation::with_codes(
+                RuleId::OP3,
+                codes,
+                "the event data store is already pending deletion",
+            ));
+        }
+        if self.channels_using(&store.id).next().is_some() {
+            return Err(Violation::of(
+                RuleId::OP3,
+                "a channel points at the event data store",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The channels whose destinations point at the store `id`, by ARN or id.
+    pub fn channels_using<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Channel> + 'a {
+        self.channels.iter().filter(move |channel| {
+            channel.destinations.iter().any(|d| {
+                d.kind == DestinationType::EventDataStore
+                    && matches!(self.find_store(&d.location), StoreLookup::Found(s) if s.id == id)
+            })
+        })
+    }
+
+    fn find_store(&self, reference: &str) -> StoreLookup<'_> {
+        let id = if reference.starts_with("arn:") {
+            let Some(arn) = shapes::parse_arn(reference, "eventdatastore") else {
+                return StoreLookup::MalformedArn;
+            };
+            if !self.identity.owns(&arn) {
+                return StoreLookup::ForeignArn;
+            }
+            arn.id
+        } else {
+            reference
+        };
+        match self.stores.iter().find(|s| s.id == id) {
+            Some(store) => StoreLookup::Found(store),
+            None if reference.starts_with("arn:") => StoreLookup::UnknownArn,
+            None => StoreLookup::UnknownId,
+        }
+    }
+
+    // --- Applying a plan -----------------------------------------------------
+
+    /// Carries out a conforming request's plan and returns the success body.
+    pub fn apply(&mut self, plan: &Plan, fresh: &Fresh) -> Value {
+        match plan {
+            Plan::CreateChannel(new) => {
+                self.channels.push(Channel {
+                    id: fresh.id.clone(),
+                    name: new.name.clone(),
+                    source: new.source.clone(),
+                    destinations: new.destinations.clone(),
+                });
+                let mut body = self.channel_summary(self.channels.last().expect("just pushed"));
+                if let Some(tags) = &new.tags {
+                    body.insert("Tags".into(), tags_json(tags));
+                }
+                Value::Object(body)
+            }
+            Plan::GetChannel { id } => {
+                let Some(channel) = self.channels.iter().find(|c| &c.id == id) else {
+                    return json!({});
+                };
+                let mut body = self.channel_summary(channel);
+                body.insert(
+                    "SourceConfig".into(),
+                    json!({"ApplyToAllRegions": false, "AdvancedEventSelectors": []}),
+                );
+                body.insert("IngestionStatus".into(), json!({}));
+                Value::Object(body)
+            }
+            Plan::UpdateChannel {
+                id,
+                name,
+                destinations,
+            } => {
+                let Some(channel) = self.channels.iter_mut().find(|c| &c.id == id) else {
+                    return json!({});
+                };
+                if let Some(name) = name {
+                    channel.name = name.clone();
+                }
+                if let Some(destinations) = destinations {
+                    channel.destinations = destinations.clone();
+                }
+                let channel = channel.clone();
+                Value::Object(self.channel_summary(&channel))
+            }
+            Plan::DeleteChannel { id } => {
+                self.channels.retain(|c| &c.id != id);
+                json!({})
+            }
+            Plan::ListChannels { start, max } => {
+                let page: Vec<Value> = self
+                    .channels
+                    .iter()
+                    .skip(*start)
+                    .take(*max)
+                    .map(
+                        |c| json!({"ChannelArn": self.identity.channel_arn(&c.id), "Name": c.name}),
+                    )
+                    .collect();
+                page_body("Channels", page, *start, *max, self.channels.len())
+            }
+            Plan::CreateStore(new) => {
+                let store = new_store(new, fresh);
+                let mut body = self.store_body(&store);
+                if let Some(tags) = &new.tags {
+                    body.insert("TagsList".into(), tags_json(tags));
+                }
+                self.stores.push(store);
+                Value::Object(body)
+            }
+            Plan::GetStore { id } => match self.stores.iter().find(|s| &s.id == id) {
+                Some(store) => Value::Object(self.store_body(store)),
+                None => json!({}),
+            },
+            Plan::ListStores { start, max } => {
+                let page: Vec<Value> = self
+                    .stores
+                    .iter()
+                    .skip(*start)
+                    .take(*max)
+                    .map(|s| Value::Object(self.store_body(s)))
+                    .collect();
+                page_body("EventDataStores", page, *start, *max, self.stores.len())
+            }
+            Plan::StopIngestion { id } => self.set_store_status(id, StoreStatus::StoppedIngestion),
+            Plan::StartIngestion { id } => self.set_store_status(id, StoreStatus::Enabled),
+            Plan::DeleteStore { id } => self.set_store_status(id, StoreStatus::PendingDeletion),
+        }
+    }
+
+    fn set_store_status(&mut self, id: &str, status: StoreStatus) -> Value {
+        if let Some(store) = self.stores.iter_mut().find(|s| s.id == id) {
+            store.status = status;
+        }
+        json!({})
+    }
+
+    fn channel_summary(&self, channel: &Channel) -> Map<String, Value> {
+        let mut body = Map::new();
+        body.insert(
+            "ChannelArn".into(),
+            self.identity.channel_arn(&channel.id).into(),
+        );
+        body.insert("Name".into(), channel.name.clone().into());
+        body.insert("Source".into(), channel.source.clone().into());
+        body.insert(
+            "Destinations".into(),
+            destinations_json(&channel.destinations),
+        );
+        body
+    }
+
+    fn store_body(&self, store: &Store) -> Map<String, Value> {
+        let body = json!({
+            "EventDataStoreArn": self.identity.store_arn(&store.id),
+            "Name": store.name,
+            "Status": store.status.as_str(),
+            "AdvancedEventSelectors": store.selectors,
+            "MultiRegionEnabled": store.multi_region,
+            "OrganizationEnabled": false,
+            "RetentionPeriod": store.retention_days,
+            "TerminationProtectionEnabled": store.termination_protection,
+            "CreatedTimestamp": store.created,
+            "UpdatedTimestamp": store.created,
+            "BillingMode": store.billing_mode,
+        });
+        match body {
+            Value::Object(map) => map,
+            _ => unreachable!("json! of an object literal is an object"),
+        }
+    }
+}
+
+/// How a reference to an event data store (ARN or bare id) resolves.
+enum StoreLookup<'a> {
+    Found(&'a Store),
+    MalformedArn,
+    ForeignArn,
+    UnknownArn,
+    UnknownId,
+}
+
+/// `DestinationInput` and `TagInput` hold members as read, before the rules.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DestinationInput {
+    pub kind: Member<String>,
+    pub location: Member<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TagInput {
+    pub key: Member<String>,
+    pub value: Member<String>,
+}
+
+impl TagInput {
+    fn to_tag(&self) -> Option<Tag> {
+        Some(Tag {
+            key: self.key.present()?.clone(),
+            value: self.value.present().cloned(),
+        })
+    }
+}
+
+fn read_destination(reader: &mut Reader<'_>) -> DestinationInput {
+    DestinationInput {
+        kind: reader.string("Type"),
+        location: reader.string("Location"),
+    }
+}
+
+fn read_tag(reader: &mut Reader<'_>) -> TagInput {
+    TagInput {
+        key: reader.string("Key"),
+        value: reader.string("Value"),
+    }
+}
+
+/// N1..N3; `required` is false for UpdateChannel, whose Name is optional.
+fn check_name(name: &Member<String>, required: bool, violations: &mut Vec<Violation>) {
+    let name = match name {
+        Member::Absent if required => {
+            return violations.push(Violation::of(RuleId::N1, "Name is missing"))
+        }
+        Member::Present(name) => name,
+        Member::Absent | Member::WrongType => return,
+    };
+    if !shapes::length_within(name, shapes::CHANNEL_NAME_LENGTH) {
+        let count = shapes::char_count(name);
+        violations.push(Violation::of(
+            RuleId::N2,
+            format!("Name has {count} characters, not 3..=128"),
+        ));
+    }
+    if !shapes::is_name_pattern(name) {
+        violations.push(Violation::of(
+            RuleId::N3,
+            format!(
+                "Name {:?} has characters outside [a-zA-Z0-9._-]",
+                abbreviate(name)
+            ),
+        ));
+    }
+}
+
+/// T1..T5.
+fn check_tags(tags: &Member<Vec<TagInput>>, violations: &mut Vec<Violation>) {
+    let Member::Present(tags) = tags else { return };
+    if tags.len() > shapes::TAGS_MODEL_MAX {
+        violations.push(Violation::of(
+            RuleId::T1,
+            format!("{} tags, more than the model's 200", tags.len()),
+        ));
+    } else if tags.len() > shapes::TAGS_LIMIT {
+        let codes: &'static [ErrorCode] = &[TagsLimitExceededException];
+        violations.push(Violation::with_codes(
+            RuleId::T1,
+            codes,
+            format!("{} tags, more than 50", tags.len()),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (index, tag) in tags.iter().enumerate() {
+        match &tag.key {
+            Member::Absent => violations.push(Violation::of(
+                RuleId::T2,
+                format!("Tags[{index}].Key is missing"),
+            )),
+            Member::WrongType => {}
+            Member::Present(key) => {
+                if !shapes::length_within(key, shapes::TAG_KEY_LENGTH) {
+                    let count = shapes::char_count(key);
+                    violations.push(Violation::of(
+                        RuleId::T2,
+                        format!("Tags[{index}].Key has {count} characters, not 1..=128"),
+                    ));
+                }
+                if !seen.insert(key.as_str()) {
+                    violations.push(Violation::of(
+                        RuleId::T3,
+                        format!("tag key {:?} appears twice", abbreviate(key)),
+                    ));
+                }
+                let prefix = shapes::RESERVED_TAG_PREFIX;
+                if key.starts_with(prefix) {
+                    violations.push(Violation::of(
+                        RuleId::T4,
+                        format!("Tags[{index}].Key starts with the reserved prefix aws:"),
+                    ));
+                } else if key
+                    .get(..prefix.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+                {
+                    violations.push(Violation::of(RuleId::T4, format!("Tags[{index}].Key starts with {:?}, the reserved prefix in other letter case", &key[..prefix.len()])).optional(true));
+                }
+            }
+        }
+        if let Member::Present(value) = &tag.value {
+            if shapes::char_count(value) > shapes::TAG_VALUE_MAX {
+                let count = shapes::char_count(value);
+                violations.push(Violation::of(
+                    RuleId::T2,
+                    format!("Tags[{index}].Value has {count} characters, more than 256"),
+                ));
+            } else if value.is_empty() {
+                violations.push(
+                    Violation::of(RuleId::T5, format!("Tags[{index}].Value is empty"))
+                        .optional(false),
+                );
+            }
+        }
+    }
+}
+
+/// OP2 and the status a change of ingestion needs.
+fn ingestion_change(store: &Store, needed: StoreStatus) -> Result<(), Violation> {
+    if store.category == shapes::ACTIVITY_AUDIT_LOG {
+        return Err(Violation::of(
+            RuleId::OP2,
+            "an ActivityAuditLog event data store has no ingestion to stop or start",
+        ));
+    }
+    if store.status != needed {
+        let codes: &'static [ErrorCode] = &[InvalidEventDataStoreStatusException];
+        return Err(Violation::with_codes(
+            RuleId::OP2,
+            codes,
+            format!("the event data store is {}", store.status.as_str()),
+        ));
+    }
+    Ok(())
+}
+
+fn new_store(new: &NewStore, fresh: &Fresh) -> Store {
+    let selectors = new.selectors.clone().unwrap_or_else(|| {
+        vec![json!({"Name": "Default management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]})]
+    });
+    Store {
+        id: fresh.id.clone(),
+        name: new.name.clone(),
+        category: store_category(&selectors),
+        status: if new.start_ingestion == Some(false) {
+            StoreStatus::StoppedIngestion
+        } else {
+            StoreStatus::Enabled
+        },
+        // The model leaves the default open; the console enables protection,
+        // so the emulator does too and scenarios must say `false` to delete.
+        termination_protection: new.termination_protection.unwrap_or(true),
+        retention_days: new.retention_days.unwrap_or(2557),
+        selectors,
+        multi_region: new.multi_region.unwrap_or(true),
+        billing_mode: new
+            .billing_mode
+            .clone()
+            .unwrap_or_else(|| "EXTENDABLE_RETENTION_PRICING".into()),
+        created: fresh.now,
+    }
+}
+
+/// The `eventCategory` an event data store's selectors collect.
+pub fn store_category(selectors: &[Value]) -> String {
+    selectors
+        .iter()
+        .filter_map(|s| s.get("FieldSelectors")?.as_array())
+        .flatten()
+        .filter(|f| f.get("Field").and_then(Value::as_str) == Some("eventCategory"))
+        .find_map(|f| f.get("Equals")?.get(0)?.as_str())
+        .unwrap_or("Management")
+        .to_string()
+}
+
+fn destinations_json(destinations: &[Destination]) -> Value {
+    destinations
+        .iter()
+        .map(|d| json!({"Type": d.kind.as_str(), "Location": d.location}))
+        .collect()
+}
+
+fn tags_json(tags: &[Tag]) -> Value {
+    tags.iter()
+        .map(|tag| match &tag.value {
+            Some(value) => json!({"Key": tag.key, "Value": value}),
+            None => json!({"Key": tag.key}),
+        })
+        .collect()
+}
+
+fn page_body(member: &str, page: Vec<Value>, start: usize, max: usize, total: usize) -> Value {
+    let mut body = Map::new();
+    body.insert(member.into(), Value::Array(page));
+    if start + max < total {
+        body.insert(
+            "NextToken".into(),
+            format!("{PAGE_TOKEN_PREFIX}{}", start + max).into(),
+        );
+    }
+    Value::Object(body)
+}
+
+fn parse_page_token(token: &str) -> Option<usize> {
+    token.strip_prefix(PAGE_TOKEN_PREFIX)?.parse().ok()
+}
+
+/// Long values are cut in messages so a 200 KiB name stays a line.
+fn abbreviate(text: &str) -> String {
+    const KEEP: usize = 40;
+    if text.chars().count() <= KEEP {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(KEEP).collect();
+        format!("{head}…")
+    }
+}

@@ -1,0 +1,746 @@
+//! Rule-by-rule tests of the contract at both sides of every boundary.
+
+use serde_json::{json, Value};
+
+use super::oracle::{acceptable, judge_call, Acceptable, Call, MediaType, RequestedOperation};
+use super::rules::{ErrorCode, RuleId};
+use super::state::{Fresh, Identity, Limits, Plan, Region};
+use super::Operation;
+
+const AUDIT: &str = "eds-audit";
+const MANAGEMENT: &str = "eds-management";
+const PENDING: &str = "eds-pending";
+
+/// A region with one store of each kind the E rules need.
+fn region() -> Region {
+    let mut region = Region::new(
+        Identity::new("us-east-1", "123456789012"),
+        Limits::default(),
+    );
+    let audit =
+        json!([{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["ActivityAuditLog"]}]}]);
+    create(
+        &mut region,
+        Operation::CreateEventDataStore,
+        json!({"Name": "audit", "AdvancedEventSelectors": audit}),
+        AUDIT,
+    );
+    create(
+        &mut region,
+        Operation::CreateEventDataStore,
+        json!({"Name": "management"}),
+        MANAGEMENT,
+    );
+    create(
+        &mut region,
+        Operation::CreateEventDataStore,
+        json!({"Name": "pending", "AdvancedEventSelectors": audit, "TerminationProtectionEnabled": false}),
+        PENDING,
+    );
+    create(
+        &mut region,
+        Operation::DeleteEventDataStore,
+        json!({"EventDataStore": PENDING}),
+        "",
+    );
+    region
+}
+
+fn create(region: &mut Region, operation: Operation, body: Value, id: &str) -> Value {
+    let evaluation = region.evaluate(operation, body.as_object().unwrap());
+    let plan = evaluation
+        .plan
+        .unwrap_or_else(|| panic!("{operation} refused: {:?}", evaluation.violations));
+    region.apply(
+        &plan,
+        &Fresh {
+            id: id.into(),
+            now: 0.0,
+        },
+    )
+}
+
+fn judge(region: &Region, operation: Operation, body: &Value) -> Acceptable {
+    let bytes = serde_json::to_vec(body).unwrap();
+    let call = Call {
+        method_is_post: true,
+        operation: RequestedOperation::Known(operation),
+        media_type: MediaType::Json11,
+        body: &bytes,
+    };
+    acceptable(region, &judge_call(region, &call))
+}
+
+fn channel(name: &str) -> Value {
+    json!({"Name": name, "Source": "Custom", "Destinations": [{"Type": "EVENT_DATA_STORE", "Location": AUDIT}]})
+}
+
+fn with(mut body: Value, key: &str, value: Value) -> Value {
+    body[key] = value;
+    body
+}
+
+fn tags(n: usize) -> Value {
+    (0..n)
+        .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
+        .collect()
+}
+
+#[track_caller]
+fn conforms(body: &Value) {
+    let acceptable = judge(&region(), Operation::CreateChannel, body);
+    assert!(
+        acceptable.success.is_some() && acceptable.errors.is_empty(),
+        "{acceptable:#?}"
+    );
+}
+
+#[track_caller]
+fn breaks(body: &Value, rule: RuleId, code: ErrorCode) {
+    let acceptable = judge(&region(), Operation::CreateChannel, body);
+    assert!(
+        acceptable.success.is_none(),
+        "success should not conform: {acceptable:#?}"
+    );
+    assert!(
+        acceptable.rules.contains(&rule),
+        "{rule} not among {:?}",
+        acceptable.rules
+    );
+    assert!(
+        acceptable.errors.contains(&code),
+        "{code} not among {:?}",
+        acceptable.errors
+    );
+}
+
+#[test]
+fn name_length_boundaries() {
+    conforms(&channel("abc"));
+    conforms(&channel(&"a".repeat(128)));
+    breaks(
+        &channel("ab"),
+        RuleId::N2,
+        ErrorCode::InvalidParameterException,
+    );
+    breaks(
+        &channel(&"a".repeat(129)),
+        RuleId::N2,
+        ErrorCode::ValidationException,
+    );
+}
+
+#[test]
+fn name_presence_and_pattern() {
+    let mut body = channel("abc");
+    body.as_object_mut().unwrap().remove("Name");
+    breaks(&body, RuleId::N1, ErrorCode::InvalidParameterException);
+    breaks(
+        &with(channel("x"), "Name", Value::Null),
+        RuleId::N1,
+        ErrorCode::ValidationException,
+    );
+    conforms(&channel("aZ0._-"));
+    for bad in ["a b c", "a/bc", "a@bc", "néé"] {
+        breaks(
+            &channel(bad),
+            RuleId::N3,
+            ErrorCode::InvalidParameterException,
+        );
+    }
+}
+
+#[test]
+fn source_rules() {
+    breaks(
+        &with(channel("abc"), "Source", Value::Null),
+        RuleId::S1,
+        ErrorCode::InvalidSourceException,
+    );
+    breaks(
+        &with(channel("abc"), "Source", json!("")),
+        RuleId::S1,
+        ErrorCode::ValidationException,
+    );
+    breaks(
+        &with(channel("abc"), "Source", json!("x".repeat(257))),
+        RuleId::S1,
+        ErrorCode::InvalidParameterException,
+    );
+    breaks(
+        &with(channel("abc"), "Source", json!("x".repeat(256))),
+        RuleId::S2,
+        ErrorCode::InvalidSourceException,
+    );
+    conforms(&with(channel("abc"), "Source", json!("GitHub")));
+    let recased = judge(
+        &region(),
+        Operation::CreateChannel,
+        &with(channel("abc"), "Source", json!("github")),
+    );
+    assert!(recased.success.is_some());
+    assert!(recased.errors.contains(&ErrorCode::InvalidSourceException));
+}
+
+#[test]
+fn destination_count_boundaries() {
+    let destinations = |n: usize| -> Value {
+        (0..n)
+            .map(|_| json!({"Type": "EVENT_DATA_STORE", "Location": AUDIT}))
+            .collect()
+    };
+    breaks(
+        &with(channel("abc"), "Destinations", destinations(0)),
+        RuleId::D1,
+        ErrorCode::InvalidParameterException,
+    );
+    conforms(&with(channel("abc"), "Destinations", destinations(1)));
+    conforms(&with(channel("abc"), "Destinations", destinations(200)));
+    breaks(
+        &with(channel("abc"), "Destinations", destinations(201)),
+        RuleId::D1,
+        ErrorCode::ValidationException,
+    );
+}
+
+#[test]
+fn destination_type_location_and_service() {
+    let one = |d: Value| with(channel("abc"), "Destinations", json!([d]));
+    breaks(
+        &one(json!({"Type": "event_data_store", "Location": AUDIT})),
+        RuleId::D2,
+        ErrorCode::SerializationException,
+    );
+    breaks(
+        &one(json!({"Type": "EVENT_DATA_STORE"})),
+        RuleId::D2,
+        ErrorCode::InvalidParameterException,
+    );
+    breaks(
+        &one(json!({"Type": "EVENT_DATA_STORE", "Location": "ab"})),
+        RuleId::D3,
+        ErrorCode::ValidationException,
+    );
+    breaks(
+        &one(json!({"Type": "EVENT_DATA_STORE", "Location": "a".repeat(1025)})),
+        RuleId::D3,
+        ErrorCode::InvalidParameterException,
+    );
+    breaks(
+        &one(json!({"Type": "EVENT_DATA_STORE", "Location": "eds audit"})),
+        RuleId::D3,
+        ErrorCode::EventDataStoreARNInvalidException,
+    );
+    breaks(
+        &one(json!({"Type": "AWS_SERVICE", "Location": "cloudtrail.amazonaws.com"})),
+        RuleId::D4,
+        ErrorCode::OperationNotPermittedException,
+    );
+}
+
+#[test]
+fn event_data_store_rules() {
+    let at = |location: &str| {
+        with(
+            channel("abc"),
+            "Destinations",
+            json!([{"Type": "EVENT_DATA_STORE", "Location": location}]),
+        )
+    };
+    let identity = Identity::new("us-east-1", "123456789012");
+    conforms(&at(&identity.store_arn(AUDIT)));
+    conforms(&at(AUDIT));
+    breaks(
+        &at("arn:aws:cloudtrail:us-east-1:123:eventdatastore/x"),
+        RuleId::E1,
+        ErrorCode::EventDataStoreARNInvalidException,
+    );
+    breaks(
+        &at("no-such-store"),
+        RuleId::E1,
+        ErrorCode::EventDataStoreNotFoundException,
+    );
+    breaks(
+        &at(&identity.store_arn("no-such-store")),
+        RuleId::E2,
+        ErrorCode::EventDataStoreNotFoundException,
+    );
+    breaks(
+        &at(&Identity::new("eu-west-1", "123456789012").store_arn(AUDIT)),
+        RuleId::E2,
+        ErrorCode::EventDataStoreARNInvalidException,
+    );
+    breaks(
+        &at(MANAGEMENT),
+        RuleId::E3,
+        ErrorCode::InvalidEventDataStoreCategoryException,
+    );
+    breaks(
+        &at(PENDING),
+        RuleId::E4,
+        ErrorCode::InactiveEventDataStoreException,
+    );
+    let unknown_arn = judge(
+        &region(),
+        Operation::CreateChannel,
+        &at(&identity.store_arn("nope")),
+    );
+    assert!(
+        !unknown_arn
+            .errors
+            .contains(&ErrorCode::EventDataStoreARNInvalidException),
+        "only NotFound for an own-region ARN"
+    );
+}
+
+#[test]
+fn tag_count_boundaries() {
+    conforms(&with(channel("abc"), "Tags", tags(0)));
+    conforms(&with(channel("abc"), "Tags", tags(50)));
+    let fifty_one = judge(
+        &region(),
+        Operation::CreateChannel,
+        &with(channel("abc"), "Tags", tags(51)),
+    );
+    assert_eq!(
+        fifty_one.errors.iter().copied().collect::<Vec<_>>(),
+        vec![ErrorCode::TagsLimitExceededException]
+    );
+    breaks(
+        &with(channel("abc"), "Tags", tags(200)),
+        RuleId::T1,
+        ErrorCode::TagsLimitExceededException,
+    );
+    let over_model = judge(
+        &region(),
+        Operation::CreateChannel,
+        &with(channel("abc"), "Tags", tags(201)),
+    );
+    assert!(over_model.errors.contains(&ErrorCode::ValidationException));
+}
+
+#[test]
+fn tag_key_and_value_lengths_count_characters() {
+    let tag = |key: String, value: Option<String>| match value {
+        Some(value) => with(
+            channel("abc"),
+            "Tags",
+            json!([{"Key": key, "Value": value}]),
+        ),
+        None => with(channel("abc"), "Tags", json!([{"Key": key}])),
+    };
+    conforms(&tag("k".into(), None));
+    conforms(&tag("é".repeat(128), Some("v".into())));
+    conforms(&tag("日".repeat(128), Some("v".into())));
+    breaks(
+        &tag("é".repeat(129), None),
+        RuleId::T2,
+        ErrorCode::InvalidTagParameterException,
+    );
+    breaks(
+        &tag(String::new(), None),
+        RuleId::T2,
+        ErrorCode::ValidationException,
+    );
+    conforms(&tag("k".into(), Some("é".repeat(256))));
+    breaks(
+        &tag("k".into(), Some("v".repeat(257))),
+        RuleId::T2,
+        ErrorCode::InvalidParameterException,
+    );
+    breaks(
+        &with(channel("abc"), "Tags", json!([{"Value": "v"}])),
+        RuleId::T2,
+        ErrorCode::InvalidTagParameterException,
+    );
+}
+
+#[test]
+fn tag_duplicates_reserved_prefix_and_empty_value() {
+    breaks(
+        &with(channel("abc"), "Tags", json!([{"Key": "a"}, {"Key": "a"}])),
+        RuleId::T3,
+        ErrorCode::InvalidTagParameterException,
+    );
+    breaks(
+        &with(channel("abc"), "Tags", json!([{"Key": "aws:x"}])),
+        RuleId::T4,
+        ErrorCode::InvalidTagParameterException,
+    );
+    for open_case in [
+        json!([{"Key": "AWS:x"}]),
+        json!([{"Key": "k", "Value": ""}]),
+    ] {
+        let acceptable = judge(
+            &region(),
+            Operation::CreateChannel,
+            &with(channel("abc"), "Tags", open_case),
+        );
+        assert!(acceptable.success.is_some(), "success conforms");
+        assert!(acceptable
+            .errors
+            .contains(&ErrorCode::InvalidTagParameterException));
+    }
+}
+
+#[test]
+fn state_rules() {
+    let mut region = region();
+    create(
+        &mut region,
+        Operation::CreateChannel,
+        channel("taken"),
+        "c1",
+    );
+    let again = judge(&region, Operation::CreateChannel, &channel("taken"));
+    assert_eq!(again.rules, vec![RuleId::C1]);
+    conforms_in(&region, &channel("other-custom"));
+
+    create(
+        &mut region,
+        Operation::CreateChannel,
+        with(channel("github-1"), "Source", json!("GitHub")),
+        "c2",
+    );
+    let partner = judge(
+        &region,
+        Operation::CreateChannel,
+        &with(channel("github-2"), "Source", json!("GitHub")),
+    );
+    assert_eq!(partner.rules, vec![RuleId::C2]);
+
+    let mut full = Region::new(
+        region.identity.clone(),
+        Limits {
+            channel_quota: 3,
+            ..Limits::default()
+        },
+    );
+    full.stores = region.stores.clone();
+    for i in 0..3 {
+        conforms_in(&full, &channel(&format!("fill-{i}")));
+        create(
+            &mut full,
+            Operation::CreateChannel,
+            channel(&format!("fill-{i}")),
+            &format!("f{i}"),
+        );
+    }
+    assert_eq!(
+        judge(&full, Operation::CreateChannel, &channel("one-more")).rules,
+        vec![RuleId::C3]
+    );
+}
+
+#[track_caller]
+fn conforms_in(region: &Region, body: &Value) {
+    let acceptable = judge(region, Operation::CreateChannel, body);
+    assert!(
+        acceptable.success.is_some() && acceptable.errors.is_empty(),
+        "{acceptable:#?}"
+    );
+}
+
+#[test]
+fn input_rules_come_before_state_rules() {
+    let mut region = region();
+    create(
+        &mut region,
+        Operation::CreateChannel,
+        channel("taken"),
+        "c1",
+    );
+    let acceptable = judge(
+        &region,
+        Operation::CreateChannel,
+        &with(channel("taken"), "Tags", tags(51)),
+    );
+    assert_eq!(acceptable.rules, vec![RuleId::T1]);
+}
+
+#[test]
+fn several_broken_rules_union_their_codes() {
+    let body = with(
+        with(channel("ab"), "Source", json!("Nope")),
+        "Tags",
+        tags(51),
+    );
+    let acceptable = judge(&region(), Operation::CreateChannel, &body);
+    assert_eq!(acceptable.rules, vec![RuleId::N2, RuleId::S2, RuleId::T1]);
+    for code in [
+        ErrorCode::ValidationException,
+        ErrorCode::InvalidSourceException,
+        ErrorCode::TagsLimitExceededException,
+    ] {
+        assert!(acceptable.errors.contains(&code));
+    }
+}
+
+#[test]
+fn protocol_rules() {
+    let region = region();
+    let call = |operation, media_type, body: &'static [u8]| {
+        acceptable(
+            &region,
+            &judge_call(
+                &region,
+                &Call {
+                    method_is_post: true,
+                    operation,
+                    media_type,
+                    body,
+                },
+            ),
+        )
+    };
+    let create = RequestedOperation::Known(Operation::CreateChannel);
+    let not_json = call(create.clone(), MediaType::Json11, b"{\"Name\": ");
+    assert_eq!(
+        not_json.errors.iter().copied().collect::<Vec<_>>(),
+        vec![ErrorCode::SerializationException]
+    );
+    assert_eq!(
+        call(create.clone(), MediaType::Json11, b"[]").rules,
+        vec![RuleId::P4]
+    );
+    assert_eq!(
+        call(create.clone(), MediaType::Json11, b"\"x\"").rules,
+        vec![RuleId::P4]
+    );
+    let empty = call(create.clone(), MediaType::Json11, b"");
+    assert!(
+        empty.rules.contains(&RuleId::N1)
+            && empty.errors.contains(&ErrorCode::SerializationException)
+    );
+    let list = call(
+        RequestedOperation::Known(Operation::ListChannels),
+        MediaType::Json11,
+        b"",
+    );
+    assert!(list.success.is_some() && list.errors.is_empty());
+    let unknown = call(RequestedOperation::Unknown, MediaType::Json11, b"{}");
+    assert_eq!(
+        unknown.errors.iter().copied().collect::<Vec<_>>(),
+        vec![ErrorCode::UnknownOperationException]
+    );
+    assert!(call(RequestedOperation::Missing, MediaType::Json11, b"{}").any_client_error);
+    let other_media = call(
+        RequestedOperation::Known(Operation::ListChannels),
+        MediaType::Other,
+        b"{}",
+    );
+    assert!(other_media.success.is_some() && other_media.any_client_error);
+}
+
+#[test]
+fn wrong_member_types_are_serialization_errors() {
+    for (key, value) in [
+        ("Name", json!(12345)),
+        ("Destinations", json!({})),
+        ("Tags", json!("k=v")),
+        ("Source", json!(["Custom"])),
+    ] {
+        let acceptable = judge(
+            &region(),
+            Operation::CreateChannel,
+            &with(channel("abc"), key, value),
+        );
+        assert_eq!(acceptable.rules, vec![RuleId::P4], "{key}");
+        assert!(acceptable
+            .errors
+            .contains(&ErrorCode::SerializationException));
+    }
+}
+
+#[test]
+fn unknown_members_are_ignored_and_not_echoed() {
+    let mut body = with(channel("abc"), "Unknown", json!({"x": 1}));
+    body["Destinations"][0]["Extra"] = json!(true);
+    let acceptable = judge(&region(), Operation::CreateChannel, &body);
+    let success = acceptable.success.expect("success conforms");
+    assert_eq!(
+        success.members["Destinations"],
+        json!([{"Type": "EVENT_DATA_STORE", "Location": AUDIT}])
+    );
+}
+
+#[test]
+fn success_echo_and_fresh_arn() {
+    let mut oracle = super::Oracle::new(region());
+    let body = with(channel("abc"), "Tags", json!([{"Key": "k", "Value": "v"}]));
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let call = Call {
+        method_is_post: true,
+        operation: RequestedOperation::Known(Operation::CreateChannel),
+        media_type: MediaType::Json11,
+        body: &bytes,
+    };
+    let expected = oracle.expect(&call);
+    let arn =
+        "arn:aws:cloudtrail:us-east-1:123456789012:channel/4f6c5c1e-8a55-4c1b-9e0f-0a1b2c3d4e5f";
+    let mut answer = body.clone();
+    answer["ChannelArn"] = json!(arn);
+    answer["Extra"] = json!("ignored");
+    assert!(oracle.observe(&expected, 200, None, Some(&answer)).is_ok());
+    // The same answer again: the name is taken now, and the id was used.
+    let expected = oracle.expect(&call);
+    assert!(oracle.observe(&expected, 200, None, Some(&answer)).is_err());
+    assert!(oracle
+        .observe(&expected, 400, Some("ChannelAlreadyExistsException"), None)
+        .is_ok());
+    assert!(oracle
+        .observe(&expected, 500, Some("ChannelAlreadyExistsException"), None)
+        .is_err());
+
+    let mut wrong_echo = answer.clone();
+    wrong_echo["Name"] = json!("abd");
+    let fresh = super::Oracle::new(region());
+    assert!(fresh
+        .clone()
+        .observe(&fresh.expect(&call), 200, None, Some(&wrong_echo))
+        .is_err());
+    let mut other_account = answer.clone();
+    other_account["ChannelArn"] = json!("arn:aws:cloudtrail:us-east-1:999999999999:channel/x");
+    assert!(fresh
+        .clone()
+        .observe(&fresh.expect(&call), 200, None, Some(&other_account))
+        .is_err());
+}
+
+#[test]
+fn not_found_errors_take_400_or_404() {
+    let region = region();
+    let acceptable = judge(
+        &region,
+        Operation::GetChannel,
+        &json!({"Channel": "no-such-channel"}),
+    );
+    assert!(acceptable
+        .admits(
+            404,
+            Some("ChannelNotFoundException"),
+            None,
+            &region,
+            &Default::default()
+        )
+        .is_ok());
+    assert!(acceptable
+        .admits(
+            400,
+            Some("ChannelNotFoundException"),
+            None,
+            &region,
+            &Default::default()
+        )
+        .is_ok());
+    assert!(acceptable
+        .admits(
+            409,
+            Some("ChannelNotFoundException"),
+            None,
+            &region,
+            &Default::default()
+        )
+        .is_err());
+}
+
+#[test]
+fn supporting_operations() {
+    let mut region = region();
+    let created = create(&mut region, Operation::CreateChannel, channel("abc"), "ch1");
+    let arn = created["ChannelArn"].as_str().unwrap().to_string();
+    for reference in [arn.as_str(), "ch1"] {
+        let get = judge(
+            &region,
+            Operation::GetChannel,
+            &json!({"Channel": reference}),
+        );
+        assert!(matches!(
+            get.success.as_ref().map(|s| &s.plan),
+            Some(Plan::GetChannel { .. })
+        ));
+    }
+    let malformed = judge(
+        &region,
+        Operation::GetChannel,
+        &json!({"Channel": "arn:aws:cloudtrail:us-east-1:1:channel/c1"}),
+    );
+    assert!(malformed
+        .errors
+        .contains(&ErrorCode::ChannelARNInvalidException));
+    let busy_store = judge(
+        &region,
+        Operation::DeleteEventDataStore,
+        &json!({"EventDataStore": AUDIT}),
+    );
+    assert!(
+        busy_store
+            .errors
+            .contains(&ErrorCode::ChannelExistsForEDSException)
+            || busy_store
+                .errors
+                .contains(&ErrorCode::EventDataStoreTerminationProtectedException)
+    );
+    let stop = judge(
+        &region,
+        Operation::StopEventDataStoreIngestion,
+        &json!({"EventDataStore": AUDIT}),
+    );
+    assert_eq!(stop.rules, vec![RuleId::OP2]);
+    create(
+        &mut region,
+        Operation::CreateChannel,
+        channel("other"),
+        "ch2",
+    );
+    let rename = judge(
+        &region,
+        Operation::UpdateChannel,
+        &json!({"Channel": "ch2", "Name": "abc"}),
+    );
+    assert_eq!(rename.rules, vec![RuleId::OP5]);
+    create(
+        &mut region,
+        Operation::DeleteChannel,
+        json!({"Channel": arn}),
+        "",
+    );
+    conforms_in(&region, &channel("abc"));
+}
+
+#[test]
+fn list_channels_pages() {
+    let mut region = region();
+    for i in 0..5 {
+        create(
+            &mut region,
+            Operation::CreateChannel,
+            channel(&format!("c-{i}")),
+            &format!("id{i}"),
+        );
+    }
+    let first = create(
+        &mut region,
+        Operation::ListChannels,
+        json!({"MaxResults": 2}),
+        "",
+    );
+    assert_eq!(first["Channels"].as_array().unwrap().len(), 2);
+    let token = first["NextToken"].clone();
+    let rest = create(
+        &mut region,
+        Operation::ListChannels,
+        json!({"NextToken": token}),
+        "",
+    );
+    assert_eq!(rest["Channels"].as_array().unwrap().len(), 3);
+    assert!(rest.get("NextToken").is_none());
+    let bad = judge(
+        &region,
+        Operation::ListChannels,
+        &json!({"NextToken": "garbage"}),
+    );
+    assert!(bad.errors.contains(&ErrorCode::InvalidNextTokenException));
+    let zero = judge(&region, Operation::ListChannels, &json!({"MaxResults": 0}));
+    assert!(zero.success.is_none());
+}
