@@ -1,5 +1,7 @@
 //! ctconform: a conformance test harness and fuzzer for implementations of the
 //! AWS CloudTrail `CreateChannel` API.
 
+pub mod cli;
 pub mod contract;
+pub mod emulator;
 pub mod protocol;

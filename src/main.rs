@@ -1,1 +1,5 @@
-fn main() {}
+//! The `ctconform` binary: parses the command line and hands over to `cli`.
+
+fn main() -> std::process::ExitCode {
+    ctconform::cli::main()
+}

@@ -1,0 +1,65 @@
+//! The command line: argument parsing (clap) and the mapping of each
+//! subcommand's result to an exit code. 0: all conform; 1: divergences
+//! found; 2: usage or input errors. The work itself lives in the library.
+
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Conformance test harness and fuzzer for the AWS CloudTrail CreateChannel API.
+#[derive(Debug, Parser)]
+#[command(name = "ctconform", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the reference emulator (awsJson1_1 over HTTP).
+    Serve(serve::ServeArgs),
+}
+
+/// How a subcommand ended.
+pub enum Exit {
+    /// Everything conformed.
+    Conform,
+    /// Divergences were found.
+    Diverged,
+    /// The invocation or its input was wrong; nothing (more) was sent.
+    Usage(String),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            return report(Exit::Usage(format!(
+                "cannot start the async runtime: {error}"
+            )))
+        }
+    };
+    let exit = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::serve(args).await,
+        }
+    });
+    report(exit)
+}
+
+fn report(exit: Exit) -> ExitCode {
+    match exit {
+        Exit::Conform => ExitCode::SUCCESS,
+        Exit::Diverged => ExitCode::from(1),
+        Exit::Usage(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

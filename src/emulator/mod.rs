@@ -1,0 +1,257 @@
+//! The reference emulator: an awsJson1_1 server over the contract's state
+//! model. It serves exactly what `contract::judge_call` and `Region::apply`
+//! say, holding one `Region` per account and region in memory. It knows
+//! nothing of scenarios or the runner.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::contract::{
+    judge_call, Call, ErrorCode, Fresh, Identity, Judged, Limits, MediaType, Region,
+    RequestedOperation,
+};
+use crate::protocol::{self, Target};
+
+/// How the emulator presents itself.
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    /// The region of requests that carry no SigV4 credential scope.
+    pub region: String,
+    pub account: String,
+    pub limits: Limits,
+    /// Request bodies above this are refused unread.
+    pub max_body_bytes: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            limits: Limits::default(),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// The state of every account and region the emulator has seen.
+struct Shared {
+    config: EmulatorConfig,
+    regions: Mutex<HashMap<String, Arc<Mutex<Region>>>>,
+}
+
+impl Shared {
+    fn region(&self, name: &str) -> Arc<Mutex<Region>> {
+        let mut regions = lock(&self.regions);
+        let region = regions.entry(name.to_string()).or_insert_with(|| {
+            let identity = Identity::new(name, self.config.account.clone());
+            Arc::new(Mutex::new(Region::new(
+                identity,
+                self.config.limits.clone(),
+            )))
+        });
+        Arc::clone(region)
+    }
+}
+
+/// A poisoned lock only means another request panicked mid-way; the state
+/// itself is still whole (every change is one `apply`), so keep serving.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A running emulator; dropping it stops the server.
+pub struct Emulator {
+    address: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Starts serving on `address` (port 0 for an ephemeral one) in this
+    /// tokio runtime; returns once the socket is bound.
+    pub async fn start(config: EmulatorConfig, address: SocketAddr) -> std::io::Result<Emulator> {
+        let listener = TcpListener::bind(address).await?;
+        let address = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config,
+            regions: Mutex::new(HashMap::new()),
+        });
+        let app = Router::new().fallback(handle).with_state(shared);
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            // A failing accept loop ends the server; callers see refused connections.
+            let _ = server.await;
+        });
+        Ok(Emulator {
+            address,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// Starts on an ephemeral port of 127.0.0.1.
+    pub async fn start_local(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        Emulator::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// `http://<address>`, the endpoint to give a client.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Stops accepting and waits for the server task to end.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match to_bytes(body, shared.config.max_body_bytes).await {
+        Ok(body) => body,
+        Err(_) => {
+            let message = format!(
+                "request bodies are limited to {} bytes",
+                shared.config.max_body_bytes
+            );
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLargeException",
+                &message,
+            );
+        }
+    };
+    let region_name = region_of(&parts.headers)
+        .unwrap_or(&shared.config.region)
+        .to_string();
+    let call = Call {
+        method_is_post: parts.method == Method::POST,
+        operation: requested_operation(&parts.headers),
+        media_type: media_type(&parts.headers),
+        body: &body,
+    };
+    let region = shared.region(&region_name);
+    let mut region = lock(&region);
+    answer(&mut region, &call)
+}
+
+/// Judges and, when it conforms, carries out one call; the region stays
+/// locked throughout so concurrent creates of one name see each other.
+fn answer(region: &mut Region, call: &Call<'_>) -> Response {
+    match judge_call(region, call) {
+        Judged::AnyClientError { detail, .. } => error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::UnknownOperationException.as_str(),
+            &detail,
+        ),
+        Judged::Refused(violation) => refusal(violation.codes[0], &violation.detail),
+        Judged::Evaluated { evaluation, .. } => {
+            if let Some(violation) = evaluation.emulator_refusal() {
+                return refusal(violation.codes[0], &violation.detail);
+            }
+            let plan = evaluation
+                .plan
+                .expect("a call the emulator does not refuse has a plan");
+            let fresh = Fresh {
+                id: uuid::Uuid::new_v4().to_string(),
+                now: SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs_f64().floor())
+                    .unwrap_or_default(),
+            };
+            let body = region.apply(&plan, &fresh);
+            json_response(
+                StatusCode::OK,
+                serde_json::to_vec(&body).unwrap_or_default(),
+            )
+        }
+    }
+}
+
+fn refusal(code: ErrorCode, message: &str) -> Response {
+    let status = StatusCode::from_u16(code.emulator_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    error_response(status, code.as_str(), message)
+}
+
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    json_response(status, protocol::error_body(code, message))
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, Body::from(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(protocol::CONTENT_TYPE),
+    );
+    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        headers.insert(protocol::HEADER_REQUEST_ID, id);
+    }
+    response
+}
+
+fn requested_operation(headers: &HeaderMap) -> RequestedOperation {
+    match headers
+        .get(protocol::HEADER_TARGET)
+        .map(HeaderValue::to_str)
+    {
+        None => RequestedOperation::Missing,
+        Some(Err(_)) => RequestedOperation::Unknown,
+        Some(Ok(value)) => match protocol::parse_target(value) {
+            Target::Known(operation) => RequestedOperation::Known(operation),
+            Target::Unknown(_) => RequestedOperation::Unknown,
+        },
+    }
+}
+
+fn media_type(headers: &HeaderMap) -> MediaType {
+    match headers.get(header::CONTENT_TYPE).map(HeaderValue::to_str) {
+        None => MediaType::Missing,
+        Some(Ok(value)) if protocol::is_json_1_1(value) => MediaType::Json11,
+        Some(_) => MediaType::Other,
+    }
+}
+
+fn region_of(headers: &HeaderMap) -> Option<&str> {
+    let authorization = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    protocol::region_from_authorization(authorization).filter(|region| {
+        region.len() <= 64
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    })
+}
