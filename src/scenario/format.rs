@@ -123,7 +123,8 @@ pub struct Step {
     /// Copies sent at once; 1 when not given.
     pub parallel: u32,
     pub snapshot: bool,
-    /// Variables bound from the response, in file order.
+    /// Variables bound from the response, in file order (for a `parallel`
+    /// step: from the first copy, in copy order, that answered 2xx).
     pub captures: Vec<Capture>,
     pub expect: Option<Expect>,
     /// Where the step's table starts.

@@ -1,6 +1,6 @@
 //! Suite checks on loaded scenarios (what `ctconform check` reports beyond
 //! the loader): duplicate names, undefined and circular variables, steps
-//! whose expectation names no outcome, parallel misuse.
+//! whose expectation names no outcome, `successes` without `parallel`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -126,14 +126,6 @@ fn check_step(step: &Step, report: &mut impl FnMut(super::format::Pos, String)) 
             }
         }
     }
-    if step.is_parallel() {
-        if let Some(capture) = step.captures.first() {
-            report(
-                capture.pos,
-                "`capture` is not allowed on a `parallel` step (which copy's answer?)".into(),
-            );
-        }
-    }
 }
 
 fn names_no_outcome(expect: &Expect) -> bool {
@@ -233,14 +225,14 @@ mod tests {
     fn parallel_misuse_and_duplicate_step_names() {
         let text = format!(
             "{HEAD}[[steps]]\nname = \"x\"\nop = \"ListChannels\"\nexpect = {{ successes = 1 }}\n\
-             [[steps]]\nname = \"x\"\nop = \"ListChannels\"\nparallel = 2\ncapture = {{ c = \"A\" }}\nexpect = {{ successes = 1 }}\n"
+             [[steps]]\nname = \"x\"\nop = \"ListChannels\"\nparallel = 2\ncapture = {{ c = \"A\" }}\nexpect = {{ successes = 1 }}\n\
+             [[cleanup]]\nop = \"ListChannels\"\ninput = {{ A = \"${{c}}\" }}\n"
         );
         assert_eq!(
             lint(&[("s.toml", &text)], &[]),
             [
                 "s.toml:7:10: `successes`/`others` need `parallel` of 2 or more",
                 "s.toml:8:1: duplicate step name `x` (also at 4:1)",
-                "s.toml:12:13: `capture` is not allowed on a `parallel` step (which copy's answer?)",
             ]
         );
     }

@@ -1406,6 +1406,42 @@ input = { Channel = "${first}" }
     }
 
     #[test]
+    fn load_dir_is_recursive_sorted_and_reads_only_toml() {
+        let dir = std::env::temp_dir().join(format!("ctc-load-dir-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let scenario = |name: &str| {
+            format!("name = \"{name}\"\ndescription = \"d\"\nrules = [\"C1\"]\n{STEP}")
+        };
+        std::fs::write(dir.join("sub/b.toml"), scenario("b")).unwrap();
+        std::fs::write(dir.join("a.toml"), scenario("a")).unwrap();
+        std::fs::write(dir.join("README.md"), "not toml").unwrap();
+        std::fs::write(dir.join("notes.txt"), "x = ").unwrap();
+        let names: Vec<String> = load_dir(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name.value)
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+        std::fs::write(dir.join("c.toml"), "name = \n").unwrap();
+        std::fs::write(dir.join("sub/d.toml"), vec![b'#'; MAX_FILE_BYTES + 1]).unwrap();
+        let found: Vec<String> = load_dir(&dir)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].ends_with(
+                "c.toml:1:8: TOML: string values must be quoted, expected literal string"
+            ),
+            "{found:?}"
+        );
+        assert!(found[1].ends_with("d.toml:1:1: file is 1048577 bytes; scenario files are limited to 1 MiB (1048576 bytes)"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn never_panics_on_garbage() {
         use rand::{Rng, SeedableRng};
         let valid = format!(
