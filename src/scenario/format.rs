@@ -293,3 +293,60 @@ impl Matcher {
         "contains",
     ];
 }
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(status) = &self.status {
+            parts.push(format!("status {status}"));
+        }
+        if let Some(codes) = &self.error {
+            parts.push(if codes.len() == 1 {
+                format!("error {}", codes[0])
+            } else {
+                format!("error one of {}", codes.join(", "))
+            });
+        }
+        for check in &self.response {
+            parts.push(format!("{} {}", check.path, check.matcher));
+        }
+        if parts.is_empty() {
+            parts.push("anything".into());
+        }
+        f.write_str(&parts.join(", "))
+    }
+}
+
+impl fmt::Display for Matcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Matcher::Equals(value) => write!(f, "= {value}"),
+            Matcher::Regex(pattern) => write!(f, "~ /{pattern}/"),
+            Matcher::Length(length) => write!(f, "has length {length}"),
+            Matcher::EqualsVar(name) => write!(f, "= ${{{name}}}"),
+            Matcher::NotEqualsVar(name) => write!(f, "!= ${{{name}}}"),
+            Matcher::Absent => f.write_str("absent"),
+            Matcher::Present => f.write_str("present"),
+            Matcher::Contains(value) => write!(f, "contains {value}"),
+        }
+    }
+}
+
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ExpectKind::One(outcome) => write!(f, "{outcome}"),
+            ExpectKind::AnyOf(outcomes) => {
+                let alternatives: Vec<String> = outcomes.iter().map(|o| format!("({o})")).collect();
+                write!(f, "any of {}", alternatives.join(" | "))
+            }
+            ExpectKind::Parallel { successes, others } => {
+                write!(f, "{successes} success(es)")?;
+                match others {
+                    Some(others) => write!(f, ", the others {others}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
