@@ -121,7 +121,10 @@ mod tests {
     fn both_target_forms_name_the_operation() {
         for form in [TargetForm::Prefixed, TargetForm::ServiceShape] {
             let value = target("CreateChannel", form);
-            assert_eq!(parse_target(&value), Target::Known(Operation::CreateChannel));
+            assert_eq!(
+                parse_target(&value),
+                Target::Known(Operation::CreateChannel)
+            );
         }
     }
 
@@ -150,8 +153,10 @@ mod tests {
     #[test]
     fn error_code_forms_resolve_alike() {
         let plain = json!({"__type": "ChannelAlreadyExistsException"});
-        let namespaced = json!({"__type": "com.amazonaws.cloudtrail.v20131101#ChannelAlreadyExistsException"});
-        let with_url = json!({"code": "ChannelAlreadyExistsException:http://internal.amazon.com/coral/"});
+        let namespaced =
+            json!({"__type": "com.amazonaws.cloudtrail.v20131101#ChannelAlreadyExistsException"});
+        let with_url =
+            json!({"code": "ChannelAlreadyExistsException:http://internal.amazon.com/coral/"});
         for body in [&plain, &namespaced, &with_url] {
             assert_eq!(
                 resolve_error_code(None, Some(body)).as_deref(),
@@ -163,9 +168,15 @@ mod tests {
     #[test]
     fn header_wins_then_code_then_type() {
         let body = json!({"__type": "A", "code": "B"});
-        assert_eq!(resolve_error_code(Some("C:x"), Some(&body)).as_deref(), Some("C"));
+        assert_eq!(
+            resolve_error_code(Some("C:x"), Some(&body)).as_deref(),
+            Some("C")
+        );
         assert_eq!(resolve_error_code(None, Some(&body)).as_deref(), Some("B"));
-        assert_eq!(resolve_error_code(None, Some(&json!({"__type": "A"}))).as_deref(), Some("A"));
+        assert_eq!(
+            resolve_error_code(None, Some(&json!({"__type": "A"}))).as_deref(),
+            Some("A")
+        );
         assert_eq!(resolve_error_code(None, Some(&json!({}))), None);
         assert_eq!(resolve_error_code(None, None), None);
     }
