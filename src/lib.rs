@@ -6,3 +6,4 @@ pub mod contract;
 pub mod emulator;
 pub mod protocol;
 pub mod scenario;
+pub mod wire;

@@ -1,0 +1,203 @@
+//! The wire: a signed awsJson1_1 client that sends one [`Request`] and
+//! returns an [`Outcome`], never panicking and never waiting past its
+//! timeout. It classifies what came back (a [`Response`] or a [`Fault`]) and
+//! leaves every judgement to the runner.
+//!
+//! Choices the runner relies on:
+//! - each request is sent exactly once: no retries, no redirects followed;
+//! - a 3xx answer with a `Location` header is [`Fault::Redirect`] (awsJson1_1
+//!   has no redirects, and following one could loop on a self-redirect); a
+//!   3xx without `Location` is a plain [`Response`];
+//! - the response body is read chunk by chunk under `max_body_bytes`, and a
+//!   `Content-Length` above the cap is refused before reading;
+//! - proxies from the environment are ignored for loopback endpoints.
+
+mod config;
+mod curl;
+mod fault;
+mod request;
+mod response;
+mod sign;
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use reqwest::Url;
+
+pub use config::{
+    is_loopback, validate_endpoint, ClientConfig, CredentialSource, WireError,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, LOOPBACK_ACCESS_KEY_ID,
+    LOOPBACK_SECRET_ACCESS_KEY,
+};
+pub use curl::curl_command;
+pub use fault::Fault;
+pub use request::{mask_authorization, Body, HeaderValue, Request, Signing, TargetHeader};
+pub use response::{parse_json, parse_response, BodyProblem, Outcome, Response};
+
+use fault::classify_reqwest;
+use sign::{signature_headers, Signer};
+
+/// A client for one endpoint. Cloning is cheap and shares the connection pool
+/// and the credentials.
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    url: Url,
+    region: String,
+    timeout: std::time::Duration,
+    max_body_bytes: usize,
+    signer: Signer,
+}
+
+impl Client {
+    /// Checks the endpoint, builds the HTTP client and resolves credentials
+    /// once, so that a bad setup fails here and not on every request.
+    pub async fn new(config: ClientConfig) -> Result<Client, WireError> {
+        let url = validate_endpoint(&config.endpoint)?;
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never())
+            .connect_timeout(config.connect_timeout)
+            // Also enforced around the whole exchange in `send`; this one
+            // makes reqwest drop the connection itself.
+            .timeout(config.timeout);
+        if is_loopback(&config.endpoint) {
+            builder = builder.no_proxy();
+        }
+        let http = builder
+            .build()
+            .map_err(|e| WireError::HttpClient(fault::chain_message(&e)))?;
+        let signer = Signer::resolve(&config.credentials, &config.region).await?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                url,
+                region: config.region,
+                timeout: config.timeout,
+                max_body_bytes: config.max_body_bytes,
+                signer,
+            }),
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        &self.inner.region
+    }
+
+    /// Sends `request` once and reads the whole answer, within the timeout.
+    pub async fn send(&self, request: &Request) -> Outcome {
+        let started = Instant::now();
+        let result = tokio::time::timeout(self.inner.timeout, self.exchange(request))
+            .await
+            .unwrap_or(Err(Fault::Timeout));
+        Outcome {
+            latency: started.elapsed(),
+            result,
+        }
+    }
+
+    async fn exchange(&self, request: &Request) -> Result<Response, Fault> {
+        let inner = &*self.inner;
+        let http_request = self.build(request).await?;
+        let mut answer = inner
+            .http
+            .execute(http_request)
+            .await
+            .map_err(|e| classify_reqwest(&e))?;
+        let status = answer.status();
+        if status.is_redirection() {
+            if let Some(location) = answer.headers().get(http::header::LOCATION) {
+                return Err(Fault::Redirect(format!(
+                    "HTTP {} to {}",
+                    status.as_u16(),
+                    String::from_utf8_lossy(location.as_bytes())
+                )));
+            }
+        }
+        let body = read_capped(&mut answer, inner.max_body_bytes).await?;
+        Ok(parse_response(status.as_u16(), answer.headers(), body))
+    }
+
+    /// The request as it goes on the wire: protocol headers, signature, body.
+    async fn build(&self, request: &Request) -> Result<reqwest::Request, Fault> {
+        let inner = &*self.inner;
+        let method = reqwest::Method::from_bytes(request.method_name().as_bytes())
+            .map_err(|_| Fault::Client(format!("invalid method {:?}", request.method_name())))?;
+        let body = request.body_bytes();
+        let mut headers = request.protocol_headers();
+        // Checked before signing: the signer expects valid header values.
+        for (name, value) in &headers {
+            header_value(name, value)?;
+        }
+        match &request.signing {
+            Signing::Sign => {
+                let credentials = inner.signer.credentials().await.map_err(Fault::Client)?;
+                let added = signature_headers(
+                    method.as_str(),
+                    inner.url.as_str(),
+                    &headers,
+                    &body,
+                    &credentials,
+                    &inner.region,
+                    SystemTime::now(),
+                )
+                .map_err(Fault::Client)?;
+                headers.extend(added);
+            }
+            Signing::Unsigned => {}
+            Signing::Authorization(value) => headers.push(("authorization", value.clone())),
+        }
+        let mut header_map = http::HeaderMap::new();
+        for (name, value) in &headers {
+            let mut value = header_value(name, value)?;
+            value.set_sensitive(is_secret_header(name));
+            header_map.append(*name, value);
+        }
+        inner
+            .http
+            .request(method, inner.url.clone())
+            .headers(header_map)
+            .body(body)
+            .build()
+            .map_err(|e| Fault::Client(fault::chain_message(&e)))
+    }
+}
+
+fn header_value(name: &str, value: &str) -> Result<http::HeaderValue, Fault> {
+    http::HeaderValue::from_str(value).map_err(|_| {
+        let shown = if is_secret_header(name) {
+            mask_authorization(value)
+        } else {
+            format!("{value:?}")
+        };
+        Fault::Client(format!("invalid value for header {name}: {shown}"))
+    })
+}
+
+fn is_secret_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("x-amz-security-token")
+}
+
+/// Reads the body chunk by chunk, failing as soon as it passes `limit`, or
+/// before reading when `Content-Length` already announces more.
+async fn read_capped(answer: &mut reqwest::Response, limit: usize) -> Result<Vec<u8>, Fault> {
+    let announced = answer.content_length();
+    if announced.is_some_and(|length| length > limit as u64) {
+        return Err(Fault::BodyTooLarge { limit });
+    }
+    // Trust the announcement only as far as a modest first allocation.
+    let first_capacity = announced.map_or(0, |length| length.min(64 * 1024) as usize);
+    let mut body = Vec::with_capacity(first_capacity);
+    while let Some(chunk) = answer.chunk().await.map_err(|e| classify_reqwest(&e))? {
+        if body.len() + chunk.len() > limit {
+            return Err(Fault::BodyTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
