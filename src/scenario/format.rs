@@ -122,6 +122,8 @@ pub struct Step {
     pub method: String,
     /// Copies sent at once; 1 when not given.
     pub parallel: u32,
+    /// Sequential repetitions, each with `${repeat_index}` = 1..=N.
+    pub repeat: Option<Repeat>,
     pub snapshot: bool,
     /// Variables bound from the response, in file order (for a `parallel`
     /// step: from the first copy, in copy order, that answered 2xx).
@@ -138,6 +140,14 @@ impl Step {
     pub fn is_parallel(&self) -> bool {
         self.parallel > 1
     }
+}
+
+/// How often a step repeats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Repeat {
+    Count(u32),
+    /// A `${...}` template the runner evaluates to a count (e.g. `${channel_quota_remaining}`).
+    Template(String),
 }
 
 /// The request body.

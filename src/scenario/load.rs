@@ -14,7 +14,7 @@ use super::diagnostic::{Diagnostic, LineIndex};
 use super::expect::first_line;
 use super::format::{
     Body, Capture, Expect, ExpectKind, Header, Located, Matcher, Outcome, Phase, Pos,
-    ResponseCheck, Scenario, ScenarioVar, StatusSet, Step,
+    Repeat, ResponseCheck, Scenario, ScenarioVar, StatusSet, Step,
 };
 use super::path::Path as ResponsePath;
 use super::vars::{is_var_name, Piece, Template};
@@ -23,6 +23,8 @@ use crate::protocol::TargetForm;
 
 /// Larger files are refused unread.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
+/// Upper bound on `repeat`.
+const MAX_REPEAT: i64 = 1000;
 /// Upper bound on `parallel`.
 pub const MAX_PARALLEL: i64 = 64;
 
@@ -49,6 +51,7 @@ const STEP_KEYS: &[&str] = &[
     "authorization",
     "method",
     "parallel",
+    "repeat",
     "snapshot",
     "capture",
     "expect",
@@ -601,6 +604,7 @@ impl Loader<'_> {
             .get("parallel")
             .and_then(|node| self.integer_in(node, "parallel", 1..MAX_PARALLEL + 1))
             .unwrap_or(1) as u32;
+        let repeat = table.get("repeat").and_then(|node| self.repeat(node, &mut templates));
         let snapshot = table
             .get("snapshot")
             .and_then(|node| self.boolean(node, "snapshot"))
@@ -631,12 +635,27 @@ impl Loader<'_> {
             authorization,
             method,
             parallel,
+            repeat,
             snapshot,
             captures,
             expect,
             pos: self.pos(span),
             templates,
         })
+    }
+
+    /// `repeat = N` (1..=1000) or `repeat = "${var}"` (a count the runner knows).
+    fn repeat(&mut self, node: &Node, templates: &mut Vec<Located<String>>) -> Option<Repeat> {
+        match node.get_ref() {
+            DeValue::String(_) => {
+                let text = self.located_string(node, "repeat")?;
+                templates.push(text.clone());
+                Some(Repeat::Template(text.value))
+            }
+            _ => self
+                .integer_in(node, "repeat", 1..MAX_REPEAT + 1)
+                .map(|count| Repeat::Count(count as u32)),
+        }
     }
 
     fn operation(&mut self, node: &Node) -> Option<Operation> {
@@ -1225,7 +1244,7 @@ input = { Channel = "${first}" }
         assert_eq!(
             with_head("[[steps]]\nop = \"ListChannels\"\n  inptu = {}\n"),
             ["s.toml:6:3: unknown key `inptu` in [[steps]] #1; valid keys: name, op, input, raw_body, \
-              target, target_form, content_type, sign, authorization, method, parallel, snapshot, capture, expect"]
+              target, target_form, content_type, sign, authorization, method, parallel, repeat, snapshot, capture, expect"]
         );
     }
 

@@ -16,7 +16,7 @@ pub use diagnostic::Diagnostic;
 pub use expect::{capture, judge_parallel, Mismatch, Observed};
 pub use format::{
     Body, Capture, Expect, ExpectKind, Header, Located, Matcher, Outcome, Phase, Pos,
-    ResponseCheck, Scenario, ScenarioVar, StatusSet, Step,
+    Repeat, ResponseCheck, Scenario, ScenarioVar, StatusSet, Step,
 };
 pub use lint::check;
 pub use load::{load_bytes, load_dir, load_str};

@@ -10,7 +10,15 @@ use serde_json::{json, Value};
 use super::format::{ExpectKind, Matcher, Outcome, Phase, Pos, Scenario, ScenarioVar};
 
 /// Variable names the runner always provides.
-pub const RUNNER_VARS: [&str; 4] = ["run_id", "region", "account", "partition"];
+pub const RUNNER_VARS: [&str; 7] = [
+    "run_id",
+    "region",
+    "account",
+    "partition",
+    "channel_quota",
+    "channel_quota_remaining",
+    "repeat_index",
+];
 /// Names starting with this are runner-provided fixtures.
 pub const FIXTURE_PREFIX: &str = "fixture.";
 
