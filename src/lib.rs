@@ -5,5 +5,6 @@ pub mod cli;
 pub mod contract;
 pub mod emulator;
 pub mod protocol;
+pub mod runner;
 pub mod scenario;
 pub mod wire;

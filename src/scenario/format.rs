@@ -83,7 +83,8 @@ pub struct ScenarioVar {
 }
 
 /// Which array of tables a step belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Phase {
     Setup,
     Steps,

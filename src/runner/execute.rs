@@ -1,0 +1,537 @@
+//! Running one scenario: setup, steps and cleanup in order, each step's
+//! request built from the scenario and its variables, sent, judged against
+//! its expectation, captured from and snapshot-compared; then the ledger
+//! deletes what the scenario made. Hurl-like, the steps of a scenario stop
+//! at the first that fails; cleanup always runs.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::fixtures::{self, Fixtures};
+use super::ledger::Ledger;
+use super::result::{Answer, ScenarioResult, SentRequest, StepResult, Verdict};
+use crate::contract::Operation;
+use crate::protocol::TargetForm;
+use crate::scenario::{
+    capture, interpolate_str, interpolate_value, judge_parallel, referenced_vars, Body,
+    Header, Layer, Observed, Phase, Repeat, Scenario, Step, Vars,
+};
+use crate::snapshot::{self, Observation, Redactor, SnapshotMode, SnapshotOutcome, SnapshotStore};
+use crate::wire::{self, Client, ClientConfig, Outcome, Request};
+
+/// Everything scenarios share during a run.
+pub struct Context {
+    pub client: Client,
+    pub config: ClientConfig,
+    /// The runner's variables: run_id, region, account, fixtures, `--var`.
+    pub vars: Vars,
+    pub fixtures: Fixtures,
+    pub snapshots: Option<(SnapshotStore, SnapshotMode)>,
+    pub channel_quota: usize,
+    pub run_id: String,
+    pub account: String,
+    pub requests: AtomicUsize,
+    pub interrupted: Arc<AtomicBool>,
+}
+
+/// Bodies and texts kept in reports are cut here.
+const REPORT_TEXT_LIMIT: usize = 4096;
+
+pub async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioResult {
+    let started = Instant::now();
+    let mut run = ScenarioRun {
+        context,
+        scenario,
+        ledger: Ledger::default(),
+        redactor: Redactor::new(&context.run_id, &context.account),
+        steps: Vec::new(),
+    };
+    let (verdict, reason) = run.execute().await;
+    ScenarioResult {
+        name: scenario.name.value.clone(),
+        path: scenario.path.clone(),
+        description: scenario.description.clone(),
+        rules: scenario.rules.iter().map(|rule| rule.value.clone()).collect(),
+        tags: scenario.tags.clone(),
+        verdict,
+        reason,
+        steps: run.steps,
+        duration: started.elapsed(),
+    }
+}
+
+/// A scenario that was never started, with the reason.
+pub fn not_run(scenario: &Scenario, verdict: Verdict, reason: String) -> ScenarioResult {
+    ScenarioResult {
+        name: scenario.name.value.clone(),
+        path: scenario.path.clone(),
+        description: scenario.description.clone(),
+        rules: scenario.rules.iter().map(|rule| rule.value.clone()).collect(),
+        tags: scenario.tags.clone(),
+        verdict,
+        reason: Some(reason),
+        steps: Vec::new(),
+        duration: Duration::ZERO,
+    }
+}
+
+struct ScenarioRun<'a> {
+    context: &'a Context,
+    scenario: &'a Scenario,
+    ledger: Ledger,
+    redactor: Redactor,
+    steps: Vec<StepResult>,
+}
+
+impl ScenarioRun<'_> {
+    async fn execute(&mut self) -> (Verdict, Option<String>) {
+        let referenced = referenced_vars(self.scenario);
+        if let Some((name, why)) = fixtures::missing(&self.context.fixtures, referenced.iter().map(|r| r.name.as_str())) {
+            return (Verdict::Skip, Some(format!("fixture `{name}` unavailable: {why}")));
+        }
+        let mut vars = self.context.vars.clone();
+        if let Err(error) = vars.bind_scenario_vars(&self.scenario.vars) {
+            return (Verdict::Error, Some(format!("[vars]: {error}")));
+        }
+        if self.scenario.runs_alone() {
+            let remaining = self.channel_quota_remaining().await;
+            vars.set(Layer::Runner, "channel_quota_remaining", Value::from(remaining));
+        }
+        let outcome = self.main_phases(&mut vars).await;
+        for step in &self.scenario.cleanup {
+            let result = self.step(step, &mut vars).await;
+            self.steps.push(result);
+        }
+        let problems = self.ledger.clean(&self.context.client).await;
+        let mut outcome = outcome;
+        if !problems.is_empty() && outcome.0 == Verdict::Pass {
+            outcome = (Verdict::Fail, Some(format!("cleanup left resources behind: {}", problems.join("; "))));
+        }
+        outcome
+    }
+
+    async fn main_phases(&mut self, vars: &mut Vars) -> (Verdict, Option<String>) {
+        for step in &self.scenario.setup {
+            let result = self.step(step, vars).await;
+            let verdict = result.verdict;
+            let reason = result.problems.first().cloned().unwrap_or_default();
+            self.steps.push(result);
+            if verdict != Verdict::Pass {
+                return (verdict, Some(format!("setup step `{}`: {reason}", step.name)));
+            }
+        }
+        for step in &self.scenario.steps {
+            if self.context.interrupted.load(Ordering::Relaxed) {
+                return (Verdict::Skip, Some("interrupted".into()));
+            }
+            let result = self.step(step, vars).await;
+            let verdict = result.verdict;
+            let reason = result.problems.first().cloned().unwrap_or_default();
+            self.steps.push(result);
+            if verdict != Verdict::Pass {
+                return (verdict, Some(format!("step `{}`: {reason}", step.name)));
+            }
+        }
+        (Verdict::Pass, None)
+    }
+
+    /// One step, repeated as it says; stops at the first repetition that fails.
+    async fn step(&mut self, step: &Step, vars: &mut Vars) -> StepResult {
+        let repetitions = match repetitions(step, vars) {
+            Ok(n) => n,
+            Err(problem) => return self.unsendable(step, problem),
+        };
+        let mut result = None;
+        for index in 1..=repetitions {
+            if repetitions > 1 || step.repeat.is_some() {
+                vars.set(Layer::Capture, "repeat_index", Value::from(index));
+            }
+            let attempt = self.send_and_judge(step, vars).await;
+            let failed = attempt.verdict != Verdict::Pass;
+            result = Some(match result.take() {
+                None => attempt,
+                Some(previous) => merge_repetition(previous, attempt),
+            });
+            if failed {
+                break;
+            }
+        }
+        result.unwrap_or_else(|| self.skipped_repeat(step))
+    }
+
+    async fn send_and_judge(&mut self, step: &Step, vars: &mut Vars) -> StepResult {
+        let (request, input) = match build_request(step, vars) {
+            Ok(built) => built,
+            Err(problem) => return self.unsendable(step, problem),
+        };
+        let sent = sent_request(&self.context.config, &request);
+        let copies = step.parallel.max(1) as usize;
+        let outcomes: Vec<Outcome> = if copies == 1 {
+            vec![self.context.client.send(&request).await]
+        } else {
+            let sends = (0..copies).map(|_| self.context.client.send(&request));
+            futures_util::future::join_all(sends).await
+        };
+        self.context.requests.fetch_add(copies, Ordering::Relaxed);
+        for outcome in &outcomes {
+            self.ledger.observe(step.op, input.as_ref(), outcome);
+        }
+        let mut problems = Vec::new();
+        let verdict = self.judge(step, &outcomes, vars, &mut problems);
+        if verdict == Verdict::Pass {
+            bind_captures(step, &outcomes, vars, &mut problems);
+        }
+        let mut verdict = if problems.is_empty() { verdict } else { verdict.max(Verdict::Fail) };
+        let mut snapshot_diff = None;
+        if step.phase == Phase::Steps && step.snapshot && verdict != Verdict::Error {
+            if let Some(diff) = self.snapshot(step, &outcomes, &mut problems) {
+                snapshot_diff = Some(diff);
+                verdict = verdict.max(Verdict::Fail);
+            }
+        }
+        StepResult {
+            phase: step.phase,
+            name: step.name.clone(),
+            operation: step.op.name().to_string(),
+            verdict,
+            expected: expected_text(step),
+            request: Some(sent),
+            answer: answer(&outcomes[0]),
+            requests: copies,
+            problems,
+            snapshot_diff,
+            latency: outcomes.iter().map(|o| o.latency).max().unwrap_or_default(),
+        }
+    }
+
+    /// The step's verdict from its answers, before captures and snapshots.
+    fn judge(&self, step: &Step, outcomes: &[Outcome], vars: &Vars, problems: &mut Vec<String>) -> Verdict {
+        if let Some(fault) = outcomes.iter().find_map(Outcome::fault) {
+            problems.push(fault.to_string());
+            return Verdict::Error;
+        }
+        match step.phase {
+            Phase::Setup => judge_setup(outcomes, problems),
+            Phase::Cleanup => {
+                judge_cleanup(outcomes, problems);
+                Verdict::Pass
+            }
+            Phase::Steps => {
+                let Some(expect) = &step.expect else {
+                    problems.push("the step names no expectation".into());
+                    return Verdict::Fail;
+                };
+                let observed: Vec<Observed> = outcomes.iter().filter_map(observed).collect();
+                let mismatches = if step.is_parallel() {
+                    judge_parallel(expect, &observed, vars)
+                } else {
+                    expect.judge(&observed[0], vars)
+                };
+                problems.extend(mismatches.iter().map(ToString::to_string));
+                if mismatches.is_empty() { Verdict::Pass } else { Verdict::Fail }
+            }
+        }
+    }
+
+    /// Compares the step's normalised answer with its stored snapshot;
+    /// returns the diff when they differ.
+    fn snapshot(&mut self, step: &Step, outcomes: &[Outcome], problems: &mut Vec<String>) -> Option<String> {
+        let (store, mode) = self.context.snapshots.as_ref()?;
+        let observations: Vec<Observation> = outcomes.iter().map(observation).collect();
+        let content = if step.is_parallel() {
+            snapshot::render_parallel(&observations, &mut self.redactor)
+        } else {
+            snapshot::render(&observations[0], &mut self.redactor)
+        };
+        let name = snapshot::snapshot_name(&self.scenario.name.value, &step.name);
+        let source = self.scenario.path.to_string_lossy();
+        let expression = format!("{} {}", step.op, step.name);
+        match store.check(&name, &source, &expression, &content, *mode) {
+            Ok(SnapshotOutcome::Differs { diff, pending }) => {
+                problems.push(format!("snapshot differs from {} (new: {})", store.snap_path(&name).display(), pending.display()));
+                Some(diff)
+            }
+            Ok(SnapshotOutcome::New { pending }) => {
+                problems.push(format!("no snapshot recorded; new one at {}", pending.display()));
+                Some(String::new())
+            }
+            Ok(_) => None,
+            Err(error) => {
+                problems.push(format!("snapshot {name}: {error}"));
+                Some(String::new())
+            }
+        }
+    }
+
+    async fn channel_quota_remaining(&self) -> usize {
+        let held = count_channels(&self.context.client).await.unwrap_or(0);
+        self.context.channel_quota.saturating_sub(held)
+    }
+
+    fn unsendable(&self, step: &Step, problem: String) -> StepResult {
+        StepResult {
+            phase: step.phase,
+            name: step.name.clone(),
+            operation: step.op.name().to_string(),
+            verdict: Verdict::Error,
+            expected: expected_text(step),
+            request: None,
+            answer: Answer::default(),
+            requests: 0,
+            problems: vec![problem],
+            snapshot_diff: None,
+            latency: Duration::ZERO,
+        }
+    }
+
+    fn skipped_repeat(&self, step: &Step) -> StepResult {
+        StepResult {
+            verdict: Verdict::Pass,
+            problems: Vec::new(),
+            ..self.unsendable(step, String::new())
+        }
+    }
+}
+
+/// How often a step runs: its `repeat`, evaluated now.
+fn repetitions(step: &Step, vars: &Vars) -> Result<usize, String> {
+    match &step.repeat {
+        None => Ok(1),
+        Some(Repeat::Count(n)) => Ok(*n as usize),
+        Some(Repeat::Template(template)) => {
+            let text = interpolate_str(template, vars).map_err(|e| format!("repeat: {e}"))?;
+            text.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= 1000)
+                .ok_or_else(|| format!("repeat: `{text}` is not a count of 0..=1000"))
+        }
+    }
+}
+
+/// Folds a repetition into the step's result: the first answer is kept, the
+/// requests add up, the last failing repetition explains itself.
+fn merge_repetition(mut previous: StepResult, attempt: StepResult) -> StepResult {
+    previous.requests += attempt.requests;
+    previous.latency = previous.latency.max(attempt.latency);
+    if attempt.verdict != Verdict::Pass {
+        previous.verdict = attempt.verdict;
+        previous.problems = attempt.problems;
+        previous.answer = attempt.answer;
+        previous.request = attempt.request;
+        previous.snapshot_diff = attempt.snapshot_diff;
+    }
+    previous
+}
+
+/// A step's request with every variable filled in, and the JSON input it carries.
+fn build_request(step: &Step, vars: &Vars) -> Result<(Request, Option<Value>), String> {
+    let operation = step.op.name();
+    let (mut request, input) = match &step.body {
+        Body::Empty => (Request::raw(operation, Vec::new()), None),
+        Body::Json(value) => {
+            let input = interpolate_value(value, vars).map_err(|e| format!("input: {e}"))?;
+            (Request::json(operation, input.clone()), Some(input))
+        }
+        Body::Raw(text) => {
+            let text = interpolate_str(text, vars).map_err(|e| format!("raw_body: {e}"))?;
+            let input = serde_json::from_str(&text).ok();
+            (Request::raw(operation, text.into_bytes()), input)
+        }
+    };
+    request.target = match &step.target {
+        Header::Default => wire::TargetHeader::Form(step.target_form.unwrap_or(TargetForm::Prefixed)),
+        Header::Drop => wire::TargetHeader::Omit,
+        Header::Value(value) => wire::TargetHeader::Value(interpolate_str(value, vars).map_err(|e| format!("target: {e}"))?),
+    };
+    request.content_type = match &step.content_type {
+        Header::Default => wire::HeaderValue::Default,
+        Header::Drop => wire::HeaderValue::Omit,
+        Header::Value(value) => {
+            wire::HeaderValue::Value(interpolate_str(value, vars).map_err(|e| format!("content_type: {e}"))?)
+        }
+    };
+    request.signing = match (&step.authorization, step.sign) {
+        (Some(value), _) => {
+            wire::Signing::Authorization(interpolate_str(value, vars).map_err(|e| format!("authorization: {e}"))?)
+        }
+        (None, true) => wire::Signing::Sign,
+        (None, false) => wire::Signing::Unsigned,
+    };
+    if step.method != "POST" {
+        request.method = Some(step.method.clone());
+    }
+    Ok((request, input))
+}
+
+fn observed(outcome: &Outcome) -> Option<Observed<'_>> {
+    let response = outcome.response()?;
+    Some(Observed {
+        status: response.status,
+        error_code: response.error_code.as_deref(),
+        body: response.json.as_ref().ok(),
+    })
+}
+
+fn observation(outcome: &Outcome) -> Observation<'_> {
+    match (outcome.response(), outcome.fault()) {
+        (Some(response), _) => Observation {
+            status: Some(response.status),
+            error_code: response.error_code.as_deref(),
+            message: response.message.as_deref(),
+            body: response.json.as_ref().ok(),
+            raw_body: response.json.is_err().then_some(response.body.as_slice()),
+            fault: None,
+        },
+        (None, fault) => Observation {
+            status: None,
+            error_code: None,
+            message: None,
+            body: None,
+            raw_body: None,
+            fault: fault.map(|f| f.kind()),
+        },
+    }
+}
+
+/// A setup step must succeed; when the endpoint lacks the operation, the
+/// scenario cannot test its rule: a skip, not a failure.
+fn judge_setup(outcomes: &[Outcome], problems: &mut Vec<String>) -> Verdict {
+    for outcome in outcomes {
+        if outcome.is_success() {
+            continue;
+        }
+        if let Some(why) = unimplemented(outcome) {
+            problems.push(format!("the endpoint does not implement this operation ({why})"));
+            return Verdict::Skip;
+        }
+        problems.push(format!("expected success, got {}", fixtures::describe(outcome)));
+        return Verdict::Fail;
+    }
+    Verdict::Pass
+}
+
+/// Cleanup failures are reported, never the scenario's verdict: a
+/// resource already gone is fine.
+fn judge_cleanup(outcomes: &[Outcome], problems: &mut Vec<String>) {
+    for outcome in outcomes {
+        let gone = matches!(outcome.error_code(), Some(code) if code.ends_with("NotFoundException"));
+        if !outcome.is_success() && !gone {
+            problems.push(format!("cleanup: {}", fixtures::describe(outcome)));
+        }
+    }
+}
+
+/// Why an answer says "not implemented", if it does: UnknownOperation, a
+/// 404 or 501, or a 5xx whose body says so (moto's HTML page does).
+pub fn unimplemented(outcome: &Outcome) -> Option<String> {
+    let response = outcome.response()?;
+    if response.error_code.as_deref() == Some("UnknownOperationException") {
+        return Some("UnknownOperationException".into());
+    }
+    if matches!(response.status, 404 | 501) {
+        return Some(format!("HTTP {}", response.status));
+    }
+    let text = String::from_utf8_lossy(&response.body).to_ascii_lowercase();
+    let says_so = ["not implemented", "not yet implemented", "has not been implemented"]
+        .iter()
+        .any(|phrase| text.contains(phrase));
+    (response.status >= 500 && says_so).then(|| format!("HTTP {}: not implemented", response.status))
+}
+
+fn bind_captures(step: &Step, outcomes: &[Outcome], vars: &mut Vars, problems: &mut Vec<String>) {
+    if step.captures.is_empty() {
+        return;
+    }
+    let body = outcomes
+        .iter()
+        .filter(|o| o.is_success())
+        .find_map(|o| o.response().and_then(|r| r.json.as_ref().ok()));
+    for capture_spec in &step.captures {
+        match body.and_then(|body| capture(body, &capture_spec.path)) {
+            Some(value) => vars.set(Layer::Capture, capture_spec.var.clone(), value),
+            None => problems.push(format!("capture `{}`: no `{}` in the answer", capture_spec.var, capture_spec.path)),
+        }
+    }
+}
+
+fn expected_text(step: &Step) -> String {
+    match (&step.expect, step.phase) {
+        (Some(expect), _) => expect.to_string(),
+        (None, Phase::Setup) => "success (setup)".into(),
+        (None, Phase::Cleanup) => "success or already gone (cleanup)".into(),
+        (None, Phase::Steps) => "nothing named".into(),
+    }
+}
+
+fn sent_request(config: &ClientConfig, request: &Request) -> SentRequest {
+    SentRequest {
+        operation: request.operation.clone(),
+        method: request.method_name().to_string(),
+        target: request.target_value(),
+        content_type: request.content_type_value(),
+        body: cut(&String::from_utf8_lossy(&request.body_bytes())),
+        curl: wire::curl_command(config, request),
+    }
+}
+
+fn answer(outcome: &Outcome) -> Answer {
+    match (outcome.response(), outcome.fault()) {
+        (Some(response), _) => Answer {
+            status: Some(response.status),
+            error_code: response.error_code.clone(),
+            message: response.message.clone(),
+            body: cut(&String::from_utf8_lossy(&response.body)),
+            fault: None,
+            request_id: response.request_id.clone(),
+        },
+        (None, fault) => Answer {
+            fault: fault.map(ToString::to_string),
+            ..Answer::default()
+        },
+    }
+}
+
+fn cut(text: &str) -> String {
+    if text.len() <= REPORT_TEXT_LIMIT {
+        return text.to_string();
+    }
+    let mut end = REPORT_TEXT_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
+/// Every channel in the account, by pages: (ARN, Name).
+pub async fn list_channels(client: &Client) -> Result<Vec<(String, String)>, String> {
+    let mut channels = Vec::new();
+    let mut token: Option<String> = None;
+    for _page in 0..100 {
+        let mut input = serde_json::json!({});
+        if let Some(token) = &token {
+            input["NextToken"] = Value::from(token.clone());
+        }
+        let outcome = client.send(&Request::json(Operation::ListChannels.name(), input)).await;
+        let body = match outcome.response().filter(|_| outcome.is_success()).and_then(|r| r.json.as_ref().ok()) {
+            Some(body) => body,
+            None => return Err(format!("ListChannels: {}", fixtures::describe(&outcome))),
+        };
+        for channel in body.get("Channels").and_then(Value::as_array).into_iter().flatten() {
+            let text = |key: &str| channel.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+            channels.push((text("ChannelArn"), text("Name")));
+        }
+        token = body.get("NextToken").and_then(Value::as_str).map(str::to_string);
+        if token.is_none() {
+            return Ok(channels);
+        }
+    }
+    Err("ListChannels: more than 100 pages".into())
+}
+
+async fn count_channels(client: &Client) -> Result<usize, String> {
+    list_channels(client).await.map(|channels| channels.len())
+}

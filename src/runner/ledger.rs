@@ -1,0 +1,101 @@
+//! The cleanup ledger: every channel and event data store a scenario's
+//! requests created, so that all of it is deleted at the end, whatever
+//! failed on the way. Channels go first: a store with a channel pointing at
+//! it cannot be deleted.
+
+use serde_json::{json, Value};
+
+use crate::contract::{shapes, Operation};
+use crate::wire::{Client, Outcome, Request};
+
+/// A resource this run created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resource {
+    Channel(String),
+    Store(String),
+}
+
+#[derive(Debug, Default)]
+pub struct Ledger {
+    resources: Vec<Resource>,
+}
+
+impl Ledger {
+    /// Notes what a successful answer created or deleted.
+    pub fn observe(&mut self, operation: Operation, input: Option<&Value>, outcome: &Outcome) {
+        if !outcome.is_success() {
+            return;
+        }
+        let body = outcome.response().and_then(|r| r.json.as_ref().ok());
+        let member = |key: &str| body.and_then(|b| b.get(key)).and_then(Value::as_str).map(str::to_string);
+        let reference = |key: &str| input.and_then(|i| i.get(key)).and_then(Value::as_str).map(str::to_string);
+        match operation {
+            Operation::CreateChannel => {
+                if let Some(arn) = member("ChannelArn") {
+                    self.resources.push(Resource::Channel(arn));
+                }
+            }
+            Operation::CreateEventDataStore => {
+                if let Some(arn) = member("EventDataStoreArn") {
+                    self.resources.push(Resource::Store(arn));
+                }
+            }
+            Operation::DeleteChannel => {
+                if let Some(reference) = reference("Channel") {
+                    self.resources.retain(|r| !matches!(r, Resource::Channel(arn) if same_resource(arn, &reference, "channel")));
+                }
+            }
+            Operation::DeleteEventDataStore => {
+                if let Some(reference) = reference("EventDataStore") {
+                    self.resources.retain(|r| !matches!(r, Resource::Store(arn) if same_resource(arn, &reference, "eventdatastore")));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    /// Deletes everything recorded, channels first; returns what could not be deleted.
+    pub async fn clean(&mut self, client: &Client) -> Vec<String> {
+        let mut problems = Vec::new();
+        let (channels, stores): (Vec<_>, Vec<_>) = std::mem::take(&mut self.resources)
+            .into_iter()
+            .partition(|r| matches!(r, Resource::Channel(_)));
+        for resource in channels.into_iter().chain(stores) {
+            if let Some(problem) = delete(client, &resource).await {
+                problems.push(problem);
+            }
+        }
+        problems
+    }
+}
+
+/// Deletes one resource; `None` when it is gone (deleted now, or already).
+pub async fn delete(client: &Client, resource: &Resource) -> Option<String> {
+    let (operation, body, arn) = match resource {
+        Resource::Channel(arn) => ("DeleteChannel", json!({ "Channel": arn }), arn),
+        Resource::Store(arn) => ("DeleteEventDataStore", json!({ "EventDataStore": arn }), arn),
+    };
+    let outcome = client.send(&Request::json(operation, body)).await;
+    let gone = outcome.is_success()
+        || matches!(
+            outcome.error_code(),
+            Some("ChannelNotFoundException" | "EventDataStoreNotFoundException" | "InactiveEventDataStoreException")
+        );
+    if gone {
+        return None;
+    }
+    let why = match (outcome.fault(), outcome.status(), outcome.error_code()) {
+        (Some(fault), _, _) => fault.to_string(),
+        (None, status, code) => format!("{} {}", status.unwrap_or_default(), code.unwrap_or("(no error code)")),
+    };
+    Some(format!("{operation} {arn}: {why}"))
+}
+
+/// True when `reference` (an ARN or a bare id) names the resource `arn`.
+fn same_resource(arn: &str, reference: &str, kind: &str) -> bool {
+    arn == reference || shapes::parse_arn(arn, kind).is_some_and(|parsed| parsed.id == reference)
+}

@@ -1,0 +1,189 @@
+//! The runner: replays scenarios against an endpoint. It selects scenarios,
+//! prepares the shared fixtures, schedules scenarios concurrently within
+//! their locks and the channel quota, runs each (`execute`), cleans up what
+//! they made and checks that nothing of the run is left. It reports through
+//! `RunReport`; rendering is the `report` module's.
+
+mod execute;
+mod fixtures;
+mod ledger;
+mod result;
+mod schedule;
+mod select;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub use execute::{list_channels, unimplemented};
+pub use ledger::{delete, Resource};
+pub use result::{Answer, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict};
+pub use select::Selection;
+
+use crate::contract::shapes;
+use crate::scenario::{referenced_vars, Layer, Scenario, Vars};
+use crate::snapshot::{SnapshotMode, SnapshotStore};
+use crate::wire::{Client, ClientConfig};
+use execute::Context;
+use schedule::Scheduler;
+
+/// How to run.
+pub struct RunOptions {
+    /// Unique per run: every name a scenario makes carries it.
+    pub run_id: String,
+    /// Scenarios at once.
+    pub jobs: usize,
+    /// `--var K=V`: runner variables (and fixtures given as `fixture.NAME`).
+    pub vars: BTreeMap<String, String>,
+    /// The endpoint's channel quota (C3).
+    pub channel_quota: usize,
+    /// Where and how to compare snapshots; `None` for off.
+    pub snapshots: Option<(SnapshotStore, SnapshotMode)>,
+    /// The whole run stops starting scenarios after this.
+    pub deadline: Duration,
+    /// Set by an interrupt: start nothing new, clean up, report.
+    pub interrupted: Arc<AtomicBool>,
+    /// Called as each scenario ends (progress display).
+    pub on_result: Option<Arc<dyn Fn(&ScenarioResult) + Send + Sync>>,
+    /// How the endpoint is named in reports.
+    pub endpoint_label: String,
+}
+
+impl RunOptions {
+    pub fn new(run_id: impl Into<String>) -> RunOptions {
+        RunOptions {
+            run_id: run_id.into(),
+            jobs: 8,
+            vars: BTreeMap::new(),
+            channel_quota: shapes::CHANNEL_QUOTA,
+            snapshots: None,
+            deadline: Duration::from_secs(30 * 60),
+            interrupted: Arc::new(AtomicBool::new(false)),
+            on_result: None,
+            endpoint_label: String::new(),
+        }
+    }
+}
+
+/// A fresh run id: short (names must stay within 128 characters) and
+/// unique enough that runs sharing an account never collide.
+pub fn new_run_id() -> String {
+    let uuid = uuid::Uuid::new_v4().simple().to_string();
+    format!("r{}", &uuid[..8])
+}
+
+/// Runs `scenarios` (already selected and checked) against `client`.
+pub async fn run(scenarios: Vec<Scenario>, client: Client, config: ClientConfig, options: RunOptions) -> RunReport {
+    let started = Instant::now();
+    let mut notes = Vec::new();
+    let needed: BTreeSet<String> = scenarios
+        .iter()
+        .flat_map(referenced_vars)
+        .map(|reference| reference.name)
+        .filter(|name| name.starts_with(crate::scenario::vars::FIXTURE_PREFIX))
+        .collect();
+    let fixtures = fixtures::prepare(&client, &options.run_id, &needed, &options.vars).await;
+    for (name, why) in &fixtures.unavailable {
+        notes.push(format!("fixture {name} unavailable: {why}"));
+    }
+    let account = options
+        .vars
+        .get("account")
+        .cloned()
+        .or_else(|| fixtures.account.clone())
+        .unwrap_or_else(|| "000000000000".into());
+    let partition = options.vars.get("partition").cloned().or_else(|| fixtures.partition.clone()).unwrap_or_else(|| "aws".into());
+    let mut vars = Vars::new();
+    for (name, value) in &options.vars {
+        vars.set(Layer::Runner, name.clone(), Value::from(value.clone()));
+    }
+    vars.set(Layer::Runner, "run_id", Value::from(options.run_id.clone()));
+    vars.set(Layer::Runner, "region", Value::from(config.region.clone()));
+    vars.set(Layer::Runner, "account", Value::from(account.clone()));
+    vars.set(Layer::Runner, "partition", Value::from(partition));
+    vars.set(Layer::Runner, "channel_quota", Value::from(options.channel_quota));
+    for (name, value) in &fixtures.vars {
+        vars.set(Layer::Runner, name.clone(), Value::from(value.clone()));
+    }
+
+    let held = list_channels(&client).await.map(|c| c.len()).unwrap_or(0);
+    let scheduler = Arc::new(Scheduler::new(options.jobs, &scenarios, options.channel_quota.saturating_sub(held)));
+    let context = Arc::new(Context {
+        client: client.clone(),
+        config,
+        vars,
+        fixtures,
+        snapshots: options.snapshots,
+        channel_quota: options.channel_quota,
+        run_id: options.run_id.clone(),
+        account,
+        requests: AtomicUsize::new(0),
+        interrupted: Arc::clone(&options.interrupted),
+    });
+    let deadline = started + options.deadline;
+    let tasks: Vec<_> = scenarios
+        .into_iter()
+        .map(|scenario| {
+            let (context, scheduler, on_result) = (Arc::clone(&context), Arc::clone(&scheduler), options.on_result.clone());
+            tokio::spawn(async move {
+                let _admission = scheduler.admit(&scenario).await;
+                let result = if context.interrupted.load(Ordering::Relaxed) {
+                    execute::not_run(&scenario, Verdict::Skip, "interrupted before it started".into())
+                } else if Instant::now() >= deadline {
+                    execute::not_run(&scenario, Verdict::Error, "the run's deadline passed before it started".into())
+                } else {
+                    execute::run_scenario(&context, &scenario).await
+                };
+                if let Some(on_result) = &on_result {
+                    on_result(&result);
+                }
+                result
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        match task.await {
+            Ok(result) => results.push(result),
+            Err(error) => notes.push(format!("a scenario task ended abnormally: {error}")),
+        }
+    }
+    results.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut context = Arc::try_unwrap(context).unwrap_or_else(|_| unreachable!("every task has ended"));
+    let mut cleanup_problems = context.fixtures.teardown(&client).await;
+    let leaks = find_leaks(&client, &options.run_id, &mut cleanup_problems).await;
+    RunReport {
+        endpoint: options.endpoint_label,
+        region: client.region().to_string(),
+        run_id: options.run_id,
+        notes,
+        scenarios: results,
+        leaks,
+        cleanup_problems,
+        requests: context.requests.load(Ordering::Relaxed),
+        duration: started.elapsed(),
+    }
+}
+
+/// Channels of this run still present: leaks. Deleted on sight, still reported.
+async fn find_leaks(client: &Client, run_id: &str, problems: &mut Vec<String>) -> Vec<String> {
+    let channels = match list_channels(client).await {
+        Ok(channels) => channels,
+        Err(why) => {
+            problems.push(format!("could not check for leaks: {why}"));
+            return Vec::new();
+        }
+    };
+    let mut leaks = Vec::new();
+    for (arn, name) in channels.into_iter().filter(|(_, name)| name.contains(run_id)) {
+        if let Some(problem) = delete(client, &Resource::Channel(arn.clone())).await {
+            problems.push(problem);
+        }
+        leaks.push(format!("channel {name} ({arn})"));
+    }
+    leaks
+}

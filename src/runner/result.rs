@@ -1,0 +1,149 @@
+//! What a run produced: a verdict per scenario and per step, with the
+//! request, the expectation and the answer behind each. Reports render these;
+//! nothing here formats for a terminal or a file.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::scenario::Phase;
+
+/// A scenario's or a step's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    /// An expectation was not met: the endpoint diverges.
+    Fail,
+    /// A transport fault (timeout, reset, not HTTP, body too large).
+    Error,
+    /// The endpoint lacks an operation a setup step needs: the rule cannot be tested.
+    Skip,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Error => "ERROR",
+            Verdict::Skip => "SKIP",
+        }
+    }
+}
+
+/// The request as sent, for reports: never with credentials.
+#[derive(Clone, Debug, Serialize)]
+pub struct SentRequest {
+    pub operation: String,
+    pub method: String,
+    pub target: Option<String>,
+    pub content_type: Option<String>,
+    /// The body as text (lossy for bytes that are not UTF-8), cut at 4 KiB.
+    pub body: String,
+    /// An equivalent curl command, secrets masked.
+    pub curl: String,
+}
+
+/// The answer as received.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Answer {
+    pub status: Option<u16>,
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+    /// The body as text, cut at 4 KiB.
+    pub body: String,
+    /// A transport fault instead of an answer: `timeout: ...`.
+    pub fault: Option<String>,
+    pub request_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepResult {
+    pub phase: Phase,
+    pub name: String,
+    pub operation: String,
+    pub verdict: Verdict,
+    /// The expectation, in words.
+    pub expected: String,
+    pub request: Option<SentRequest>,
+    /// One answer, or the first of several (`parallel`, `repeat`).
+    pub answer: Answer,
+    /// How many requests the step sent.
+    pub requests: usize,
+    /// One line per way the answer departs from the expectation.
+    pub problems: Vec<String>,
+    /// A unified diff against the stored snapshot, when they differ.
+    pub snapshot_diff: Option<String>,
+    #[serde(serialize_with = "as_millis")]
+    pub latency: Duration,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub path: PathBuf,
+    pub description: String,
+    pub rules: Vec<String>,
+    pub tags: Vec<String>,
+    pub verdict: Verdict,
+    /// Why the scenario failed, errored or was skipped, in one line.
+    pub reason: Option<String>,
+    pub steps: Vec<StepResult>,
+    #[serde(serialize_with = "as_millis")]
+    pub duration: Duration,
+}
+
+/// Scenario counts by verdict.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub skipped: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// The endpoint URL, or `embedded` for the in-process emulator.
+    pub endpoint: String,
+    pub region: String,
+    pub run_id: String,
+    /// Notes for the reader (snapshot profile missing, fixtures taken from --var, ...).
+    pub notes: Vec<String>,
+    pub scenarios: Vec<ScenarioResult>,
+    /// Resources of this run still present after cleanup: each a failure.
+    pub leaks: Vec<String>,
+    /// Cleanup requests that did not succeed.
+    pub cleanup_problems: Vec<String>,
+    pub requests: usize,
+    #[serde(serialize_with = "as_millis")]
+    pub duration: Duration,
+}
+
+impl RunReport {
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for scenario in &self.scenarios {
+            match scenario.verdict {
+                Verdict::Pass => counts.passed += 1,
+                Verdict::Fail => counts.failed += 1,
+                Verdict::Error => counts.errored += 1,
+                Verdict::Skip => counts.skipped += 1,
+            }
+        }
+        counts
+    }
+
+    /// True when nothing failed or errored, nothing leaked, and at least one
+    /// scenario passed: an endpoint that skips everything has shown nothing.
+    pub fn conforms(&self) -> bool {
+        let counts = self.counts();
+        counts.failed == 0 && counts.errored == 0 && counts.passed > 0 && self.leaks.is_empty()
+    }
+}
+
+fn as_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(duration.as_millis() as u64)
+}
