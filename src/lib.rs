@@ -5,3 +5,4 @@ pub mod cli;
 pub mod contract;
 pub mod emulator;
 pub mod protocol;
+pub mod snapshot;
