@@ -5,6 +5,8 @@ pub mod cli;
 pub mod contract;
 pub mod emulator;
 pub mod protocol;
+pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod snapshot;
 pub mod wire;

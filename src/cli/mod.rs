@@ -2,7 +2,13 @@
 //! subcommand's result to an exit code. 0: all conform; 1: divergences
 //! found; 2: usage or input errors. The work itself lives in the library.
 
+mod args;
+mod call;
+mod check;
+mod run;
 mod serve;
+
+pub use check::coverage_table;
 
 use std::process::ExitCode;
 
@@ -18,6 +24,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run scenarios against an endpoint (the embedded emulator when none is given).
+    Run(run::RunArgs),
+    /// Check scenario files without running them.
+    Check(check::CheckArgs),
+    /// Show which scenarios exercise each contract rule; exit 1 if a rule has none.
+    Coverage(check::CoverageArgs),
+    /// Send one signed awsJson1_1 call and print the answer.
+    Call(call::CallArgs),
     /// Serve the reference emulator (awsJson1_1 over HTTP).
     Serve(serve::ServeArgs),
 }
@@ -47,6 +61,10 @@ pub fn main() -> ExitCode {
     };
     let exit = runtime.block_on(async {
         match cli.command {
+            Command::Run(args) => run::run(args).await,
+            Command::Check(args) => check::check(args),
+            Command::Coverage(args) => check::coverage(args),
+            Command::Call(args) => call::call(args).await,
             Command::Serve(args) => serve::serve(args).await,
         }
     });

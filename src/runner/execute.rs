@@ -16,8 +16,8 @@ use super::result::{Answer, ScenarioResult, SentRequest, StepResult, Verdict};
 use crate::contract::Operation;
 use crate::protocol::TargetForm;
 use crate::scenario::{
-    capture, interpolate_str, interpolate_value, judge_parallel, referenced_vars, Body,
-    Header, Layer, Observed, Phase, Repeat, Scenario, Step, Vars,
+    capture, interpolate_str, interpolate_value, judge_parallel, referenced_vars, Body, Header,
+    Layer, Observed, Phase, Repeat, Scenario, Step, Vars,
 };
 use crate::snapshot::{self, Observation, Redactor, SnapshotMode, SnapshotOutcome, SnapshotStore};
 use crate::wire::{self, Client, ClientConfig, Outcome, Request};
@@ -54,7 +54,11 @@ pub async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioRes
         name: scenario.name.value.clone(),
         path: scenario.path.clone(),
         description: scenario.description.clone(),
-        rules: scenario.rules.iter().map(|rule| rule.value.clone()).collect(),
+        rules: scenario
+            .rules
+            .iter()
+            .map(|rule| rule.value.clone())
+            .collect(),
         tags: scenario.tags.clone(),
         verdict,
         reason,
@@ -69,7 +73,11 @@ pub fn not_run(scenario: &Scenario, verdict: Verdict, reason: String) -> Scenari
         name: scenario.name.value.clone(),
         path: scenario.path.clone(),
         description: scenario.description.clone(),
-        rules: scenario.rules.iter().map(|rule| rule.value.clone()).collect(),
+        rules: scenario
+            .rules
+            .iter()
+            .map(|rule| rule.value.clone())
+            .collect(),
         tags: scenario.tags.clone(),
         verdict,
         reason: Some(reason),
@@ -89,8 +97,14 @@ struct ScenarioRun<'a> {
 impl ScenarioRun<'_> {
     async fn execute(&mut self) -> (Verdict, Option<String>) {
         let referenced = referenced_vars(self.scenario);
-        if let Some((name, why)) = fixtures::missing(&self.context.fixtures, referenced.iter().map(|r| r.name.as_str())) {
-            return (Verdict::Skip, Some(format!("fixture `{name}` unavailable: {why}")));
+        if let Some((name, why)) = fixtures::missing(
+            &self.context.fixtures,
+            referenced.iter().map(|r| r.name.as_str()),
+        ) {
+            return (
+                Verdict::Skip,
+                Some(format!("fixture `{name}` unavailable: {why}")),
+            );
         }
         let mut vars = self.context.vars.clone();
         if let Err(error) = vars.bind_scenario_vars(&self.scenario.vars) {
@@ -98,7 +112,11 @@ impl ScenarioRun<'_> {
         }
         if self.scenario.runs_alone() {
             let remaining = self.channel_quota_remaining().await;
-            vars.set(Layer::Runner, "channel_quota_remaining", Value::from(remaining));
+            vars.set(
+                Layer::Runner,
+                "channel_quota_remaining",
+                Value::from(remaining),
+            );
         }
         let outcome = self.main_phases(&mut vars).await;
         for step in &self.scenario.cleanup {
@@ -108,7 +126,13 @@ impl ScenarioRun<'_> {
         let problems = self.ledger.clean(&self.context.client).await;
         let mut outcome = outcome;
         if !problems.is_empty() && outcome.0 == Verdict::Pass {
-            outcome = (Verdict::Fail, Some(format!("cleanup left resources behind: {}", problems.join("; "))));
+            outcome = (
+                Verdict::Fail,
+                Some(format!(
+                    "cleanup left resources behind: {}",
+                    problems.join("; ")
+                )),
+            );
         }
         outcome
     }
@@ -120,7 +144,10 @@ impl ScenarioRun<'_> {
             let reason = result.problems.first().cloned().unwrap_or_default();
             self.steps.push(result);
             if verdict != Verdict::Pass {
-                return (verdict, Some(format!("setup step `{}`: {reason}", step.name)));
+                return (
+                    verdict,
+                    Some(format!("setup step `{}`: {reason}", step.name)),
+                );
             }
         }
         for step in &self.scenario.steps {
@@ -184,7 +211,11 @@ impl ScenarioRun<'_> {
         if verdict == Verdict::Pass {
             bind_captures(step, &outcomes, vars, &mut problems);
         }
-        let mut verdict = if problems.is_empty() { verdict } else { verdict.max(Verdict::Fail) };
+        let mut verdict = if problems.is_empty() {
+            verdict
+        } else {
+            verdict.max(Verdict::Fail)
+        };
         let mut snapshot_diff = None;
         if step.phase == Phase::Steps && step.snapshot && verdict != Verdict::Error {
             if let Some(diff) = self.snapshot(step, &outcomes, &mut problems) {
@@ -208,7 +239,13 @@ impl ScenarioRun<'_> {
     }
 
     /// The step's verdict from its answers, before captures and snapshots.
-    fn judge(&self, step: &Step, outcomes: &[Outcome], vars: &Vars, problems: &mut Vec<String>) -> Verdict {
+    fn judge(
+        &self,
+        step: &Step,
+        outcomes: &[Outcome],
+        vars: &Vars,
+        problems: &mut Vec<String>,
+    ) -> Verdict {
         if let Some(fault) = outcomes.iter().find_map(Outcome::fault) {
             problems.push(fault.to_string());
             return Verdict::Error;
@@ -231,14 +268,23 @@ impl ScenarioRun<'_> {
                     expect.judge(&observed[0], vars)
                 };
                 problems.extend(mismatches.iter().map(ToString::to_string));
-                if mismatches.is_empty() { Verdict::Pass } else { Verdict::Fail }
+                if mismatches.is_empty() {
+                    Verdict::Pass
+                } else {
+                    Verdict::Fail
+                }
             }
         }
     }
 
     /// Compares the step's normalised answer with its stored snapshot;
     /// returns the diff when they differ.
-    fn snapshot(&mut self, step: &Step, outcomes: &[Outcome], problems: &mut Vec<String>) -> Option<String> {
+    fn snapshot(
+        &mut self,
+        step: &Step,
+        outcomes: &[Outcome],
+        problems: &mut Vec<String>,
+    ) -> Option<String> {
         let (store, mode) = self.context.snapshots.as_ref()?;
         let observations: Vec<Observation> = outcomes.iter().map(observation).collect();
         let content = if step.is_parallel() {
@@ -251,11 +297,18 @@ impl ScenarioRun<'_> {
         let expression = format!("{} {}", step.op, step.name);
         match store.check(&name, &source, &expression, &content, *mode) {
             Ok(SnapshotOutcome::Differs { diff, pending }) => {
-                problems.push(format!("snapshot differs from {} (new: {})", store.snap_path(&name).display(), pending.display()));
+                problems.push(format!(
+                    "snapshot differs from {} (new: {})",
+                    store.snap_path(&name).display(),
+                    pending.display()
+                ));
                 Some(diff)
             }
             Ok(SnapshotOutcome::New { pending }) => {
-                problems.push(format!("no snapshot recorded; new one at {}", pending.display()));
+                problems.push(format!(
+                    "no snapshot recorded; new one at {}",
+                    pending.display()
+                ));
                 Some(String::new())
             }
             Ok(_) => None,
@@ -343,21 +396,25 @@ fn build_request(step: &Step, vars: &Vars) -> Result<(Request, Option<Value>), S
         }
     };
     request.target = match &step.target {
-        Header::Default => wire::TargetHeader::Form(step.target_form.unwrap_or(TargetForm::Prefixed)),
+        Header::Default => {
+            wire::TargetHeader::Form(step.target_form.unwrap_or(TargetForm::Prefixed))
+        }
         Header::Drop => wire::TargetHeader::Omit,
-        Header::Value(value) => wire::TargetHeader::Value(interpolate_str(value, vars).map_err(|e| format!("target: {e}"))?),
+        Header::Value(value) => wire::TargetHeader::Value(
+            interpolate_str(value, vars).map_err(|e| format!("target: {e}"))?,
+        ),
     };
     request.content_type = match &step.content_type {
         Header::Default => wire::HeaderValue::Default,
         Header::Drop => wire::HeaderValue::Omit,
-        Header::Value(value) => {
-            wire::HeaderValue::Value(interpolate_str(value, vars).map_err(|e| format!("content_type: {e}"))?)
-        }
+        Header::Value(value) => wire::HeaderValue::Value(
+            interpolate_str(value, vars).map_err(|e| format!("content_type: {e}"))?,
+        ),
     };
     request.signing = match (&step.authorization, step.sign) {
-        (Some(value), _) => {
-            wire::Signing::Authorization(interpolate_str(value, vars).map_err(|e| format!("authorization: {e}"))?)
-        }
+        (Some(value), _) => wire::Signing::Authorization(
+            interpolate_str(value, vars).map_err(|e| format!("authorization: {e}"))?,
+        ),
         (None, true) => wire::Signing::Sign,
         (None, false) => wire::Signing::Unsigned,
     };
@@ -405,10 +462,15 @@ fn judge_setup(outcomes: &[Outcome], problems: &mut Vec<String>) -> Verdict {
             continue;
         }
         if let Some(why) = unimplemented(outcome) {
-            problems.push(format!("the endpoint does not implement this operation ({why})"));
+            problems.push(format!(
+                "the endpoint does not implement this operation ({why})"
+            ));
             return Verdict::Skip;
         }
-        problems.push(format!("expected success, got {}", fixtures::describe(outcome)));
+        problems.push(format!(
+            "expected success, got {}",
+            fixtures::describe(outcome)
+        ));
         return Verdict::Fail;
     }
     Verdict::Pass
@@ -418,7 +480,8 @@ fn judge_setup(outcomes: &[Outcome], problems: &mut Vec<String>) -> Verdict {
 /// resource already gone is fine.
 fn judge_cleanup(outcomes: &[Outcome], problems: &mut Vec<String>) {
     for outcome in outcomes {
-        let gone = matches!(outcome.error_code(), Some(code) if code.ends_with("NotFoundException"));
+        let gone =
+            matches!(outcome.error_code(), Some(code) if code.ends_with("NotFoundException"));
         if !outcome.is_success() && !gone {
             problems.push(format!("cleanup: {}", fixtures::describe(outcome)));
         }
@@ -436,10 +499,15 @@ pub fn unimplemented(outcome: &Outcome) -> Option<String> {
         return Some(format!("HTTP {}", response.status));
     }
     let text = String::from_utf8_lossy(&response.body).to_ascii_lowercase();
-    let says_so = ["not implemented", "not yet implemented", "has not been implemented"]
-        .iter()
-        .any(|phrase| text.contains(phrase));
-    (response.status >= 500 && says_so).then(|| format!("HTTP {}: not implemented", response.status))
+    let says_so = [
+        "not implemented",
+        "not yet implemented",
+        "has not been implemented",
+    ]
+    .iter()
+    .any(|phrase| text.contains(phrase));
+    (response.status >= 500 && says_so)
+        .then(|| format!("HTTP {}: not implemented", response.status))
 }
 
 fn bind_captures(step: &Step, outcomes: &[Outcome], vars: &mut Vars, problems: &mut Vec<String>) {
@@ -453,7 +521,10 @@ fn bind_captures(step: &Step, outcomes: &[Outcome], vars: &mut Vars, problems: &
     for capture_spec in &step.captures {
         match body.and_then(|body| capture(body, &capture_spec.path)) {
             Some(value) => vars.set(Layer::Capture, capture_spec.var.clone(), value),
-            None => problems.push(format!("capture `{}`: no `{}` in the answer", capture_spec.var, capture_spec.path)),
+            None => problems.push(format!(
+                "capture `{}`: no `{}` in the answer",
+                capture_spec.var, capture_spec.path
+            )),
         }
     }
 }
@@ -515,16 +586,36 @@ pub async fn list_channels(client: &Client) -> Result<Vec<(String, String)>, Str
         if let Some(token) = &token {
             input["NextToken"] = Value::from(token.clone());
         }
-        let outcome = client.send(&Request::json(Operation::ListChannels.name(), input)).await;
-        let body = match outcome.response().filter(|_| outcome.is_success()).and_then(|r| r.json.as_ref().ok()) {
+        let outcome = client
+            .send(&Request::json(Operation::ListChannels.name(), input))
+            .await;
+        let body = match outcome
+            .response()
+            .filter(|_| outcome.is_success())
+            .and_then(|r| r.json.as_ref().ok())
+        {
             Some(body) => body,
             None => return Err(format!("ListChannels: {}", fixtures::describe(&outcome))),
         };
-        for channel in body.get("Channels").and_then(Value::as_array).into_iter().flatten() {
-            let text = |key: &str| channel.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+        for channel in body
+            .get("Channels")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let text = |key: &str| {
+                channel
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
             channels.push((text("ChannelArn"), text("Name")));
         }
-        token = body.get("NextToken").and_then(Value::as_str).map(str::to_string);
+        token = body
+            .get("NextToken")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         if token.is_none() {
             return Ok(channels);
         }

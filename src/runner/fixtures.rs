@@ -65,7 +65,10 @@ pub struct Fixtures {
 }
 
 /// The fixture variables a scenario needs that the runner could not provide.
-pub fn missing<'a>(fixtures: &'a Fixtures, referenced: impl Iterator<Item = &'a str>) -> Option<(String, String)> {
+pub fn missing<'a>(
+    fixtures: &'a Fixtures,
+    referenced: impl Iterator<Item = &'a str>,
+) -> Option<(String, String)> {
     referenced
         .filter_map(|name| fixtures.unavailable.get_key_value(name))
         .map(|(name, why)| (name.clone(), why.clone()))
@@ -104,10 +107,13 @@ pub async fn prepare(
 impl Fixtures {
     fn provide(&mut self, kind: Kind, arn: String) {
         if let Some(parsed) = shapes::parse_arn(&arn, "eventdatastore") {
-            self.account.get_or_insert_with(|| parsed.account.to_string());
-            self.partition.get_or_insert_with(|| parsed.partition.to_string());
+            self.account
+                .get_or_insert_with(|| parsed.account.to_string());
+            self.partition
+                .get_or_insert_with(|| parsed.partition.to_string());
             if kind == Kind::Integration {
-                self.vars.insert("fixture.eds_integration_id".into(), parsed.id.to_string());
+                self.vars
+                    .insert("fixture.eds_integration_id".into(), parsed.id.to_string());
             }
         }
         self.vars.insert(kind.variable().into(), arn);
@@ -137,7 +143,9 @@ async fn make(client: &Client, run_id: &str, kind: Kind) -> Result<String, Strin
             "FieldSelectors": [{ "Field": "eventCategory", "Equals": [shapes::ACTIVITY_AUDIT_LOG] }],
         }]);
     }
-    let created = client.send(&Request::json("CreateEventDataStore", input)).await;
+    let created = client
+        .send(&Request::json("CreateEventDataStore", input))
+        .await;
     let arn = created
         .response()
         .filter(|_| created.is_success())
@@ -145,11 +153,26 @@ async fn make(client: &Client, run_id: &str, kind: Kind) -> Result<String, Strin
         .and_then(|body| body.get("EventDataStoreArn"))
         .and_then(Value::as_str)
         .map(str::to_string)
-        .ok_or_else(|| format!("CreateEventDataStore for {} failed: {}", kind.variable(), describe(&created)))?;
+        .ok_or_else(|| {
+            format!(
+                "CreateEventDataStore for {} failed: {}",
+                kind.variable(),
+                describe(&created)
+            )
+        })?;
     if kind == Kind::Pending {
-        let deleted = client.send(&Request::json("DeleteEventDataStore", json!({ "EventDataStore": arn }))).await;
+        let deleted = client
+            .send(&Request::json(
+                "DeleteEventDataStore",
+                json!({ "EventDataStore": arn }),
+            ))
+            .await;
         if !deleted.is_success() {
-            return Err(format!("DeleteEventDataStore for {} failed: {}", kind.variable(), describe(&deleted)));
+            return Err(format!(
+                "DeleteEventDataStore for {} failed: {}",
+                kind.variable(),
+                describe(&deleted)
+            ));
         }
     }
     Ok(arn)

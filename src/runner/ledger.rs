@@ -27,8 +27,17 @@ impl Ledger {
             return;
         }
         let body = outcome.response().and_then(|r| r.json.as_ref().ok());
-        let member = |key: &str| body.and_then(|b| b.get(key)).and_then(Value::as_str).map(str::to_string);
-        let reference = |key: &str| input.and_then(|i| i.get(key)).and_then(Value::as_str).map(str::to_string);
+        let member = |key: &str| {
+            body.and_then(|b| b.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let reference = |key: &str| {
+            input
+                .and_then(|i| i.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         match operation {
             Operation::CreateChannel => {
                 if let Some(arn) = member("ChannelArn") {
@@ -54,10 +63,6 @@ impl Ledger {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.resources.is_empty()
-    }
-
     /// Deletes everything recorded, channels first; returns what could not be deleted.
     pub async fn clean(&mut self, client: &Client) -> Vec<String> {
         let mut problems = Vec::new();
@@ -77,20 +82,32 @@ impl Ledger {
 pub async fn delete(client: &Client, resource: &Resource) -> Option<String> {
     let (operation, body, arn) = match resource {
         Resource::Channel(arn) => ("DeleteChannel", json!({ "Channel": arn }), arn),
-        Resource::Store(arn) => ("DeleteEventDataStore", json!({ "EventDataStore": arn }), arn),
+        Resource::Store(arn) => (
+            "DeleteEventDataStore",
+            json!({ "EventDataStore": arn }),
+            arn,
+        ),
     };
     let outcome = client.send(&Request::json(operation, body)).await;
     let gone = outcome.is_success()
         || matches!(
             outcome.error_code(),
-            Some("ChannelNotFoundException" | "EventDataStoreNotFoundException" | "InactiveEventDataStoreException")
+            Some(
+                "ChannelNotFoundException"
+                    | "EventDataStoreNotFoundException"
+                    | "InactiveEventDataStoreException"
+            )
         );
     if gone {
         return None;
     }
     let why = match (outcome.fault(), outcome.status(), outcome.error_code()) {
         (Some(fault), _, _) => fault.to_string(),
-        (None, status, code) => format!("{} {}", status.unwrap_or_default(), code.unwrap_or("(no error code)")),
+        (None, status, code) => format!(
+            "{} {}",
+            status.unwrap_or_default(),
+            code.unwrap_or("(no error code)")
+        ),
     };
     Some(format!("{operation} {arn}: {why}"))
 }

@@ -30,6 +30,9 @@ use crate::wire::{Client, ClientConfig};
 use execute::Context;
 use schedule::Scheduler;
 
+/// A callback for each finished scenario.
+pub type OnResult = Arc<dyn Fn(&ScenarioResult) + Send + Sync>;
+
 /// How to run.
 pub struct RunOptions {
     /// Unique per run: every name a scenario makes carries it.
@@ -47,7 +50,7 @@ pub struct RunOptions {
     /// Set by an interrupt: start nothing new, clean up, report.
     pub interrupted: Arc<AtomicBool>,
     /// Called as each scenario ends (progress display).
-    pub on_result: Option<Arc<dyn Fn(&ScenarioResult) + Send + Sync>>,
+    pub on_result: Option<OnResult>,
     /// How the endpoint is named in reports.
     pub endpoint_label: String,
 }
@@ -76,7 +79,12 @@ pub fn new_run_id() -> String {
 }
 
 /// Runs `scenarios` (already selected and checked) against `client`.
-pub async fn run(scenarios: Vec<Scenario>, client: Client, config: ClientConfig, options: RunOptions) -> RunReport {
+pub async fn run(
+    scenarios: Vec<Scenario>,
+    client: Client,
+    config: ClientConfig,
+    options: RunOptions,
+) -> RunReport {
     let started = Instant::now();
     let mut notes = Vec::new();
     let needed: BTreeSet<String> = scenarios
@@ -95,7 +103,12 @@ pub async fn run(scenarios: Vec<Scenario>, client: Client, config: ClientConfig,
         .cloned()
         .or_else(|| fixtures.account.clone())
         .unwrap_or_else(|| "000000000000".into());
-    let partition = options.vars.get("partition").cloned().or_else(|| fixtures.partition.clone()).unwrap_or_else(|| "aws".into());
+    let partition = options
+        .vars
+        .get("partition")
+        .cloned()
+        .or_else(|| fixtures.partition.clone())
+        .unwrap_or_else(|| "aws".into());
     let mut vars = Vars::new();
     for (name, value) in &options.vars {
         vars.set(Layer::Runner, name.clone(), Value::from(value.clone()));
@@ -104,13 +117,21 @@ pub async fn run(scenarios: Vec<Scenario>, client: Client, config: ClientConfig,
     vars.set(Layer::Runner, "region", Value::from(config.region.clone()));
     vars.set(Layer::Runner, "account", Value::from(account.clone()));
     vars.set(Layer::Runner, "partition", Value::from(partition));
-    vars.set(Layer::Runner, "channel_quota", Value::from(options.channel_quota));
+    vars.set(
+        Layer::Runner,
+        "channel_quota",
+        Value::from(options.channel_quota),
+    );
     for (name, value) in &fixtures.vars {
         vars.set(Layer::Runner, name.clone(), Value::from(value.clone()));
     }
 
     let held = list_channels(&client).await.map(|c| c.len()).unwrap_or(0);
-    let scheduler = Arc::new(Scheduler::new(options.jobs, &scenarios, options.channel_quota.saturating_sub(held)));
+    let scheduler = Arc::new(Scheduler::new(
+        options.jobs,
+        &scenarios,
+        options.channel_quota.saturating_sub(held),
+    ));
     let context = Arc::new(Context {
         client: client.clone(),
         config,
@@ -127,13 +148,25 @@ pub async fn run(scenarios: Vec<Scenario>, client: Client, config: ClientConfig,
     let tasks: Vec<_> = scenarios
         .into_iter()
         .map(|scenario| {
-            let (context, scheduler, on_result) = (Arc::clone(&context), Arc::clone(&scheduler), options.on_result.clone());
+            let (context, scheduler, on_result) = (
+                Arc::clone(&context),
+                Arc::clone(&scheduler),
+                options.on_result.clone(),
+            );
             tokio::spawn(async move {
                 let _admission = scheduler.admit(&scenario).await;
                 let result = if context.interrupted.load(Ordering::Relaxed) {
-                    execute::not_run(&scenario, Verdict::Skip, "interrupted before it started".into())
+                    execute::not_run(
+                        &scenario,
+                        Verdict::Skip,
+                        "interrupted before it started".into(),
+                    )
                 } else if Instant::now() >= deadline {
-                    execute::not_run(&scenario, Verdict::Error, "the run's deadline passed before it started".into())
+                    execute::not_run(
+                        &scenario,
+                        Verdict::Error,
+                        "the run's deadline passed before it started".into(),
+                    )
                 } else {
                     execute::run_scenario(&context, &scenario).await
                 };
@@ -153,7 +186,8 @@ pub async fn run(scenarios: Vec<Scenario>, client: Client, config: ClientConfig,
     }
     results.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let mut context = Arc::try_unwrap(context).unwrap_or_else(|_| unreachable!("every task has ended"));
+    let mut context =
+        Arc::try_unwrap(context).unwrap_or_else(|_| unreachable!("every task has ended"));
     let mut cleanup_problems = context.fixtures.teardown(&client).await;
     let leaks = find_leaks(&client, &options.run_id, &mut cleanup_problems).await;
     RunReport {
@@ -179,7 +213,10 @@ async fn find_leaks(client: &Client, run_id: &str, problems: &mut Vec<String>) -
         }
     };
     let mut leaks = Vec::new();
-    for (arn, name) in channels.into_iter().filter(|(_, name)| name.contains(run_id)) {
+    for (arn, name) in channels
+        .into_iter()
+        .filter(|(_, name)| name.contains(run_id))
+    {
         if let Some(problem) = delete(client, &Resource::Channel(arn.clone())).await {
             problems.push(problem);
         }

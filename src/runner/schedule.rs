@@ -7,7 +7,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use tokio::sync::{Mutex, OwnedMutexGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit, RwLock, Semaphore};
+use tokio::sync::{
+    Mutex, OwnedMutexGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit,
+    RwLock, Semaphore,
+};
 
 use crate::contract::Operation;
 use crate::scenario::{Repeat, Scenario};
@@ -37,7 +40,10 @@ impl Scheduler {
         Scheduler {
             jobs: Arc::new(Semaphore::new(jobs.max(1))),
             alone: Arc::new(RwLock::new(())),
-            locks: names.into_iter().map(|name| (name.clone(), Arc::new(Mutex::new(())))).collect(),
+            locks: names
+                .into_iter()
+                .map(|name| (name.clone(), Arc::new(Mutex::new(()))))
+                .collect(),
             channels: Arc::new(Semaphore::new(channel_capacity)),
             channel_capacity: channel_capacity as u32,
         }
@@ -61,7 +67,11 @@ impl Scheduler {
                 locks.push(Arc::clone(lock).lock_owned().await);
             }
         }
-        let demand = if scenario.runs_alone() { 0 } else { channel_demand(scenario).min(self.channel_capacity) };
+        let demand = if scenario.runs_alone() {
+            0
+        } else {
+            channel_demand(scenario).min(self.channel_capacity)
+        };
         let channels = match demand {
             0 => None,
             n => Arc::clone(&self.channels).acquire_many_owned(n).await.ok(),

@@ -19,10 +19,14 @@ impl Selection {
         let path = scenario.path.to_string_lossy();
         let name = &scenario.name.value;
         let filtered = self.filters.is_empty()
-            || self.filters.iter().any(|f| name.contains(f.as_str()) || path.contains(f.as_str()));
+            || self
+                .filters
+                .iter()
+                .any(|f| name.contains(f.as_str()) || path.contains(f.as_str()));
         let tagged = self.tags.is_empty() || scenario.tags.iter().any(|t| self.tags.contains(t));
         let skipped = scenario.tags.iter().any(|t| self.skip_tags.contains(t));
-        let ruled = self.rules.is_empty() || scenario.rules.iter().any(|r| self.rules.contains(&r.value));
+        let ruled =
+            self.rules.is_empty() || scenario.rules.iter().any(|r| self.rules.contains(&r.value));
         filtered && tagged && !skipped && ruled
     }
 

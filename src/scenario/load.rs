@@ -13,8 +13,8 @@ use toml::Spanned;
 use super::diagnostic::{Diagnostic, LineIndex};
 use super::expect::first_line;
 use super::format::{
-    Body, Capture, Expect, ExpectKind, Header, Located, Matcher, Outcome, Phase, Pos,
-    Repeat, ResponseCheck, Scenario, ScenarioVar, StatusSet, Step,
+    Body, Capture, Expect, ExpectKind, Header, Located, Matcher, Outcome, Phase, Pos, Repeat,
+    ResponseCheck, Scenario, ScenarioVar, StatusSet, Step,
 };
 use super::path::Path as ResponsePath;
 use super::vars::{is_var_name, Piece, Template};
@@ -604,7 +604,9 @@ impl Loader<'_> {
             .get("parallel")
             .and_then(|node| self.integer_in(node, "parallel", 1..MAX_PARALLEL + 1))
             .unwrap_or(1) as u32;
-        let repeat = table.get("repeat").and_then(|node| self.repeat(node, &mut templates));
+        let repeat = table
+            .get("repeat")
+            .and_then(|node| self.repeat(node, &mut templates));
         let snapshot = table
             .get("snapshot")
             .and_then(|node| self.boolean(node, "snapshot"))

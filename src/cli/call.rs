@@ -1,0 +1,96 @@
+//! `ctconform call`: one signed awsJson1_1 call, its outcome printed (the
+//! curl of this world).
+
+use clap::Args;
+use serde_json::Value;
+
+use super::{args, Exit};
+use crate::protocol::TargetForm;
+use crate::wire::{self, Client, ClientConfig, Request};
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The operation, e.g. CreateChannel (any name: unknown ones are sent as is).
+    operation: String,
+    /// The endpoint URL.
+    #[arg(long, default_value = "http://127.0.0.1:4566")]
+    endpoint: String,
+    /// Signing region.
+    #[arg(long, default_value_t = args::default_region())]
+    region: String,
+    /// The input as JSON.
+    #[arg(long, conflicts_with = "raw_body")]
+    body: Option<String>,
+    /// The body, sent byte for byte.
+    #[arg(long)]
+    raw_body: Option<String>,
+    /// Send the short `CloudTrail_20131101.<Operation>` target.
+    #[arg(long)]
+    service_target: bool,
+    /// Send no Authorization header.
+    #[arg(long)]
+    unsigned: bool,
+    /// Request timeout.
+    #[arg(long, default_value = "10s", value_parser = args::duration)]
+    timeout: std::time::Duration,
+    /// Print the equivalent curl command (secrets masked) before calling.
+    #[arg(long)]
+    curl: bool,
+}
+
+pub async fn call(args: CallArgs) -> Exit {
+    let mut request = match (&args.body, &args.raw_body) {
+        (Some(json), _) => match serde_json::from_str::<Value>(json) {
+            Ok(value) => Request::json(&args.operation, value),
+            Err(error) => {
+                return Exit::Usage(format!(
+                    "--body is not JSON ({error}); use --raw-body to send it anyway"
+                ))
+            }
+        },
+        (None, Some(raw)) => Request::raw(&args.operation, raw.clone().into_bytes()),
+        (None, None) => Request::json(&args.operation, serde_json::json!({})),
+    };
+    if args.service_target {
+        request.target = wire::TargetHeader::Form(TargetForm::ServiceShape);
+    }
+    if args.unsigned {
+        request.signing = wire::Signing::Unsigned;
+    }
+    let mut config = ClientConfig::new(args.endpoint, args.region);
+    config.timeout = args.timeout;
+    if args.curl {
+        println!("{}", wire::curl_command(&config, &request));
+    }
+    let client = match Client::new(config).await {
+        Ok(client) => client,
+        Err(error) => return Exit::Usage(error.to_string()),
+    };
+    let outcome = client.send(&request).await;
+    match (outcome.response(), outcome.fault()) {
+        (Some(response), _) => {
+            println!("status: {}", response.status);
+            if let Some(id) = &response.request_id {
+                println!("request id: {id}");
+            }
+            if let Some(code) = &response.error_code {
+                println!("error: {code}");
+            }
+            if let Some(message) = &response.message {
+                println!("message: {message}");
+            }
+            match &response.json {
+                Ok(body) => println!("{}", serde_json::to_string_pretty(body).unwrap_or_default()),
+                Err(problem) => println!("({problem}) {}", String::from_utf8_lossy(&response.body)),
+            }
+        }
+        (None, Some(fault)) => println!("fault: {fault}"),
+        (None, None) => {}
+    }
+    println!("latency: {} ms", outcome.latency.as_millis());
+    if outcome.is_success() {
+        Exit::Conform
+    } else {
+        Exit::Diverged
+    }
+}

@@ -1,0 +1,120 @@
+//! `ctconform check` (scenario files without running them) and
+//! `ctconform coverage` (contract rules × scenarios).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::run::load_checked;
+use super::Exit;
+use crate::contract::{RuleId, RULES};
+use crate::scenario::Scenario;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Where the scenario files are.
+    #[arg(default_value = "scenarios")]
+    dir: PathBuf,
+    /// Variables the run will be given with --var (so they count as defined).
+    #[arg(long = "var", value_name = "NAME")]
+    vars: Vec<String>,
+}
+
+pub fn check(args: CheckArgs) -> Exit {
+    match load_checked(&args.dir, &args.vars) {
+        Ok(scenarios) => {
+            println!(
+                "{} scenario files in {}: no problems",
+                scenarios.len(),
+                args.dir.display()
+            );
+            Exit::Conform
+        }
+        Err(message) => Exit::Usage(message),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Where the scenario files are.
+    #[arg(default_value = "scenarios")]
+    dir: PathBuf,
+}
+
+pub fn coverage(args: CoverageArgs) -> Exit {
+    let scenarios = match load_checked(&args.dir, &[]) {
+        Ok(scenarios) => scenarios,
+        Err(message) => return Exit::Usage(message),
+    };
+    let table = coverage_table(&scenarios);
+    print!("{}", render(&table));
+    let uncovered: Vec<&str> = table
+        .iter()
+        .filter(|(_, names)| names.is_empty())
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if uncovered.is_empty() {
+        println!(
+            "every one of the {} contract rules has a scenario",
+            table.len()
+        );
+        Exit::Conform
+    } else {
+        println!("rules without a scenario: {}", uncovered.join(", "));
+        Exit::Diverged
+    }
+}
+
+/// Rule → the scenarios naming it, in contract order.
+pub fn coverage_table(scenarios: &[Scenario]) -> Vec<(RuleId, Vec<String>)> {
+    let mut by_rule: BTreeMap<RuleId, Vec<String>> = BTreeMap::new();
+    for scenario in scenarios {
+        for rule in scenario
+            .rules
+            .iter()
+            .filter_map(|r| RuleId::parse(&r.value))
+        {
+            by_rule
+                .entry(rule)
+                .or_default()
+                .push(scenario.name.value.clone());
+        }
+    }
+    RULES
+        .iter()
+        .map(|rule| (rule.id, by_rule.remove(&rule.id).unwrap_or_default()))
+        .collect()
+}
+
+fn render(table: &[(RuleId, Vec<String>)]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<5} {:<26} {:>9}  summary / examples",
+        "rule", "section", "scenarios"
+    );
+    for (id, names) in table {
+        let rule = id.rule();
+        let examples: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+        let more = names.len().saturating_sub(examples.len());
+        let _ = writeln!(
+            out,
+            "{:<5} {:<26} {:>9}  {}",
+            id.as_str(),
+            rule.section.title(),
+            names.len(),
+            rule.summary
+        );
+        if !examples.is_empty() {
+            let tail = if more > 0 {
+                format!(" (+{more} more)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "{:<43}  e.g. {}{tail}", "", examples.join(", "));
+        }
+    }
+    out
+}

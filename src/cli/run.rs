@@ -1,0 +1,375 @@
+//! `ctconform run`: load and check the scenarios, pick the endpoint (the
+//! embedded emulator when none is given), run, report, exit 0/1/2.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::{args, Exit};
+use crate::contract::{shapes, Limits};
+use crate::emulator::{Emulator, EmulatorConfig};
+use crate::report::{self, Style};
+use crate::runner::{self, RunOptions, RunReport, Selection};
+use crate::scenario::{self, Scenario};
+use crate::snapshot::{SnapshotMode, SnapshotStore};
+use crate::wire::{self, Client, ClientConfig, Request};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The endpoint to test; without it, the embedded reference emulator.
+    #[arg(long, env = "CTCONFORM_ENDPOINT")]
+    endpoint: Option<String>,
+    /// Where the scenario files are.
+    #[arg(long, default_value = "scenarios")]
+    scenarios: PathBuf,
+    /// Signing region.
+    #[arg(long, default_value_t = args::default_region())]
+    region: String,
+    /// Scenarios at once (default: CPUs × 4).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Per-request timeout.
+    #[arg(long, default_value = "10s", value_parser = args::duration)]
+    timeout: Duration,
+    /// Start no scenario after this long.
+    #[arg(long, default_value = "30m", value_parser = args::duration)]
+    deadline: Duration,
+    /// Only scenarios whose name or path contains this (repeatable).
+    #[arg(long = "filter", value_name = "PATTERN")]
+    filters: Vec<String>,
+    /// Only scenarios with this tag (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Leave out scenarios with this tag (repeatable).
+    #[arg(long = "skip-tag", value_name = "TAG")]
+    skip_tags: Vec<String>,
+    /// Only scenarios exercising this contract rule (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    rules: Vec<String>,
+    /// A variable for the scenarios, e.g. fixture.eds_integration=ARN (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = args::key_value)]
+    vars: Vec<(String, String)>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Pretty)]
+    format: Format,
+    /// Write the report here instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Snapshot comparison (default: verify when the profile has recordings).
+    #[arg(long, value_enum)]
+    snapshots: Option<SnapshotFlag>,
+    /// Snapshot profile: snapshots/<profile>/ (default: `reference` for the embedded emulator).
+    #[arg(long)]
+    snapshot_profile: Option<String>,
+    /// Root of the snapshot profiles.
+    #[arg(long, default_value = "snapshots")]
+    snapshot_dir: PathBuf,
+    /// The endpoint's channel quota (contract C3).
+    #[arg(long, default_value_t = shapes::CHANNEL_QUOTA)]
+    channel_quota: usize,
+    /// Allow an endpoint that is not on this machine (a real account).
+    #[arg(long, env = "CTCONFORM_ALLOW_REMOTE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    allow_remote: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Pretty,
+    Json,
+    Junit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotFlag {
+    Verify,
+    Record,
+    Off,
+}
+
+/// Loads and checks every scenario under `dir`; diagnostics as `file:line:col: message`.
+pub fn load_checked(dir: &std::path::Path, known_vars: &[String]) -> Result<Vec<Scenario>, String> {
+    if !dir.is_dir() {
+        return Err(format!(
+            "{} is not a directory of scenario files",
+            dir.display()
+        ));
+    }
+    let scenarios = scenario::load_dir(dir).map_err(|diagnostics| join(&diagnostics))?;
+    let problems = scenario::check(&scenarios, known_vars);
+    if problems.is_empty() {
+        Ok(scenarios)
+    } else {
+        Err(join(&problems))
+    }
+}
+
+fn join(diagnostics: &[scenario::Diagnostic]) -> String {
+    let lines: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+    format!(
+        "{}\n{} problem(s) in scenario files; nothing was sent",
+        lines.join("\n"),
+        lines.len()
+    )
+}
+
+pub async fn run(args: RunArgs) -> Exit {
+    let known_vars: Vec<String> = args.vars.iter().map(|(k, _)| k.clone()).collect();
+    let scenarios = match load_checked(&args.scenarios, &known_vars) {
+        Ok(scenarios) => scenarios,
+        Err(message) => return Exit::Usage(message),
+    };
+    let loopback = args.endpoint.as_deref().is_none_or(wire::is_loopback);
+    let selection = Selection {
+        filters: args.filters.clone(),
+        tags: args.tags.clone(),
+        skip_tags: skip_tags(&args, loopback),
+        rules: args.rules.clone(),
+    };
+    let scenarios = selection.apply(scenarios);
+    if scenarios.is_empty() {
+        return Exit::Usage("no scenario matches the selection".into());
+    }
+
+    let emulator = match &args.endpoint {
+        Some(_) => None,
+        None => match start_emulator(&args).await {
+            Ok(emulator) => Some(emulator),
+            Err(message) => return Exit::Usage(message),
+        },
+    };
+    let endpoint = args
+        .endpoint
+        .clone()
+        .unwrap_or_else(|| emulator.as_ref().map(Emulator::url).unwrap_or_default());
+    let mut config = ClientConfig::new(endpoint.clone(), args.region.clone());
+    config.timeout = args.timeout;
+    if !loopback && !args.allow_remote {
+        return Exit::Usage(remote_statement(&config, &scenarios));
+    }
+    let client = match Client::new(config.clone()).await {
+        Ok(client) => client,
+        Err(error) => return Exit::Usage(error.to_string()),
+    };
+    if let Err(message) = probe(&client, &endpoint).await {
+        return Exit::Usage(message);
+    }
+
+    let label = if emulator.is_some() {
+        "embedded".to_string()
+    } else {
+        endpoint.clone()
+    };
+    let mut options = RunOptions::new(runner::new_run_id());
+    options.jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from) * 4);
+    options.vars = args.vars.iter().cloned().collect::<BTreeMap<_, _>>();
+    options.channel_quota = args.channel_quota;
+    options.deadline = args.deadline;
+    options.endpoint_label = label;
+    let (snapshots, snapshot_note) = snapshot_settings(&args, emulator.is_some());
+    options.snapshots = snapshots;
+    options.interrupted = interrupt_flag();
+    let style = style();
+    let live_lines = args.format == Format::Pretty && args.output.is_none();
+    let progress = live_lines.then(|| progress(scenarios.len(), style));
+    if let Some(progress) = &progress {
+        let progress = progress.clone();
+        options.on_result = Some(Arc::new(move |result| {
+            let line = report::scenario_line(result, style);
+            if progress.is_hidden() {
+                println!("{line}");
+            } else {
+                progress.println(line);
+                progress.inc(1);
+            }
+        }));
+    }
+
+    let mut report = runner::run(scenarios, client, config, options).await;
+    if let Some(progress) = progress {
+        progress.finish_and_clear();
+    }
+    if let Some(note) = snapshot_note {
+        report.notes.push(note);
+    }
+    if let Some(emulator) = emulator {
+        emulator.stop().await;
+    }
+    write_report(&args, &report, style, live_lines)
+}
+
+fn skip_tags(args: &RunArgs, loopback: bool) -> Vec<String> {
+    let mut skip = args.skip_tags.clone();
+    // Emulators rarely check signatures; auth scenarios are for real endpoints.
+    if loopback && !args.tags.iter().any(|t| t == "auth") {
+        skip.push("auth".into());
+    }
+    skip
+}
+
+async fn start_emulator(args: &RunArgs) -> Result<Emulator, String> {
+    let config = EmulatorConfig {
+        region: args.region.clone(),
+        limits: Limits {
+            channel_quota: args.channel_quota,
+            ..Limits::default()
+        },
+        ..EmulatorConfig::default()
+    };
+    Emulator::start_local(config)
+        .await
+        .map_err(|error| format!("cannot start the embedded emulator: {error}"))
+}
+
+/// Refuses to reach an unknown endpoint quietly: the first call tells
+/// whether anything answers at all.
+async fn probe(client: &Client, endpoint: &str) -> Result<(), String> {
+    let outcome = client
+        .send(&Request::json("ListChannels", serde_json::json!({})))
+        .await;
+    match outcome.fault() {
+        Some(wire::Fault::Connect(why)) => Err(format!("cannot reach {endpoint}: {why}")),
+        _ => Ok(()),
+    }
+}
+
+fn remote_statement(config: &ClientConfig, scenarios: &[Scenario]) -> String {
+    format!(
+        "{} is not on this machine: a run there creates and deletes up to {} channels and 3 event data stores \
+         (billed, at most 10 per region) in region {} of the account the AWS credentials belong to, \
+         all named ctc-<run id>-...; pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed",
+        config.endpoint,
+        scenarios.len().min(shapes::CHANNEL_QUOTA),
+        config.region
+    )
+}
+
+fn snapshot_settings(
+    args: &RunArgs,
+    embedded: bool,
+) -> (Option<(SnapshotStore, SnapshotMode)>, Option<String>) {
+    let profile = args
+        .snapshot_profile
+        .clone()
+        .or_else(|| embedded.then(|| "reference".to_string()));
+    let Some(profile) = profile else {
+        let note = matches!(
+            args.snapshots,
+            Some(SnapshotFlag::Verify | SnapshotFlag::Record)
+        )
+        .then(|| "snapshots off: name a profile with --snapshot-profile".to_string())
+        .unwrap_or_else(|| "snapshots off (no --snapshot-profile for this endpoint)".to_string());
+        return (None, Some(note));
+    };
+    let store = SnapshotStore::new(&args.snapshot_dir, &profile);
+    match args.snapshots {
+        Some(SnapshotFlag::Off) => (None, None),
+        Some(SnapshotFlag::Record) => (Some((store, SnapshotMode::Record)), None),
+        Some(SnapshotFlag::Verify) => (Some((store, SnapshotMode::Verify)), None),
+        None if store.exists() => (Some((store, SnapshotMode::Verify)), None),
+        None => {
+            let note = format!(
+                "snapshots off: profile {profile} has no recordings in {}",
+                store.dir().display()
+            );
+            (None, Some(note))
+        }
+    }
+}
+
+/// First interrupt: start nothing new, clean up, report. Second: exit now.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let set = Arc::clone(&flag);
+    tokio::spawn(async move {
+        loop {
+            if !wait_for_interrupt().await {
+                return;
+            }
+            if set.swap(true, Ordering::SeqCst) {
+                eprintln!("interrupted again: exiting now; resources of this run may remain (ctconform cleanup)");
+                std::process::exit(130);
+            }
+            eprintln!("interrupted: finishing running scenarios and cleaning up (interrupt again to exit now)");
+        }
+    });
+    flag
+}
+
+/// Waits for SIGINT or SIGTERM; false when signals cannot be watched.
+async fn wait_for_interrupt() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            return false;
+        };
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.is_ok(),
+            _ = terminate.recv() => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}
+
+fn style() -> Style {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if std::io::stdout().is_terminal() && !no_color {
+        Style::Color
+    } else {
+        Style::Plain
+    }
+}
+
+fn progress(total: usize, style: Style) -> indicatif::ProgressBar {
+    if style == Style::Plain || !std::io::stderr().is_terminal() {
+        // Plain lines, no bar.
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(template) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} scenarios {elapsed}")
+    {
+        bar.set_style(template);
+    }
+    bar
+}
+
+fn write_report(args: &RunArgs, report: &RunReport, style: Style, lines_done: bool) -> Exit {
+    let text = match args.format {
+        Format::Pretty => report::pretty(
+            report,
+            if args.output.is_some() {
+                Style::Plain
+            } else {
+                style
+            },
+            lines_done,
+        ),
+        Format::Json => report::json(report),
+        Format::Junit => report::junit(report),
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(error) = std::fs::write(path, &text) {
+                return Exit::Usage(format!("cannot write {}: {error}", path.display()));
+            }
+            eprintln!("{}", report::summary_line(report));
+        }
+        None => print!("{text}"),
+    }
+    if report.conforms() {
+        Exit::Conform
+    } else {
+        Exit::Diverged
+    }
+}

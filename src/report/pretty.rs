@@ -1,0 +1,187 @@
+//! The terminal report: one line per scenario, the whole story of each
+//! failure (request, expected, actual, diff), and the closing summary
+//! `N passed, N failed, N skipped`.
+
+use std::fmt::Write;
+
+use crate::runner::{RunReport, ScenarioResult, StepResult, Verdict};
+
+/// Whether to colour the output (a TTY without `NO_COLOR`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Color,
+}
+
+impl Style {
+    fn paint(self, verdict: Verdict, text: &str) -> String {
+        let code = match verdict {
+            Verdict::Pass => "32",
+            Verdict::Fail | Verdict::Error => "31",
+            Verdict::Skip => "33",
+        };
+        match self {
+            Style::Plain => text.to_string(),
+            Style::Color => format!("\x1b[{code}m{text}\x1b[0m"),
+        }
+    }
+}
+
+/// One line for a finished scenario: `PASS input-n2-name-129-chars [N2] 3ms`.
+pub fn scenario_line(result: &ScenarioResult, style: Style) -> String {
+    let label = style.paint(result.verdict, &format!("{:<5}", result.verdict.label()));
+    let mut line = format!(
+        "{label} {} [{}] {}ms",
+        result.name,
+        result.rules.join(","),
+        result.duration.as_millis()
+    );
+    if let (Some(reason), Verdict::Skip) = (&result.reason, result.verdict) {
+        let _ = write!(line, " ({reason})");
+    }
+    line
+}
+
+/// The closing line, exactly `N passed, N failed, N skipped` (errors count as failed).
+pub fn summary_line(report: &RunReport) -> String {
+    let counts = report.counts();
+    format!(
+        "{} passed, {} failed, {} skipped",
+        counts.passed,
+        counts.failed + counts.errored,
+        counts.skipped
+    )
+}
+
+/// The whole report. With `lines_done`, the per-scenario lines were already
+/// printed as scenarios ended (progress), so they are not repeated.
+pub fn pretty(report: &RunReport, style: Style, lines_done: bool) -> String {
+    let mut out = String::new();
+    if !lines_done {
+        for result in &report.scenarios {
+            let _ = writeln!(out, "{}", scenario_line(result, style));
+        }
+    }
+    let failures: Vec<&ScenarioResult> = report
+        .scenarios
+        .iter()
+        .filter(|s| matches!(s.verdict, Verdict::Fail | Verdict::Error))
+        .collect();
+    for result in &failures {
+        out.push('\n');
+        failure(&mut out, result, style);
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "endpoint: {}  region: {}  run id: {}",
+        report.endpoint, report.region, report.run_id
+    );
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    for problem in &report.cleanup_problems {
+        let _ = writeln!(out, "cleanup: {problem}");
+    }
+    for leak in &report.leaks {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.paint(Verdict::Fail, &format!("leak: {leak} was left behind"))
+        );
+    }
+    let counts = report.counts();
+    let seconds = report.duration.as_secs_f64();
+    let _ = writeln!(
+        out,
+        "{} scenarios, {} requests in {seconds:.2}s ({:.0} requests/s); {} errors among the failed",
+        report.scenarios.len(),
+        report.requests,
+        report.requests as f64 / seconds.max(1e-9),
+        counts.errored
+    );
+    let _ = writeln!(out, "{}", summary_line(report));
+    out
+}
+
+fn failure(out: &mut String, result: &ScenarioResult, style: Style) {
+    let _ = writeln!(
+        out,
+        "{} {} ({})",
+        style.paint(result.verdict, result.verdict.label()),
+        result.name,
+        result.path.display()
+    );
+    let _ = writeln!(
+        out,
+        "  rules: {}  {}",
+        result.rules.join(", "),
+        result.description
+    );
+    if let Some(reason) = &result.reason {
+        let _ = writeln!(out, "  reason: {reason}");
+    }
+    if let Some(step) = result
+        .steps
+        .iter()
+        .find(|s| matches!(s.verdict, Verdict::Fail | Verdict::Error))
+    {
+        step_detail(out, step);
+    }
+}
+
+fn step_detail(out: &mut String, step: &StepResult) {
+    let _ = writeln!(
+        out,
+        "  step {} ({:?}, {})",
+        step.name, step.phase, step.operation
+    );
+    if let Some(request) = &step.request {
+        let _ = writeln!(
+            out,
+            "    request:  {} {} {}",
+            request.method,
+            request.target.as_deref().unwrap_or("(no X-Amz-Target)"),
+            one_line(&request.body, 300)
+        );
+        let _ = writeln!(out, "    repro:    {}", one_line(&request.curl, 600));
+    }
+    let _ = writeln!(out, "    expected: {}", step.expected);
+    let answer = &step.answer;
+    match &answer.fault {
+        Some(fault) => {
+            let _ = writeln!(out, "    actual:   {fault}");
+        }
+        None => {
+            let status = answer.status.map(|s| s.to_string()).unwrap_or_default();
+            let code = answer.error_code.as_deref().unwrap_or("-");
+            let _ = writeln!(
+                out,
+                "    actual:   {status} {code} {}",
+                one_line(&answer.body, 300)
+            );
+        }
+    }
+    for problem in &step.problems {
+        let _ = writeln!(out, "    - {problem}");
+    }
+    if let Some(diff) = step.snapshot_diff.as_deref().filter(|d| !d.is_empty()) {
+        let _ = writeln!(out, "    snapshot diff:");
+        for line in diff.lines() {
+            let _ = writeln!(out, "      {line}");
+        }
+    }
+}
+
+fn one_line(text: &str, limit: usize) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if flat.chars().count() <= limit {
+        flat
+    } else {
+        let head: String = flat.chars().take(limit).collect();
+        format!("{head}…")
+    }
+}
