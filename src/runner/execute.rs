@@ -216,12 +216,14 @@ impl ScenarioRun<'_> {
         } else {
             verdict.max(Verdict::Fail)
         };
-        let mut snapshot_diff = None;
+        let (mut snapshot_name, mut snapshot, mut snapshot_diff) = (None, None, None);
         if step.phase == Phase::Steps && step.snapshot && verdict != Verdict::Error {
-            if let Some(diff) = self.snapshot(step, &outcomes, &mut problems) {
+            let (name, content) = self.render_snapshot(step, &outcomes);
+            if let Some(diff) = self.compare_snapshot(step, &name, &content, &mut problems) {
                 snapshot_diff = Some(diff);
                 verdict = verdict.max(Verdict::Fail);
             }
+            (snapshot_name, snapshot) = (Some(name), Some(content));
         }
         StepResult {
             phase: step.phase,
@@ -233,6 +235,8 @@ impl ScenarioRun<'_> {
             answer: answer(&outcomes[0]),
             requests: copies,
             problems,
+            snapshot_name,
+            snapshot,
             snapshot_diff,
             latency: outcomes.iter().map(|o| o.latency).max().unwrap_or_default(),
         }
@@ -277,29 +281,34 @@ impl ScenarioRun<'_> {
         }
     }
 
-    /// Compares the step's normalised answer with its stored snapshot;
-    /// returns the diff when they differ.
-    fn snapshot(
-        &mut self,
-        step: &Step,
-        outcomes: &[Outcome],
-        problems: &mut Vec<String>,
-    ) -> Option<String> {
-        let (store, mode) = self.context.snapshots.as_ref()?;
+    /// The step's answers, normalised: the snapshot's name and content.
+    fn render_snapshot(&mut self, step: &Step, outcomes: &[Outcome]) -> (String, String) {
         let observations: Vec<Observation> = outcomes.iter().map(observation).collect();
         let content = if step.is_parallel() {
             snapshot::render_parallel(&observations, &mut self.redactor)
         } else {
             snapshot::render(&observations[0], &mut self.redactor)
         };
-        let name = snapshot::snapshot_name(&self.scenario.name.value, &step.name);
+        (snapshot::snapshot_name(&self.scenario.name.value, &step.name), content)
+    }
+
+    /// Compares a rendered snapshot with the stored one, when snapshots are
+    /// on; returns the diff when they differ.
+    fn compare_snapshot(
+        &self,
+        step: &Step,
+        name: &str,
+        content: &str,
+        problems: &mut Vec<String>,
+    ) -> Option<String> {
+        let (store, mode) = self.context.snapshots.as_ref()?;
         let source = self.scenario.path.to_string_lossy();
         let expression = format!("{} {}", step.op, step.name);
-        match store.check(&name, &source, &expression, &content, *mode) {
+        match store.check(name, &source, &expression, content, *mode) {
             Ok(SnapshotOutcome::Differs { diff, pending }) => {
                 problems.push(format!(
                     "snapshot differs from {} (new: {})",
-                    store.snap_path(&name).display(),
+                    store.snap_path(name).display(),
                     pending.display()
                 ));
                 Some(diff)
@@ -335,6 +344,8 @@ impl ScenarioRun<'_> {
             answer: Answer::default(),
             requests: 0,
             problems: vec![problem],
+            snapshot_name: None,
+            snapshot: None,
             snapshot_diff: None,
             latency: Duration::ZERO,
         }

@@ -74,6 +74,9 @@ pub struct StepResult {
     pub requests: usize,
     /// One line per way the answer departs from the expectation.
     pub problems: Vec<String>,
+    /// The snapshot's file stem and its normalised content, for snapshot steps.
+    pub snapshot_name: Option<String>,
+    pub snapshot: Option<String>,
     /// A unified diff against the stored snapshot, when they differ.
     pub snapshot_diff: Option<String>,
     #[serde(serialize_with = "as_millis")]
