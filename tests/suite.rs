@@ -12,15 +12,27 @@ use ctconform::wire::{Client, ClientConfig};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suite_conforms_and_matches_snapshots() {
     let scenarios = scenario::load_dir("scenarios").expect("scenarios load");
-    assert!(scenario::check(&scenarios, &[]).is_empty(), "scenarios lint cleanly");
+    assert!(
+        scenario::check(&scenarios, &[]).is_empty(),
+        "scenarios lint cleanly"
+    );
     let (endpoint, profile, emulator) = match std::env::var("CTCONFORM_ENDPOINT") {
         Ok(endpoint) => (endpoint, std::env::var("CTCONFORM_PROFILE").ok(), None),
         Err(_) => {
-            let emulator = Emulator::start_local(EmulatorConfig::default()).await.unwrap();
-            (emulator.url(), Some("reference".to_string()), Some(emulator))
+            let emulator = Emulator::start_local(EmulatorConfig::default())
+                .await
+                .unwrap();
+            (
+                emulator.url(),
+                Some("reference".to_string()),
+                Some(emulator),
+            )
         }
     };
-    let skip_auth = Selection { skip_tags: vec!["auth".into()], ..Selection::default() };
+    let skip_auth = Selection {
+        skip_tags: vec!["auth".into()],
+        ..Selection::default()
+    };
     let scenarios = skip_auth.apply(scenarios);
     let config = ClientConfig::new(endpoint.clone(), "us-east-1");
     let client = Client::new(config.clone()).await.expect("a client");
@@ -35,15 +47,28 @@ async fn suite_conforms_and_matches_snapshots() {
         .scenarios
         .iter()
         .filter(|s| s.verdict != Verdict::Pass)
-        .map(|s| format!("{} {}: {}", s.verdict.label(), s.name, s.reason.as_deref().unwrap_or("")))
+        .map(|s| {
+            format!(
+                "{} {}: {}",
+                s.verdict.label(),
+                s.name,
+                s.reason.as_deref().unwrap_or("")
+            )
+        })
         .collect();
-    assert!(failures.is_empty(), "scenarios that did not pass:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "scenarios that did not pass:\n{}",
+        failures.join("\n")
+    );
     assert!(report.leaks.is_empty(), "leaks: {:?}", report.leaks);
 
     let Some(profile) = profile else { return };
     let mut mismatched = Vec::new();
     for step in report.scenarios.iter().flat_map(|s| &s.steps) {
-        let (Some(name), Some(content)) = (&step.snapshot_name, &step.snapshot) else { continue };
+        let (Some(name), Some(content)) = (&step.snapshot_name, &step.snapshot) else {
+            continue;
+        };
         let checked = catch_unwind(AssertUnwindSafe(|| {
             insta::with_settings!({
                 snapshot_path => format!("../snapshots/{profile}"),
@@ -56,5 +81,9 @@ async fn suite_conforms_and_matches_snapshots() {
             mismatched.push(name.clone());
         }
     }
-    assert!(mismatched.is_empty(), "snapshots that differ (review with `cargo insta review`):\n{}", mismatched.join("\n"));
+    assert!(
+        mismatched.is_empty(),
+        "snapshots that differ (review with `cargo insta review`):\n{}",
+        mismatched.join("\n")
+    );
 }

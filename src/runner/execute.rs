@@ -289,7 +289,10 @@ impl ScenarioRun<'_> {
         } else {
             snapshot::render(&observations[0], &mut self.redactor)
         };
-        (snapshot::snapshot_name(&self.scenario.name.value, &step.name), content)
+        (
+            snapshot::snapshot_name(&self.scenario.name.value, &step.name),
+            content,
+        )
     }
 
     /// Compares a rendered snapshot with the stored one, when snapshots are

@@ -9,6 +9,7 @@ use super::format::{Expect, ExpectKind, Phase, Scenario, Step};
 use super::vars::{
     for_each_outcome, is_runner_var, referenced_vars, resolution_order, Site, VarError,
 };
+use crate::contract::Operation;
 
 /// Every problem of `scenarios` as a suite; `known_vars` are extra
 /// runner-provided names (`--var`), beyond `run_id`, `region`, `account`,
@@ -108,6 +109,19 @@ pub fn check_scenario(scenario: &Scenario, known_vars: &[String]) -> Vec<Diagnos
 }
 
 fn check_step(step: &Step, report: &mut impl FnMut(super::format::Pos, String)) {
+    let lists = matches!(
+        step.op,
+        Operation::ListChannels | Operation::ListEventDataStores
+    );
+    if lists && step.phase == Phase::Steps && step.snapshot {
+        report(
+            step.pos,
+            format!(
+                "a {} answer depends on what else the account holds: add `snapshot = false`",
+                step.op
+            ),
+        );
+    }
     match &step.expect {
         None if step.phase == Phase::Steps => report(
             step.pos,
