@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn duplicate_names_name_both_files() {
-        let text = format!("{HEAD}[[steps]]\nop = \"ListChannels\"\nexpect = {{ status = 200 }}\n");
+        let text = format!("{HEAD}[[steps]]\nop = \"GetChannel\"\nexpect = {{ status = 200 }}\n");
         assert_eq!(
             lint(&[("x.toml", &text), ("y.toml", &text)], &[]),
             ["y.toml:1:8: duplicate scenario name `a`: also in x.toml:1:8"]
@@ -209,7 +209,7 @@ mod tests {
     fn circular_vars_are_reported_at_the_first() {
         let text = format!(
             "{HEAD}[vars]\nok = \"x\"\na = \"${{b}}\"\nb = \"${{a}}\"\n\
-             [[steps]]\nop = \"ListChannels\"\nexpect = {{ status = 200 }}\n"
+             [[steps]]\nop = \"GetChannel\"\nexpect = {{ status = 200 }}\n"
         );
         assert_eq!(
             lint(&[("s.toml", &text)], &[]),
@@ -220,10 +220,10 @@ mod tests {
     #[test]
     fn steps_must_name_an_outcome() {
         let text = format!(
-            "{HEAD}[[steps]]\nop = \"ListChannels\"\n\
-             [[steps]]\nop = \"ListChannels\"\nexpect = {{}}\n\
-             [[steps]]\nop = \"ListChannels\"\nexpect = {{ any_of = [{{ status = 200 }}, {{}}] }}\n\
-             [[setup]]\nop = \"ListChannels\"\n"
+            "{HEAD}[[steps]]\nop = \"GetChannel\"\n\
+             [[steps]]\nop = \"GetChannel\"\nexpect = {{}}\n\
+             [[steps]]\nop = \"GetChannel\"\nexpect = {{ any_of = [{{ status = 200 }}, {{}}] }}\n\
+             [[setup]]\nop = \"GetChannel\"\n"
         );
         assert_eq!(
             lint(&[("s.toml", &text)], &[]),
@@ -238,9 +238,9 @@ mod tests {
     #[test]
     fn parallel_misuse_and_duplicate_step_names() {
         let text = format!(
-            "{HEAD}[[steps]]\nname = \"x\"\nop = \"ListChannels\"\nexpect = {{ successes = 1 }}\n\
-             [[steps]]\nname = \"x\"\nop = \"ListChannels\"\nparallel = 2\ncapture = {{ c = \"A\" }}\nexpect = {{ successes = 1 }}\n\
-             [[cleanup]]\nop = \"ListChannels\"\ninput = {{ A = \"${{c}}\" }}\n"
+            "{HEAD}[[steps]]\nname = \"x\"\nop = \"GetChannel\"\nexpect = {{ successes = 1 }}\n\
+             [[steps]]\nname = \"x\"\nop = \"GetChannel\"\nparallel = 2\ncapture = {{ c = \"A\" }}\nexpect = {{ successes = 1 }}\n\
+             [[cleanup]]\nop = \"GetChannel\"\ninput = {{ A = \"${{c}}\" }}\n"
         );
         assert_eq!(
             lint(&[("s.toml", &text)], &[]),
@@ -256,6 +256,18 @@ mod tests {
         assert_eq!(
             lint(&[("s.toml", HEAD)], &[]),
             ["s.toml:1:8: the scenario has no [[steps]]"]
+        );
+    }
+
+    #[test]
+    fn list_steps_must_stay_out_of_snapshots() {
+        let text = format!(
+            "{HEAD}[[steps]]\nop = \"ListChannels\"\nexpect = {{ status = 200 }}\n\
+             [[steps]]\nop = \"ListEventDataStores\"\nsnapshot = false\nexpect = {{ status = 200 }}\n"
+        );
+        assert_eq!(
+            lint(&[("s.toml", &text)], &[]),
+            ["s.toml:4:1: a ListChannels answer depends on what else the account holds: add `snapshot = false`"]
         );
     }
 }
