@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 
 use crate::contract::{
     judge_call, Call, ErrorCode, Fresh, Identity, Judged, Limits, MediaType, Region,
-    RequestedOperation,
+    RequestedOperation, Violation,
 };
 use crate::protocol::{self, Target};
 
@@ -178,10 +178,10 @@ fn answer(region: &mut Region, call: &Call<'_>) -> Response {
             ErrorCode::UnknownOperationException.as_str(),
             &detail,
         ),
-        Judged::Refused(violation) => refusal(violation.codes[0], &violation.detail),
+        Judged::Refused(violation) => refusal(&violation),
         Judged::Evaluated { evaluation, .. } => {
             if let Some(violation) = evaluation.emulator_refusal() {
-                return refusal(violation.codes[0], &violation.detail);
+                return refusal(violation);
             }
             let plan = evaluation
                 .plan
@@ -202,9 +202,20 @@ fn answer(region: &mut Region, call: &Call<'_>) -> Response {
     }
 }
 
-fn refusal(code: ErrorCode, message: &str) -> Response {
+/// The emulator's answer to a broken rule: the rule's first code, and a
+/// message that names the rule and every code that would conform, so a
+/// reader of the reference emulator learns the contract from its answers.
+fn refusal(violation: &Violation) -> Response {
+    let code = violation.codes[0];
     let status = StatusCode::from_u16(code.emulator_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    error_response(status, code.as_str(), message)
+    let conforming: Vec<&str> = violation.codes.iter().map(|c| c.as_str()).collect();
+    let message = format!(
+        "{} [contract rule {}; conforming codes: {}]",
+        violation.detail,
+        violation.rule,
+        conforming.join(", ")
+    );
+    error_response(status, code.as_str(), &message)
 }
 
 fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
