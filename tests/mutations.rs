@@ -1,0 +1,356 @@
+//! The corpus catches divergences: for every contract rule, an endpoint that
+//! gets only that rule wrong fails the suite, and the failing scenarios name
+//! the rule; an endpoint that differs only where the contract allows
+//! (another code of the acceptable set, another message, a namespaced or
+//! header-only error code, 400 for NotFound, extra response members) passes.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use common::{fabricated_success, rewritten, Exchange, Reply, Rewrite};
+use ctconform::contract::RuleId;
+use ctconform::runner::{self, RunOptions, RunReport, Selection, Verdict};
+use ctconform::scenario::{self, Scenario};
+use ctconform::wire::{Client, ClientConfig};
+use serde_json::Value;
+
+async fn run_suite(url: &str, scenarios: Vec<Scenario>) -> RunReport {
+    let config = ClientConfig::new(url, "us-east-1");
+    let client = Client::new(config.clone()).await.unwrap();
+    let mut options = RunOptions::new(runner::new_run_id());
+    options.jobs = 8;
+    runner::run(scenarios, client, config, options).await
+}
+
+fn corpus(selection: Selection) -> Vec<Scenario> {
+    selection.apply(scenario::load_dir("scenarios").expect("scenarios load"))
+}
+
+fn failing_rules(report: &RunReport) -> BTreeSet<String> {
+    report
+        .scenarios
+        .iter()
+        .filter(|s| matches!(s.verdict, Verdict::Fail | Verdict::Error))
+        .flat_map(|s| s.rules.iter().cloned())
+        .collect()
+}
+
+fn rewrite(f: impl Fn(&Exchange) -> Option<Reply> + Send + Sync + 'static) -> Rewrite {
+    Arc::new(f)
+}
+
+/// Answers success where the emulator refuses for `rule`: the check is missing.
+fn accepts_what(rule: &'static str) -> Rewrite {
+    rewrite(move |x| (x.refused_rule() == Some(rule)).then(|| fabricated_success(x)))
+}
+
+fn top_level_members(x: &Exchange) -> Vec<(String, Value)> {
+    match &x.request_json {
+        Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        _ => Vec::new(),
+    }
+}
+
+const KNOWN_MEMBERS: &[&str] = &[
+    "Name",
+    "Source",
+    "Destinations",
+    "Tags",
+    "Channel",
+    "MaxResults",
+    "NextToken",
+    "EventDataStore",
+    "AdvancedEventSelectors",
+    "TerminationProtectionEnabled",
+    "RetentionPeriod",
+];
+
+/// One fault per rule, each an implementation mistake a real emulator could make.
+fn faults() -> Vec<(RuleId, Rewrite)> {
+    let mut faults: Vec<(RuleId, Rewrite)> = Vec::new();
+    for rule in RuleId::ALL {
+        let refusing = !rule.rule().errors.is_empty()
+            && !matches!(
+                rule,
+                RuleId::P5 | RuleId::P7 | RuleId::P9 | RuleId::T5 | RuleId::OK4
+            );
+        if refusing {
+            faults.push((*rule, accepts_what(rule.as_str())));
+        }
+    }
+    faults.push((RuleId::OK4, accepts_what("C1")));
+    faults.push((
+        RuleId::P1,
+        rewrite(|x| {
+            x.target
+                .as_deref()
+                .is_some_and(|t| t.starts_with("CloudTrail_20131101."))
+                .then(|| Reply::error(400, "UnknownOperationException"))
+        }),
+    ));
+    faults.push((
+        RuleId::P2,
+        rewrite(|x| {
+            x.content_type
+                .as_deref()
+                .is_some_and(|c| c.contains(';'))
+                .then(|| Reply::error(400, "SerializationException"))
+        }),
+    ));
+    faults.push((
+        RuleId::P3,
+        rewrite(|x| {
+            // Errors without an error code anywhere: clients cannot tell them apart.
+            (x.status >= 400).then(|| {
+                Reply::json(
+                    x.status,
+                    &serde_json::json!({ "message": "something went wrong" }),
+                )
+            })
+        }),
+    ));
+    faults.push((
+        RuleId::P5,
+        rewrite(|x| {
+            (x.request.is_empty() && x.operation() == "ListChannels")
+                .then(|| Reply::error(400, "SerializationException"))
+        }),
+    ));
+    faults.push((
+        RuleId::P7,
+        rewrite(|x| (x.method != "POST").then(|| Reply::error(500, "InternalFailure"))),
+    ));
+    faults.push((
+        RuleId::P8,
+        rewrite(|x| {
+            top_level_members(x)
+                .iter()
+                .any(|(k, v)| !KNOWN_MEMBERS.contains(&k.as_str()) || v.is_null())
+                .then(|| Reply::error(400, "SerializationException"))
+        }),
+    ));
+    faults.push((
+        RuleId::T5,
+        rewrite(|x| {
+            let empty_value = x
+                .request_json
+                .as_ref()
+                .and_then(|b| b.get("Tags"))
+                .and_then(Value::as_array)
+                .is_some_and(|tags| {
+                    tags.iter()
+                        .any(|t| t.get("Value") == Some(&Value::from("")))
+                });
+            empty_value.then(|| Reply::error(500, "InternalFailure"))
+        }),
+    ));
+    faults.push((
+        RuleId::OK1,
+        rewrite(|x| {
+            if x.operation() != "CreateChannel" || x.status != 200 {
+                return None;
+            }
+            let mut body = x.json.clone()?;
+            body.as_object_mut()?.remove("Tags");
+            if let Some(destinations) = body.get_mut("Destinations").and_then(Value::as_array_mut) {
+                destinations.reverse();
+            }
+            Some(Reply::json(200, &body))
+        }),
+    ));
+    faults.push((
+        RuleId::OK2,
+        rewrite(|x| {
+            (x.operation() == "GetChannel" && x.status == 200)
+                .then(|| Reply::error(404, "ChannelNotFoundException"))
+        }),
+    ));
+    let tombstones: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
+    faults.push((
+        RuleId::OK3,
+        rewrite(move |x| {
+            // Deleting a channel does not free its name: a mistake of emulators
+            // that only mark channels deleted.
+            let mut names = tombstones.lock().unwrap();
+            let member = |v: &Option<Value>, k: &str| {
+                v.as_ref()
+                    .and_then(|b| b.get(k))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            match x.operation() {
+                "CreateChannel" if x.status == 200 => {
+                    names.insert(member(&x.json, "ChannelArn")?, member(&x.json, "Name")?);
+                    None
+                }
+                "DeleteChannel" if x.status == 200 => {
+                    let reference = member(&x.request_json, "Channel")?;
+                    let name = names
+                        .iter()
+                        .find(|(arn, _)| arn.ends_with(&reference))
+                        .map(|(_, n)| n.clone())?;
+                    names.insert(format!("deleted:{name}"), name);
+                    None
+                }
+                "CreateChannel" => None,
+                _ => None,
+            }
+            .or_else(|| {
+                let name = member(&x.request_json, "Name")?;
+                (x.operation() == "CreateChannel" && names.contains_key(&format!("deleted:{name}")))
+                    .then(|| Reply::error(400, "ChannelAlreadyExistsException"))
+            })
+        }),
+    ));
+    faults
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_in_any_single_rule_fails_the_suite_and_names_the_rule() {
+    let faults = faults();
+    let covered: BTreeSet<RuleId> = faults.iter().map(|(rule, _)| *rule).collect();
+    let untested: Vec<&str> = RuleId::ALL
+        .iter()
+        .filter(|r| !covered.contains(r) && **r != RuleId::P9)
+        .map(|r| r.as_str())
+        .collect();
+    assert!(untested.is_empty(), "rules without a fault: {untested:?}");
+
+    let mut missed = Vec::new();
+    for (rule, fault) in faults {
+        let endpoint = rewritten(fault).await;
+        let report = run_suite(
+            &endpoint.url,
+            corpus(Selection {
+                skip_tags: vec!["auth".into()],
+                ..Selection::default()
+            }),
+        )
+        .await;
+        let named = failing_rules(&report);
+        if report.conforms() || !named.contains(rule.as_str()) {
+            missed.push(format!(
+                "{rule}: conforms={} failing rules={named:?}",
+                report.conforms()
+            ));
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "faults the corpus did not catch:\n{}",
+        missed.join("\n")
+    );
+}
+
+/// P9 needs an endpoint that checks signatures; the emulator does not, so a
+/// proxy that does stands for the conforming one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authentication_scenarios_tell_enforcing_from_open_endpoints() {
+    let enforcing = rewrite(|x| match x.authorization.as_deref() {
+        None => Some(Reply::error(400, "MissingAuthenticationTokenException")),
+        Some(auth) if !auth.contains("Credential=AKIDCTCONFORMLOCAL/") => {
+            Some(Reply::error(403, "UnrecognizedClientException"))
+        }
+        Some(auth) if auth.ends_with("Signature=00") => {
+            Some(Reply::error(403, "InvalidSignatureException"))
+        }
+        Some(_) => None,
+    });
+    let auth_only = || {
+        corpus(Selection {
+            tags: vec!["auth".into()],
+            ..Selection::default()
+        })
+    };
+    assert!(!auth_only().is_empty());
+    let enforcing = rewritten(enforcing).await;
+    let report = run_suite(&enforcing.url, auth_only()).await;
+    let reasons: Vec<String> = report
+        .scenarios
+        .iter()
+        .map(|s| format!("{} {:?} {:?}", s.name, s.verdict, s.reason))
+        .collect();
+    assert!(
+        report.conforms(),
+        "an enforcing endpoint conforms: {reasons:#?} leaks {:?}",
+        report.leaks
+    );
+    let open = rewritten(rewrite(|_| None)).await;
+    let report = run_suite(&open.url, auth_only()).await;
+    assert!(failing_rules(&report).contains("P9"));
+}
+
+/// Rewrites every answer into another form the contract allows.
+fn lenient(x: &Exchange) -> Option<Reply> {
+    let mut body = x.json.clone()?;
+    if x.status < 300 {
+        body.as_object_mut()?
+            .insert("UnmodelledMember".into(), Value::from(true));
+        return Some(Reply::json(x.status, &body));
+    }
+    let message = body
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let code = match message.split("conforming codes: ").nth(1) {
+        Some(rest) => rest
+            .trim_end_matches(']')
+            .split(", ")
+            .last()
+            .unwrap_or_default()
+            .to_string(),
+        None => body
+            .get("__type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let status = if code.ends_with("NotFoundException") {
+        400
+    } else {
+        ctconform::contract::ErrorCode::parse(&code)
+            .map_or(x.status, |c| *c.statuses().last().unwrap())
+    };
+    let mut reply = match x.request.len() % 3 {
+        0 => Reply::json(
+            status,
+            &serde_json::json!({ "__type": format!("com.amazonaws.cloudtrail.v20131101#{code}"), "Message": "another text" }),
+        ),
+        1 => Reply::json(
+            status,
+            &serde_json::json!({ "code": format!("{code}:http://internal.amazon.com/coral/"), "message": "" }),
+        ),
+        _ => Reply::json(
+            status,
+            &serde_json::json!({ "__type": "SomethingElse", "message": "the header wins" }),
+        ),
+    };
+    reply.headers.push((
+        "x-amzn-ErrorType".into(),
+        format!("{code}:http://internal.amazon.com/coral/com.amazon.coral.service/"),
+    ));
+    Some(reply)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_differing_only_where_the_contract_allows_conforms() {
+    let endpoint = rewritten(rewrite(lenient)).await;
+    let report = run_suite(
+        &endpoint.url,
+        corpus(Selection {
+            skip_tags: vec!["auth".into()],
+            ..Selection::default()
+        }),
+    )
+    .await;
+    let failures: Vec<String> = report
+        .scenarios
+        .iter()
+        .filter(|s| s.verdict != Verdict::Pass)
+        .map(|s| format!("{}: {}", s.name, s.reason.as_deref().unwrap_or_default()))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
