@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 
 use common::rewritten;
@@ -34,6 +34,27 @@ fn last_line(output: &Output) -> String {
         .to_string()
 }
 
+/// `ctconform serve` on a free port, and the URL it announces.
+fn serve() -> (Child, String) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_ctconform"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let url = ready.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{ready}");
+    (server, url)
+}
+
+fn stop(server: &mut Child) {
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
 #[test]
 fn run_against_the_embedded_emulator_passes_and_ends_with_the_summary() {
     let output = ctconform(&["run"]);
@@ -51,19 +72,9 @@ fn run_against_the_embedded_emulator_passes_and_ends_with_the_summary() {
 
 #[test]
 fn run_against_a_separately_started_emulator() {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_ctconform"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    let url = ready.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{ready}");
+    let (mut server, url) = serve();
     let output = ctconform(&["run", "--endpoint", &url, "--snapshot-profile", "reference"]);
-    server.kill().unwrap();
+    stop(&mut server);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 }
 
@@ -207,16 +218,7 @@ fn check_and_coverage() {
 
 #[test]
 fn call_prints_the_answer() {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_ctconform"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    let url = ready.trim().rsplit(' ').next().unwrap().to_string();
+    let (mut server, url) = serve();
     let output = ctconform(&[
         "call",
         "GetChannel",
@@ -225,7 +227,7 @@ fn call_prints_the_answer() {
         "--body",
         r#"{"Channel":"nope"}"#,
     ]);
-    server.kill().unwrap();
+    stop(&mut server);
     let printed = text(&output);
     assert_eq!(output.status.code(), Some(1), "{printed}");
     assert!(
