@@ -94,9 +94,10 @@ pub fn pretty(report: &RunReport, style: Style, lines_done: bool) -> String {
     let seconds = report.duration.as_secs_f64();
     let _ = writeln!(
         out,
-        "{} scenarios, {} requests in {seconds:.2}s ({:.0} requests/s); {} errors among the failed",
+        "{} scenarios, {} requests in {seconds:.2}s ({:.0} scenarios/s, {:.0} requests/s); {} errors among the failed",
         report.scenarios.len(),
         report.requests,
+        report.scenarios.len() as f64 / seconds.max(1e-9),
         report.requests as f64 / seconds.max(1e-9),
         counts.errored
     );

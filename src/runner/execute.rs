@@ -4,7 +4,7 @@
 //! deletes what the scenario made. Hurl-like, the steps of a scenario stop
 //! at the first that fails; cleanup always runs.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,7 +33,6 @@ pub struct Context {
     pub channel_quota: usize,
     pub run_id: String,
     pub account: String,
-    pub requests: AtomicUsize,
     pub interrupted: Arc<AtomicBool>,
 }
 
@@ -202,7 +201,6 @@ impl ScenarioRun<'_> {
             let sends = (0..copies).map(|_| self.context.client.send(&request));
             futures_util::future::join_all(sends).await
         };
-        self.context.requests.fetch_add(copies, Ordering::Relaxed);
         for outcome in &outcomes {
             self.ledger.observe(step.op, input.as_ref(), outcome);
         }

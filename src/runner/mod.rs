@@ -12,7 +12,7 @@ mod schedule;
 mod select;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -141,7 +141,6 @@ pub async fn run(
         channel_quota: options.channel_quota,
         run_id: options.run_id.clone(),
         account,
-        requests: AtomicUsize::new(0),
         interrupted: Arc::clone(&options.interrupted),
     });
     let deadline = started + options.deadline;
@@ -198,7 +197,7 @@ pub async fn run(
         scenarios: results,
         leaks,
         cleanup_problems,
-        requests: context.requests.load(Ordering::Relaxed),
+        requests: client.requests_sent(),
         duration: started.elapsed(),
     }
 }

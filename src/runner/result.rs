@@ -120,6 +120,7 @@ pub struct RunReport {
     pub leaks: Vec<String>,
     /// Cleanup requests that did not succeed.
     pub cleanup_problems: Vec<String>,
+    /// Every request the run sent: steps, fixtures, cleanup and checks.
     pub requests: usize,
     #[serde(serialize_with = "as_millis")]
     pub duration: Duration,

@@ -19,6 +19,7 @@ mod request;
 mod response;
 mod sign;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
@@ -52,6 +53,8 @@ struct Inner {
     timeout: std::time::Duration,
     max_body_bytes: usize,
     signer: Signer,
+    /// Requests sent through this client and its clones, for rates in reports.
+    sent: AtomicUsize,
 }
 
 impl Client {
@@ -81,6 +84,7 @@ impl Client {
                 timeout: config.timeout,
                 max_body_bytes: config.max_body_bytes,
                 signer,
+                sent: AtomicUsize::new(0),
             }),
         })
     }
@@ -89,8 +93,14 @@ impl Client {
         &self.inner.region
     }
 
+    /// How many requests this client (and its clones) has sent.
+    pub fn requests_sent(&self) -> usize {
+        self.inner.sent.load(Ordering::Relaxed)
+    }
+
     /// Sends `request` once and reads the whole answer, within the timeout.
     pub async fn send(&self, request: &Request) -> Outcome {
+        self.inner.sent.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let result = tokio::time::timeout(self.inner.timeout, self.exchange(request))
             .await
