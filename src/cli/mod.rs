@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run scenarios against an endpoint (the embedded emulator when none is given).
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Check scenario files without running them.
     Check(check::CheckArgs),
     /// Show which scenarios exercise each contract rule; exit 1 if a rule has none.
@@ -61,7 +61,7 @@ pub fn main() -> ExitCode {
     };
     let exit = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run::run(args).await,
+            Command::Run(args) => run::run(*args).await,
             Command::Check(args) => check::check(args),
             Command::Coverage(args) => check::coverage(args),
             Command::Call(args) => call::call(args).await,

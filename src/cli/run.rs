@@ -14,6 +14,7 @@ use super::{args, Exit};
 use crate::contract::{shapes, Limits};
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::report::{self, Style};
+use crate::runner::baseline::{classify, Baseline};
 use crate::runner::{self, RunOptions, RunReport, Selection};
 use crate::scenario::{self, Scenario};
 use crate::snapshot::{SnapshotMode, SnapshotStore};
@@ -72,6 +73,12 @@ pub struct RunArgs {
     /// The endpoint's channel quota (contract C3).
     #[arg(long, default_value_t = shapes::CHANNEL_QUOTA)]
     channel_quota: usize,
+    /// Known divergences (TOML, docs/baseline.md): they are reported but do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Write --baseline FILE from this run's divergences (sorted, stable).
+    #[arg(long, requires = "baseline")]
+    baseline_update: bool,
     /// Allow an endpoint that is not on this machine (a real account).
     #[arg(long, env = "CTCONFORM_ALLOW_REMOTE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
     allow_remote: bool,
@@ -82,6 +89,8 @@ pub enum Format {
     Pretty,
     Json,
     Junit,
+    /// Contract rules × verdict, for a GitHub step summary or a README.
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -134,6 +143,10 @@ pub async fn run(args: RunArgs) -> Exit {
     if scenarios.is_empty() {
         return Exit::Usage("no scenario matches the selection".into());
     }
+    let baseline = match load_baseline(&args) {
+        Ok(baseline) => baseline,
+        Err(message) => return Exit::Usage(message),
+    };
 
     let emulator = match &args.endpoint {
         Some(_) => None,
@@ -201,7 +214,73 @@ pub async fn run(args: RunArgs) -> Exit {
     if let Some(emulator) = emulator {
         emulator.stop().await;
     }
+    if let Some(baseline) = baseline {
+        if let Err(message) = apply_baseline(&args, &baseline, &mut report) {
+            return Exit::Usage(message);
+        }
+    }
+    append_step_summary(&report);
     write_report(&args, &report, style, live_lines)
+}
+
+/// The `--baseline` file: required to exist unless it is being written.
+fn load_baseline(args: &RunArgs) -> Result<Option<Baseline>, String> {
+    match &args.baseline {
+        None => Ok(None),
+        Some(path) if args.baseline_update && !path.exists() => Ok(Some(Baseline::default())),
+        Some(path) => Baseline::load(path).map(Some),
+    }
+}
+
+/// Sorts the run's divergences against the baseline; with
+/// `--baseline-update`, first rewrites the baseline from this run.
+fn apply_baseline(
+    args: &RunArgs,
+    baseline: &Baseline,
+    report: &mut RunReport,
+) -> Result<(), String> {
+    let Some(path) = &args.baseline else {
+        return Ok(());
+    };
+    let baseline = if args.baseline_update {
+        let updated = baseline.updated(report);
+        updated.save(path)?;
+        let before = classify(baseline, report);
+        report.notes.push(format!(
+            "baseline {} written: {} divergence(s) ({} added, {} fixed ones dropped)",
+            path.display(),
+            updated.divergences.len(),
+            before.new.len(),
+            before.fixed.len()
+        ));
+        updated
+    } else {
+        baseline.clone()
+    };
+    report.baseline = Some(classify(&baseline, report));
+    Ok(())
+}
+
+/// In GitHub Actions, the Markdown matrix goes to the step summary whatever
+/// the format; a summary that cannot be written is only a warning.
+fn append_step_summary(report: &RunReport) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| {
+            use std::io::Write;
+            writeln!(file, "{}", report::markdown(report))
+        });
+    if let Err(error) = written {
+        eprintln!(
+            "warning: cannot append to GITHUB_STEP_SUMMARY {}: {error}",
+            std::path::Path::new(&path).display()
+        );
+    }
 }
 
 fn skip_tags(args: &RunArgs, loopback: bool) -> Vec<String> {
@@ -357,6 +436,7 @@ fn write_report(args: &RunArgs, report: &RunReport, style: Style, lines_done: bo
         ),
         Format::Json => report::json(report),
         Format::Junit => report::junit(report),
+        Format::Markdown => report::markdown(report),
     };
     match &args.output {
         Some(path) => {
@@ -367,7 +447,11 @@ fn write_report(args: &RunArgs, report: &RunReport, style: Style, lines_done: bo
         }
         None => print!("{text}"),
     }
-    if report.conforms() {
+    let passes = match &report.baseline {
+        Some(baseline) => baseline.accepted,
+        None => report.conforms(),
+    };
+    if passes {
         Exit::Conform
     } else {
         Exit::Diverged

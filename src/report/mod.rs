@@ -1,11 +1,14 @@
 //! Reports of a run: pretty terminal text, a JSON document with a stable
-//! schema (`docs/report-format.md`) and JUnit XML for CI dashboards. They
+//! schema (`docs/report-format.md`), JUnit XML for CI dashboards and a
+//! Markdown rules × verdict matrix for step summaries and READMEs. They
 //! only render a `RunReport`; they send nothing and decide nothing.
 
 mod json;
 mod junit;
+mod markdown;
 mod pretty;
 
 pub use json::json;
 pub use junit::junit;
+pub use markdown::{markdown, rule_rows, RuleRow, RuleStatus};
 pub use pretty::{pretty, scenario_line, summary_line, Style};

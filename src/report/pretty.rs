@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use crate::runner::baseline::BaselineVerdict;
 use crate::runner::{RunReport, ScenarioResult, StepResult, Verdict};
 
 /// Whether to colour the output (a TTY without `NO_COLOR`).
@@ -90,6 +91,9 @@ pub fn pretty(report: &RunReport, style: Style, lines_done: bool) -> String {
             style.paint(Verdict::Fail, &format!("leak: {leak} was left behind"))
         );
     }
+    if let Some(baseline) = &report.baseline {
+        baseline_lines(&mut out, baseline, style);
+    }
     let counts = report.counts();
     let seconds = report.duration.as_secs_f64();
     let _ = writeln!(
@@ -103,6 +107,44 @@ pub fn pretty(report: &RunReport, style: Style, lines_done: bool) -> String {
     );
     let _ = writeln!(out, "{}", summary_line(report));
     out
+}
+
+/// The baseline's verdict: new divergences (failing), known and fixed ones.
+fn baseline_lines(out: &mut String, baseline: &BaselineVerdict, style: Style) {
+    for d in &baseline.new {
+        let line = format!(
+            "new divergence: {} step {}: {}",
+            d.scenario, d.step, d.signature
+        );
+        let _ = writeln!(out, "{}", style.paint(Verdict::Fail, &line));
+    }
+    for d in &baseline.known {
+        let _ = writeln!(
+            out,
+            "known divergence: {} step {}: {}",
+            d.scenario, d.step, d.signature
+        );
+    }
+    for d in &baseline.fixed {
+        let line = format!(
+            "fixed: {} now passes: remove it from the baseline",
+            d.scenario
+        );
+        let _ = writeln!(out, "{}", style.paint(Verdict::Pass, &line));
+    }
+    let _ = writeln!(
+        out,
+        "baseline: {} new, {} known, {} fixed, {} not checked: {}",
+        baseline.new.len(),
+        baseline.known.len(),
+        baseline.fixed.len(),
+        baseline.unchecked,
+        if baseline.accepted {
+            "accepted"
+        } else {
+            "not accepted"
+        }
+    );
 }
 
 fn failure(out: &mut String, result: &ScenarioResult, style: Style) {

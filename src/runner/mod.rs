@@ -4,6 +4,7 @@
 //! they made and checks that nothing of the run is left. It reports through
 //! `RunReport`; rendering is the `report` module's.
 
+pub mod baseline;
 mod execute;
 mod fixtures;
 mod ledger;
@@ -199,6 +200,7 @@ pub async fn run(
         cleanup_problems,
         requests: client.requests_sent(),
         duration: started.elapsed(),
+        baseline: None,
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::baseline::BaselineVerdict;
 use crate::scenario::Phase;
 
 /// A scenario's or a step's verdict.
@@ -124,6 +125,9 @@ pub struct RunReport {
     pub requests: usize,
     #[serde(serialize_with = "as_millis")]
     pub duration: Duration,
+    /// The divergences sorted against `--baseline`, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineVerdict>,
 }
 
 impl RunReport {
