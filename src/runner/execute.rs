@@ -34,6 +34,8 @@ pub struct Context {
     pub run_id: String,
     pub account: String,
     pub interrupted: Arc<AtomicBool>,
+    /// How the endpoint answers an operation that does not exist.
+    pub unknown: UnknownAnswer,
 }
 
 /// Bodies and texts kept in reports are cut here.
@@ -138,7 +140,11 @@ impl ScenarioRun<'_> {
 
     async fn main_phases(&mut self, vars: &mut Vars) -> (Verdict, Option<String>) {
         for step in &self.scenario.setup {
-            let result = self.step(step, vars).await;
+            let mut result = self.step(step, vars).await;
+            // Lacking an operation the scenario tests is a divergence, not a gap.
+            if result.verdict == Verdict::Skip && self.tests_operation(step.op) {
+                result.verdict = Verdict::Fail;
+            }
             let verdict = result.verdict;
             let reason = result.problems.first().cloned().unwrap_or_default();
             self.steps.push(result);
@@ -162,6 +168,11 @@ impl ScenarioRun<'_> {
             }
         }
         (Verdict::Pass, None)
+    }
+
+    /// Whether a step under test (not setup or cleanup) calls `op`.
+    fn tests_operation(&self, op: Operation) -> bool {
+        self.scenario.steps.iter().any(|step| step.op == op)
     }
 
     /// One step, repeated as it says; stops at the first repetition that fails.
@@ -253,7 +264,7 @@ impl ScenarioRun<'_> {
             return Verdict::Error;
         }
         match step.phase {
-            Phase::Setup => judge_setup(outcomes, problems),
+            Phase::Setup => judge_setup(step, outcomes, &self.context.unknown, problems),
             Phase::Cleanup => {
                 judge_cleanup(outcomes, problems);
                 Verdict::Pass
@@ -269,6 +280,12 @@ impl ScenarioRun<'_> {
                 } else {
                     expect.judge(&observed[0], vars)
                 };
+                if !mismatches.is_empty() && plain_request(step) {
+                    let why = outcomes.iter().find_map(|o| self.context.unknown.why(o));
+                    if let Some(why) = why {
+                        problems.push(not_implemented(step, &why));
+                    }
+                }
                 problems.extend(mismatches.iter().map(ToString::to_string));
                 if mismatches.is_empty() {
                     Verdict::Pass
@@ -468,15 +485,18 @@ fn observation(outcome: &Outcome) -> Observation<'_> {
 
 /// A setup step must succeed; when the endpoint lacks the operation, the
 /// scenario cannot test its rule: a skip, not a failure.
-fn judge_setup(outcomes: &[Outcome], problems: &mut Vec<String>) -> Verdict {
+fn judge_setup(
+    step: &Step,
+    outcomes: &[Outcome],
+    unknown: &UnknownAnswer,
+    problems: &mut Vec<String>,
+) -> Verdict {
     for outcome in outcomes {
         if outcome.is_success() {
             continue;
         }
-        if let Some(why) = unimplemented(outcome) {
-            problems.push(format!(
-                "the endpoint does not implement this operation ({why})"
-            ));
+        if let Some(why) = unknown.why(outcome) {
+            problems.push(not_implemented(step, &why));
             return Verdict::Skip;
         }
         problems.push(format!(
@@ -520,6 +540,64 @@ pub fn unimplemented(outcome: &Outcome) -> Option<String> {
     .any(|phrase| text.contains(phrase));
     (response.status >= 500 && says_so)
         .then(|| format!("HTTP {}: not implemented", response.status))
+}
+
+/// A signed POST with the operation's own target and content type and a
+/// JSON input: an answer to it speaks of the operation, not of the request's form.
+fn plain_request(step: &Step) -> bool {
+    matches!(step.target, Header::Default)
+        && matches!(step.content_type, Header::Default)
+        && matches!(step.body, Body::Json(_))
+        && step.method == "POST"
+        && step.sign
+        && step.authorization.is_none()
+}
+
+/// `the endpoint does not implement CreateChannel (HTTP 500: not implemented)`.
+fn not_implemented(step: &Step, why: &str) -> String {
+    format!("the endpoint does not implement {} ({why})", step.op.name())
+}
+
+/// The operation the runner asks for to learn how the endpoint answers one
+/// that does not exist.
+const NO_SUCH_OPERATION: &str = "CtconformNoSuchOperation";
+
+/// How the endpoint answers an operation that does not exist, when that
+/// answer names no error code (moto: HTTP 500 and a generic HTML page that
+/// says nothing of the cause). An operation answered exactly so is one the
+/// endpoint does not implement.
+#[derive(Clone, Debug, Default)]
+pub struct UnknownAnswer {
+    answer: Option<(u16, Vec<u8>)>,
+}
+
+impl UnknownAnswer {
+    pub async fn probe(client: &Client) -> UnknownAnswer {
+        let outcome = client
+            .send(&Request::json(NO_SUCH_OPERATION, serde_json::json!({})))
+            .await;
+        UnknownAnswer {
+            answer: outcome
+                .response()
+                .filter(|r| r.error_code.is_none() && !(200..300).contains(&r.status))
+                .map(|r| (r.status, r.body.clone())),
+        }
+    }
+
+    /// Why `outcome` says "not implemented", if it does: by its own words
+    /// (`unimplemented`), or by being the answer to an operation that does not exist.
+    pub fn why(&self, outcome: &Outcome) -> Option<String> {
+        unimplemented(outcome).or_else(|| {
+            let response = outcome.response()?;
+            let (status, body) = self.answer.as_ref()?;
+            (response.error_code.is_none() && response.status == *status && response.body == *body)
+                .then(|| {
+                    format!(
+                        "HTTP {status}: not implemented, the same answer as for an operation that does not exist"
+                    )
+                })
+        })
+    }
 }
 
 fn bind_captures(step: &Step, outcomes: &[Outcome], vars: &mut Vars, problems: &mut Vec<String>) {

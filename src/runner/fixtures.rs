@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
+use super::execute::UnknownAnswer;
 use super::ledger::{delete, Resource};
 use crate::contract::shapes;
 use crate::scenario::vars::FIXTURE_PREFIX;
@@ -81,6 +82,7 @@ pub async fn prepare(
     run_id: &str,
     needed: &BTreeSet<String>,
     given: &BTreeMap<String, String>,
+    unknown: &UnknownAnswer,
 ) -> Fixtures {
     let mut fixtures = Fixtures::default();
     let kinds: BTreeSet<Kind> = needed.iter().filter_map(|name| Kind::of(name)).collect();
@@ -89,7 +91,7 @@ pub async fn prepare(
             fixtures.provide(kind, arn.clone());
             continue;
         }
-        match make(client, run_id, kind).await {
+        match make(client, run_id, kind, unknown).await {
             Ok(arn) => {
                 fixtures.created.push(arn.clone());
                 fixtures.provide(kind, arn);
@@ -131,7 +133,12 @@ impl Fixtures {
     }
 }
 
-async fn make(client: &Client, run_id: &str, kind: Kind) -> Result<String, String> {
+async fn make(
+    client: &Client,
+    run_id: &str,
+    kind: Kind,
+    unknown: &UnknownAnswer,
+) -> Result<String, String> {
     let mut input = json!({
         "Name": format!("ctc-{run_id}-{}", kind.suffix()),
         "TerminationProtectionEnabled": false,
@@ -153,12 +160,16 @@ async fn make(client: &Client, run_id: &str, kind: Kind) -> Result<String, Strin
         .and_then(|body| body.get("EventDataStoreArn"))
         .and_then(Value::as_str)
         .map(str::to_string)
-        .ok_or_else(|| {
-            format!(
+        .ok_or_else(|| match unknown.why(&created) {
+            Some(why) => format!(
+                "the endpoint does not implement CreateEventDataStore ({why}), needed for {}",
+                kind.variable()
+            ),
+            None => format!(
                 "CreateEventDataStore for {} failed: {}",
                 kind.variable(),
                 describe(&created)
-            )
+            ),
         })?;
     if kind == Kind::Pending {
         let deleted = client

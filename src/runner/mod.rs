@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub use execute::{list_channels, unimplemented};
+pub use execute::{list_channels, unimplemented, UnknownAnswer};
 pub use ledger::{delete, Resource};
 pub use result::{Answer, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict};
 pub use select::Selection;
@@ -94,7 +94,9 @@ pub async fn run(
         .map(|reference| reference.name)
         .filter(|name| name.starts_with(crate::scenario::vars::FIXTURE_PREFIX))
         .collect();
-    let fixtures = fixtures::prepare(&client, &options.run_id, &needed, &options.vars).await;
+    let unknown = UnknownAnswer::probe(&client).await;
+    let fixtures =
+        fixtures::prepare(&client, &options.run_id, &needed, &options.vars, &unknown).await;
     for (name, why) in &fixtures.unavailable {
         notes.push(format!("fixture {name} unavailable: {why}"));
     }
@@ -143,6 +145,7 @@ pub async fn run(
         run_id: options.run_id.clone(),
         account,
         interrupted: Arc::clone(&options.interrupted),
+        unknown,
     });
     let deadline = started + options.deadline;
     let tasks: Vec<_> = scenarios
