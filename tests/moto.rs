@@ -1,0 +1,231 @@
+//! The suite against an endpoint that implements none of the channel
+//! operations: moto's server (`pip install 'moto[server]'`), which answers
+//! them, like any operation it lacks, with HTTP 500 and a generic HTML page.
+//! The report must be clean and honest: failures saying "not implemented"
+//! where the operation under test is missing, skips where only a fixture is,
+//! no crash, no hang. A moto-like endpoint made from the test proxy checks
+//! the same without Python; the real moto runs when `moto_server` is on PATH
+//! (`.ci/run` installs it).
+
+mod common;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{rewritten, Reply};
+use serde_json::Value;
+
+/// A run against moto must end well within this.
+const BOUND: Duration = Duration::from_secs(90);
+
+/// The page moto (werkzeug) sends for an operation it does not implement.
+const MOTO_PAGE: &str = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n\
+<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to \
+complete your request. Either the server is overloaded or there is an error in the application.</p>\n";
+
+fn ctconform(args: &[&str]) -> (Output, Duration) {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_ctconform"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("CTCONFORM_ENDPOINT")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .expect("the binary runs");
+    (output, started.elapsed())
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).to_string()
+}
+
+/// What every run against an endpoint without channels must show.
+fn assert_clean_and_honest(url: &str) {
+    let (output, took) = ctconform(&["run", "--endpoint", url, "--format", "json"]);
+    eprintln!("json run against {url}: {took:?}");
+    assert!(took < BOUND, "the run took {took:?}");
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    let scenarios = report["scenarios"].as_array().unwrap();
+    assert!(!scenarios.is_empty());
+    assert_eq!(report["counts"]["passed"], 0, "nothing can pass");
+    assert_eq!(report["counts"]["errored"], 0, "no transport faults");
+
+    let verdict = |s: &Value| s["verdict"].as_str().unwrap().to_string();
+    let reason = |s: &Value| s["reason"].as_str().unwrap_or_default().to_string();
+    let failing_op = |s: &Value| {
+        s["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|step| step["verdict"] == "fail")
+            .map(|step| step["operation"].as_str().unwrap().to_string())
+    };
+    let create_channel_fails: Vec<&Value> = scenarios
+        .iter()
+        .filter(|s| verdict(s) == "fail" && failing_op(s).as_deref() == Some("CreateChannel"))
+        .collect();
+    assert!(
+        !create_channel_fails.is_empty(),
+        "some scenarios reach CreateChannel"
+    );
+    for scenario in &create_channel_fails {
+        // Input scenarios send well-formed requests; protocol ones may not.
+        if scenario["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("scenarios/input/")
+        {
+            assert!(
+                reason(scenario).contains(
+                    "the endpoint does not implement CreateChannel (HTTP 500: not implemented"
+                ),
+                "{}: {}",
+                scenario["name"],
+                reason(scenario)
+            );
+        }
+    }
+    let fixture_skips = scenarios
+        .iter()
+        .filter(|s| verdict(s) == "skip")
+        .filter(|s| reason(s).starts_with("fixture `fixture.eds_"))
+        .inspect(|s| {
+            assert!(
+                reason(s).contains("does not implement CreateEventDataStore"),
+                "{}",
+                reason(s)
+            )
+        })
+        .count();
+    assert!(fixture_skips > 0, "fixture-dependent scenarios are skipped");
+    for scenario in scenarios.iter().filter(|s| verdict(s) == "skip") {
+        assert!(!reason(scenario).is_empty(), "every skip says why");
+    }
+
+    let (markdown, took) = ctconform(&["run", "--endpoint", url, "--format", "markdown"]);
+    eprintln!("markdown run against {url}: {took:?}");
+    assert!(took < BOUND, "the run took {took:?}");
+    assert_eq!(markdown.status.code(), Some(1));
+    let page = String::from_utf8_lossy(&markdown.stdout);
+    for rule in ["N2", "C1", "OK1", "OK2"] {
+        assert!(
+            page.contains(&format!("| {rule} | ⚪ not testable here |")),
+            "{rule}: {page}"
+        );
+    }
+    assert!(page.contains("| D1 | ❌ diverges |"), "{page}");
+    assert!(!page.contains("✅ enforced"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_without_channels_gives_a_clean_honest_report() {
+    // Every operation answered as moto answers one it does not implement.
+    let moto_like = rewritten(Arc::new(|_| {
+        Some(Reply {
+            status: 500,
+            body: MOTO_PAGE.as_bytes().to_vec(),
+            headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
+        })
+    }))
+    .await;
+    let url = moto_like.url.clone();
+    tokio::task::spawn_blocking(move || assert_clean_and_honest(&url))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_fault_unlike_the_unknown_operation_answer_is_not_called_unimplemented() {
+    // The emulator knows every operation; CreateChannel alone crashes.
+    let crashing = rewritten(Arc::new(|x| {
+        (x.status == 0 && x.operation() == "CreateChannel").then(|| Reply {
+            status: 500,
+            body: b"<html>CreateChannel crashed</html>".to_vec(),
+            headers: vec![("content-type".into(), "text/html".into())],
+        })
+    }))
+    .await;
+    let url = crashing.url.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        ctconform(&[
+            "run",
+            "--endpoint",
+            &url,
+            "--rule",
+            "D1",
+            "--format",
+            "json",
+        ])
+        .0
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let text = report.to_string();
+    assert!(text.contains("status: expected 400, got 500"), "{text}");
+    assert!(!text.contains("not implemented"), "{text}");
+}
+
+/// `moto_server` on a free port; killed on drop.
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn on_path(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
+
+fn start_moto() -> Option<Moto> {
+    let program = on_path("moto_server")?;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .ok()?;
+    let child = Command::new(program)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not listen on {port} within 60s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(moto)
+}
+
+#[test]
+fn moto_gives_a_clean_honest_report() {
+    let Some(moto) = start_moto() else {
+        eprintln!(
+            "SKIPPED moto_gives_a_clean_honest_report: moto_server is not on PATH \
+             (pip install 'moto[server]'; .ci/run installs it)"
+        );
+        return;
+    };
+    assert_clean_and_honest(&moto.url);
+}
