@@ -1,5 +1,11 @@
 //! ctconform: a conformance test harness and fuzzer for implementations of the
 //! AWS CloudTrail `CreateChannel` API.
+//!
+//! Emulator authors start with [`Suite`]: run the shipped scenario corpus
+//! against their endpoint from their own `cargo test`. The modules below are
+//! the machinery, one concern each: the contract, the awsJson1_1 protocol, the
+//! wire client, the reference emulator, scenarios, the runner, snapshots and
+//! reports.
 
 pub mod cli;
 pub mod contract;
@@ -9,4 +15,7 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod snapshot;
+mod suite;
 pub mod wire;
+
+pub use suite::{Error, Options, Report, Suite};
