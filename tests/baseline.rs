@@ -221,3 +221,47 @@ fn markdown_goes_to_stdout_and_to_the_github_step_summary() {
     assert_eq!(appended.matches("## CreateChannel conformance").count(), 2);
     assert!(appended.contains("| N1 | ✅ enforced |"));
 }
+
+#[test]
+fn one_run_writes_several_reports() {
+    let dir = scratch("reports");
+    let (junit, json, markdown) = (
+        dir.join("report.xml"),
+        dir.join("report.json"),
+        dir.join("matrix.md"),
+    );
+    let output = ctconform(
+        &[
+            "run",
+            "--rule",
+            "N1",
+            "--format",
+            "junit",
+            "--output",
+            junit.to_str().unwrap(),
+            "--report",
+            &format!("json={}", json.display()),
+            "--report",
+            &format!("markdown={}", markdown.display()),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(std::fs::read_to_string(&junit)
+        .unwrap()
+        .contains("<testsuite"));
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(document["conforms"], true);
+    assert!(std::fs::read_to_string(&markdown)
+        .unwrap()
+        .contains("| N1 | ✅ enforced |"));
+
+    let output = ctconform(&["run", "--report", "yaml=x"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).contains("not a report format"),
+        "{}",
+        text(&output)
+    );
+}

@@ -61,6 +61,9 @@ pub struct RunArgs {
     /// Write the report here instead of standard output.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Also write the report in another format, e.g. json=report.json (repeatable).
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = format_file)]
+    reports: Vec<(Format, PathBuf)>,
     /// Snapshot comparison (default: verify when the profile has recordings).
     #[arg(long, value_enum)]
     snapshots: Option<SnapshotFlag>,
@@ -423,21 +426,40 @@ fn progress(total: usize, style: Style) -> indicatif::ProgressBar {
     bar
 }
 
-fn write_report(args: &RunArgs, report: &RunReport, style: Style, lines_done: bool) -> Exit {
-    let text = match args.format {
-        Format::Pretty => report::pretty(
-            report,
-            if args.output.is_some() {
-                Style::Plain
-            } else {
-                style
-            },
-            lines_done,
-        ),
+/// `json=report.json`: a format and a file for `--report`.
+fn format_file(text: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = args::key_value(text)?;
+    let format = Format::from_str(&format, true).map_err(|_| {
+        format!("`{format}` is not a report format (pretty, json, junit, markdown)")
+    })?;
+    if file.is_empty() {
+        return Err(format!("`{text}` names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
+}
+
+fn render(format: Format, report: &RunReport, style: Style, lines_done: bool) -> String {
+    match format {
+        Format::Pretty => report::pretty(report, style, lines_done),
         Format::Json => report::json(report),
         Format::Junit => report::junit(report),
         Format::Markdown => report::markdown(report),
+    }
+}
+
+fn write_report(args: &RunArgs, report: &RunReport, style: Style, lines_done: bool) -> Exit {
+    for (format, path) in &args.reports {
+        let text = render(*format, report, Style::Plain, false);
+        if let Err(error) = std::fs::write(path, text) {
+            return Exit::Usage(format!("cannot write {}: {error}", path.display()));
+        }
+    }
+    let style = if args.output.is_some() {
+        Style::Plain
+    } else {
+        style
     };
+    let text = render(args.format, report, style, lines_done);
     match &args.output {
         Some(path) => {
             if let Err(error) = std::fs::write(path, &text) {
