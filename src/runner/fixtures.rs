@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use super::ledger::{delete, Resource};
+use super::shape::success_body_problem;
 use crate::contract::shapes;
 use crate::scenario::vars::FIXTURE_PREFIX;
 use crate::wire::{Client, Outcome, Request};
@@ -154,11 +155,14 @@ async fn make(client: &Client, run_id: &str, kind: Kind) -> Result<String, Strin
         .and_then(Value::as_str)
         .map(str::to_string)
         .ok_or_else(|| {
-            format!(
-                "CreateEventDataStore for {} failed: {}",
-                kind.variable(),
-                describe(&created)
-            )
+            let why = match describe(&created) {
+                why if created.is_success() && !why.contains("answer:") => format!(
+                    "HTTP {} answer: wrong shape: no `EventDataStoreArn` string",
+                    created.status().unwrap_or_default()
+                ),
+                why => why,
+            };
+            format!("CreateEventDataStore for {} failed: {why}", kind.variable())
         })?;
     if kind == Kind::Pending {
         let deleted = client
@@ -183,6 +187,9 @@ pub fn describe(outcome: &Outcome) -> String {
     match (outcome.fault(), outcome.response()) {
         (Some(fault), _) => fault.to_string(),
         (None, Some(response)) => {
+            if let Some(problem) = success_body_problem(response) {
+                return problem;
+            }
             let code = response.error_code.as_deref().unwrap_or("no error code");
             format!("{} {code}", response.status)
         }
