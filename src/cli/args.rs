@@ -2,6 +2,32 @@
 
 use std::time::Duration;
 
+use clap::ValueEnum;
+
+use crate::wire::{self, CredentialSource};
+
+/// `--credentials`: whose credentials sign.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum CredentialsFlag {
+    /// The fixed local identity for loopback endpoints, the AWS chain otherwise.
+    #[default]
+    Auto,
+    /// The AWS default credential chain, even for loopback endpoints.
+    Chain,
+    /// The fixed local identity, even for remote endpoints.
+    Local,
+}
+
+impl CredentialsFlag {
+    pub fn source(self, endpoint: &str) -> CredentialSource {
+        match self {
+            CredentialsFlag::Auto if wire::is_loopback(endpoint) => CredentialSource::Loopback,
+            CredentialsFlag::Auto | CredentialsFlag::Chain => CredentialSource::Chain,
+            CredentialsFlag::Local => CredentialSource::Loopback,
+        }
+    }
+}
+
 /// `10s`, `500ms`, `2m`, `1h`, `1d`, or plain seconds.
 pub fn duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -28,6 +54,14 @@ pub fn duration(text: &str) -> Result<Duration, String> {
         return Err(format!("`{text}` is not a positive duration"));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// A count of at least 1.
+pub fn positive(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a count of at least 1")),
+    }
 }
 
 /// `KEY=VALUE`.

@@ -36,6 +36,9 @@ pub struct CallArgs {
     /// Print the equivalent curl command (secrets masked) before calling.
     #[arg(long)]
     curl: bool,
+    /// Whose credentials sign: auto (local identity for loopback, AWS chain otherwise), chain, local.
+    #[arg(long, value_enum, default_value_t = args::CredentialsFlag::Auto)]
+    credentials: args::CredentialsFlag,
 }
 
 pub async fn call(args: CallArgs) -> Exit {
@@ -59,6 +62,7 @@ pub async fn call(args: CallArgs) -> Exit {
     }
     let mut config = ClientConfig::new(args.endpoint, args.region);
     config.timeout = args.timeout;
+    config.credentials = args.credentials.source(&config.endpoint);
     if args.curl {
         println!("{}", wire::curl_command(&config, &request));
     }

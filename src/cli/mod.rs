@@ -5,6 +5,7 @@
 mod args;
 mod call;
 mod check;
+mod cleanup;
 mod run;
 mod serve;
 
@@ -34,6 +35,8 @@ enum Command {
     Call(call::CallArgs),
     /// Serve the reference emulator (awsJson1_1 over HTTP).
     Serve(serve::ServeArgs),
+    /// Delete the channels and event data stores runs left behind.
+    Cleanup(cleanup::CleanupArgs),
 }
 
 /// How a subcommand ended.
@@ -66,6 +69,7 @@ pub fn main() -> ExitCode {
             Command::Coverage(args) => check::coverage(args),
             Command::Call(args) => call::call(args).await,
             Command::Serve(args) => serve::serve(args).await,
+            Command::Cleanup(args) => cleanup::cleanup(args).await,
         }
     });
     report(exit)

@@ -32,7 +32,7 @@ pub struct RunArgs {
     #[arg(long, default_value_t = args::default_region())]
     region: String,
     /// Scenarios at once (default: CPUs × 4).
-    #[arg(long)]
+    #[arg(long, value_parser = args::positive)]
     jobs: Option<usize>,
     /// Per-request timeout.
     #[arg(long, default_value = "10s", value_parser = args::duration)]
@@ -85,6 +85,9 @@ pub struct RunArgs {
     /// Allow an endpoint that is not on this machine (a real account).
     #[arg(long, env = "CTCONFORM_ALLOW_REMOTE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
     allow_remote: bool,
+    /// Whose credentials sign: auto (local identity for loopback, AWS chain otherwise), chain, local.
+    #[arg(long, value_enum, default_value_t = args::CredentialsFlag::Auto)]
+    credentials: args::CredentialsFlag,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -135,6 +138,9 @@ pub async fn run(args: RunArgs) -> Exit {
         Ok(scenarios) => scenarios,
         Err(message) => return Exit::Usage(message),
     };
+    if let Some(Err(error)) = args.endpoint.as_deref().map(wire::validate_endpoint) {
+        return Exit::Usage(error.to_string());
+    }
     let loopback = args.endpoint.as_deref().is_none_or(wire::is_loopback);
     let selection = Selection {
         filters: args.filters.clone(),
@@ -164,6 +170,7 @@ pub async fn run(args: RunArgs) -> Exit {
         .unwrap_or_else(|| emulator.as_ref().map(Emulator::url).unwrap_or_default());
     let mut config = ClientConfig::new(endpoint.clone(), args.region.clone());
     config.timeout = args.timeout;
+    config.credentials = args.credentials.source(&endpoint);
     if !loopback && !args.allow_remote {
         return Exit::Usage(remote_statement(&config, &scenarios));
     }
@@ -190,7 +197,8 @@ pub async fn run(args: RunArgs) -> Exit {
     options.endpoint_label = label;
     let (snapshots, snapshot_note) = snapshot_settings(&args, emulator.is_some());
     options.snapshots = snapshots;
-    options.interrupted = interrupt_flag();
+    let interrupted = interrupt_flag();
+    options.interrupted = Arc::clone(&interrupted);
     let style = style();
     let live_lines = args.format == Format::Pretty && args.output.is_none();
     let progress = live_lines.then(|| progress(scenarios.len(), style));
@@ -223,7 +231,16 @@ pub async fn run(args: RunArgs) -> Exit {
         }
     }
     append_step_summary(&report);
-    write_report(&args, &report, style, live_lines)
+    let exit = write_report(&args, &report, style, live_lines);
+    if interrupted.load(Ordering::SeqCst) {
+        // Skipped scenarios are no verdict: an interrupted run never conforms.
+        eprintln!("interrupted: the run is incomplete");
+        return match exit {
+            Exit::Usage(message) => Exit::Usage(message),
+            _ => Exit::Diverged,
+        };
+    }
+    exit
 }
 
 /// The `--baseline` file: required to exist unless it is being written.
@@ -324,11 +341,12 @@ async fn probe(client: &Client, endpoint: &str) -> Result<(), String> {
 fn remote_statement(config: &ClientConfig, scenarios: &[Scenario]) -> String {
     format!(
         "{} is not on this machine: a run there creates and deletes up to {} channels and 3 event data stores \
-         (billed, at most 10 per region) in region {} of the account the AWS credentials belong to, \
+         (billed, at most 10 per region) in region {} of the account of these credentials ({}), \
          all named ctc-<run id>-...; pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed",
         config.endpoint,
         scenarios.len().min(shapes::CHANNEL_QUOTA),
-        config.region
+        config.region,
+        config.credentials.describe()
     )
 }
 

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::fixtures::{self, Fixtures};
 use super::ledger::Ledger;
 use super::result::{Answer, ScenarioResult, SentRequest, StepResult, Verdict};
+use super::shape::success_body_problem;
 use crate::contract::Operation;
 use crate::protocol::TargetForm;
 use crate::scenario::{
@@ -262,6 +263,15 @@ impl ScenarioRun<'_> {
         if let Some(fault) = outcomes.iter().find_map(Outcome::fault) {
             problems.push(fault.to_string());
             return Verdict::Error;
+        }
+        if step.phase != Phase::Cleanup {
+            // First, so that it is the step's one-line reason.
+            problems.extend(
+                outcomes
+                    .iter()
+                    .filter_map(Outcome::response)
+                    .find_map(success_body_problem),
+            );
         }
         match step.phase {
             Phase::Setup => judge_setup(step, outcomes, &self.context.unknown, problems),

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use super::execute::UnknownAnswer;
 use super::ledger::{delete, Resource};
+use super::shape::success_body_problem;
 use crate::contract::shapes;
 use crate::scenario::vars::FIXTURE_PREFIX;
 use crate::wire::{Client, Outcome, Request};
@@ -160,16 +161,21 @@ async fn make(
         .and_then(|body| body.get("EventDataStoreArn"))
         .and_then(Value::as_str)
         .map(str::to_string)
-        .ok_or_else(|| match unknown.why(&created) {
-            Some(why) => format!(
-                "the endpoint does not implement CreateEventDataStore ({why}), needed for {}",
-                kind.variable()
-            ),
-            None => format!(
-                "CreateEventDataStore for {} failed: {}",
-                kind.variable(),
-                describe(&created)
-            ),
+        .ok_or_else(|| {
+            if let Some(why) = unknown.why(&created) {
+                return format!(
+                    "the endpoint does not implement CreateEventDataStore ({why}), needed for {}",
+                    kind.variable()
+                );
+            }
+            let why = match describe(&created) {
+                why if created.is_success() && !why.contains("answer:") => format!(
+                    "HTTP {} answer: wrong shape: no `EventDataStoreArn` string",
+                    created.status().unwrap_or_default()
+                ),
+                why => why,
+            };
+            format!("CreateEventDataStore for {} failed: {why}", kind.variable())
         })?;
     if kind == Kind::Pending {
         let deleted = client
@@ -194,6 +200,9 @@ pub fn describe(outcome: &Outcome) -> String {
     match (outcome.fault(), outcome.response()) {
         (Some(fault), _) => fault.to_string(),
         (None, Some(response)) => {
+            if let Some(problem) = success_body_problem(response) {
+                return problem;
+            }
             let code = response.error_code.as_deref().unwrap_or("no error code");
             format!("{} {code}", response.status)
         }

@@ -9,8 +9,11 @@ mod execute;
 mod fixtures;
 mod ledger;
 mod result;
+mod run_id;
 mod schedule;
 mod select;
+mod shape;
+mod sweep;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +25,9 @@ use serde_json::Value;
 pub use execute::{list_channels, unimplemented, UnknownAnswer};
 pub use ledger::{delete, Resource};
 pub use result::{Answer, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict};
+pub use run_id::{new_run_id, run_id_age};
 pub use select::Selection;
+pub use sweep::{run_id_of, sweep, SweepReport, SweepTarget, RESOURCE_PREFIXES};
 
 use crate::contract::shapes;
 use crate::scenario::{referenced_vars, Layer, Scenario, Vars};
@@ -70,13 +75,6 @@ impl RunOptions {
             endpoint_label: String::new(),
         }
     }
-}
-
-/// A fresh run id: short (names must stay within 128 characters) and
-/// unique enough that runs sharing an account never collide.
-pub fn new_run_id() -> String {
-    let uuid = uuid::Uuid::new_v4().simple().to_string();
-    format!("r{}", &uuid[..8])
 }
 
 /// Runs `scenarios` (already selected and checked) against `client`.

@@ -17,6 +17,8 @@ pub const LOOPBACK_SECRET_ACCESS_KEY: &str = "ctconform-local-secret";
 
 /// The default response size cap: far above any CloudTrail answer.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// The default budget for answers being read at once by one client.
+pub const DEFAULT_BODY_BUDGET_BYTES: usize = 32 * 1024 * 1024;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -32,6 +34,11 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Responses larger than this are a fault, never buffered past it.
     pub max_body_bytes: usize,
+    /// Bytes of answers being read at once, across every request of the
+    /// client (at least `max_body_bytes`): requests wait for room, within
+    /// their timeout, so memory does not grow with concurrency when an
+    /// endpoint floods.
+    pub body_budget_bytes: usize,
     pub credentials: CredentialSource,
 }
 
@@ -51,6 +58,7 @@ impl ClientConfig {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_budget_bytes: DEFAULT_BODY_BUDGET_BYTES,
             credentials,
         }
     }
@@ -66,6 +74,33 @@ pub enum CredentialSource {
     Chain,
     /// These credentials, as given.
     Static(Credentials),
+}
+
+impl CredentialSource {
+    /// Where the credentials come from, in words a user recognises, without
+    /// any key material: for the chain, the environment variables or the
+    /// profile it will use, read the way aws-config reads them.
+    pub fn describe(&self) -> String {
+        let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        match self {
+            CredentialSource::Loopback => {
+                format!("the fixed local identity {LOOPBACK_ACCESS_KEY_ID}")
+            }
+            CredentialSource::Static(_) => "credentials given to the client".into(),
+            CredentialSource::Chain if set("AWS_ACCESS_KEY_ID").is_some() => {
+                "the AWS credential chain: environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+                    .into()
+            }
+            CredentialSource::Chain => match set("AWS_PROFILE") {
+                Some(profile) => format!("the AWS credential chain: profile `{profile}`"),
+                None if set("AWS_WEB_IDENTITY_TOKEN_FILE").is_some() => {
+                    "the AWS credential chain: web identity (AWS_WEB_IDENTITY_TOKEN_FILE)".into()
+                }
+                None => "the AWS credential chain: profile `default`, else SSO, container or instance credentials"
+                    .into(),
+            },
+        }
+    }
 }
 
 // By hand so that no key material can reach a log or a report.

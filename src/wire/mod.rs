@@ -24,11 +24,12 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use reqwest::Url;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 pub use config::{
     is_loopback, validate_endpoint, ClientConfig, CredentialSource, WireError,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, LOOPBACK_ACCESS_KEY_ID,
-    LOOPBACK_SECRET_ACCESS_KEY,
+    DEFAULT_BODY_BUDGET_BYTES, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
+    LOOPBACK_ACCESS_KEY_ID, LOOPBACK_SECRET_ACCESS_KEY,
 };
 pub use curl::curl_command;
 pub use fault::Fault;
@@ -52,6 +53,8 @@ struct Inner {
     region: String,
     timeout: std::time::Duration,
     max_body_bytes: usize,
+    /// Room for answers being read, in KiB, shared by every request.
+    body_budget: Semaphore,
     signer: Signer,
     /// Requests sent through this client and its clones, for rates in reports.
     sent: AtomicUsize,
@@ -76,6 +79,7 @@ impl Client {
             .build()
             .map_err(|e| WireError::HttpClient(fault::chain_message(&e)))?;
         let signer = Signer::resolve(&config.credentials, &config.region).await?;
+        let body_budget = Semaphore::new(budget_kib(&config));
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -83,6 +87,7 @@ impl Client {
                 region: config.region,
                 timeout: config.timeout,
                 max_body_bytes: config.max_body_bytes,
+                body_budget,
                 signer,
                 sent: AtomicUsize::new(0),
             }),
@@ -129,7 +134,7 @@ impl Client {
                 )));
             }
         }
-        let body = read_capped(&mut answer, inner.max_body_bytes).await?;
+        let body = read_capped(&mut answer, inner.max_body_bytes, &inner.body_budget).await?;
         Ok(parse_response(status.as_u16(), answer.headers(), body))
     }
 
@@ -193,9 +198,33 @@ fn is_secret_header(name: &str) -> bool {
     name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("x-amz-security-token")
 }
 
+/// Makes room for `more` bytes, growing by half at a time and never past
+/// `limit` (plain doubling would reserve up to twice the cap).
+fn grow_within(body: &mut Vec<u8>, more: usize, limit: usize) {
+    let needed = body.len() + more;
+    if needed <= body.capacity() {
+        return;
+    }
+    let target = needed
+        .max(body.capacity() + body.capacity() / 2)
+        .min(limit.max(needed));
+    body.reserve_exact(target - body.len());
+}
+
+/// The body budget in KiB permits: never less than one full answer.
+fn budget_kib(config: &ClientConfig) -> usize {
+    let bytes = config.body_budget_bytes.max(config.max_body_bytes);
+    bytes.div_ceil(1024).min(Semaphore::MAX_PERMITS)
+}
+
 /// Reads the body chunk by chunk, failing as soon as it passes `limit`, or
-/// before reading when `Content-Length` already announces more.
-async fn read_capped(answer: &mut reqwest::Response, limit: usize) -> Result<Vec<u8>, Fault> {
+/// before reading when `Content-Length` already announces more. Each chunk
+/// takes room from `budget` until the body is read (or the read abandoned).
+async fn read_capped(
+    answer: &mut reqwest::Response,
+    limit: usize,
+    budget: &Semaphore,
+) -> Result<Vec<u8>, Fault> {
     let announced = answer.content_length();
     if announced.is_some_and(|length| length > limit as u64) {
         return Err(Fault::BodyTooLarge { limit });
@@ -203,11 +232,47 @@ async fn read_capped(answer: &mut reqwest::Response, limit: usize) -> Result<Vec
     // Trust the announcement only as far as a modest first allocation.
     let first_capacity = announced.map_or(0, |length| length.min(64 * 1024) as usize);
     let mut body = Vec::with_capacity(first_capacity);
+    let mut room: Option<SemaphorePermit<'_>> = None;
     while let Some(chunk) = answer.chunk().await.map_err(|e| classify_reqwest(&e))? {
         if body.len() + chunk.len() > limit {
             return Err(Fault::BodyTooLarge { limit });
         }
+        let kib = u32::try_from(chunk.len().div_ceil(1024)).unwrap_or(u32::MAX);
+        let more = budget
+            .acquire_many(kib)
+            .await
+            .map_err(|_| Fault::Client("the client is shutting down".into()))?;
+        match &mut room {
+            Some(room) => room.merge(more),
+            None => room = Some(more),
+        }
+        grow_within(&mut body, chunk.len(), limit);
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_never_reserve_past_the_cap() {
+        let limit = 8 * 1024 * 1024;
+        let mut body = Vec::new();
+        while body.len() + 8192 <= limit {
+            grow_within(&mut body, 8192, limit);
+            body.extend_from_slice(&[0; 8192]);
+            assert!(body.capacity() <= limit, "{}", body.capacity());
+        }
+    }
+
+    #[test]
+    fn the_budget_holds_at_least_one_full_answer() {
+        let mut config = ClientConfig::new("http://127.0.0.1:1", "us-east-1");
+        config.body_budget_bytes = 1;
+        assert_eq!(budget_kib(&config), config.max_body_bytes / 1024);
+        config.body_budget_bytes = DEFAULT_BODY_BUDGET_BYTES;
+        assert_eq!(budget_kib(&config), 32 * 1024);
+    }
 }

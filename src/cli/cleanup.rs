@@ -1,0 +1,110 @@
+//! `ctconform cleanup`: deletes what runs left behind (an interrupted run,
+//! a killed CI job): channels, then event data stores, named
+//! `ctc-<run id>-...` or `ctf-<run id>-...`, for one run id or every run
+//! older than a duration. Nothing else is touched.
+
+use std::time::Duration;
+
+use clap::{ArgGroup, Args};
+
+use super::{args, Exit};
+use crate::runner::{self, SweepTarget};
+use crate::wire::{self, Client, ClientConfig};
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("which").required(true).args(["run_id", "older_than"])))]
+pub struct CleanupArgs {
+    /// The endpoint to clean.
+    #[arg(long, env = "CTCONFORM_ENDPOINT")]
+    endpoint: String,
+    /// Signing region.
+    #[arg(long, default_value_t = args::default_region())]
+    region: String,
+    /// Delete the resources of this run (`ctc-<ID>-...`, `ctf-<ID>-...`).
+    #[arg(long, value_name = "ID")]
+    run_id: Option<String>,
+    /// Delete the resources of every run started at least this long ago (e.g. 1d).
+    #[arg(long, value_name = "DURATION", value_parser = args::duration)]
+    older_than: Option<Duration>,
+    /// Show what would be deleted, delete nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Allow an endpoint that is not on this machine (a real account).
+    #[arg(long, env = "CTCONFORM_ALLOW_REMOTE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    allow_remote: bool,
+    /// Whose credentials sign: auto (local identity for loopback, AWS chain otherwise), chain, local.
+    #[arg(long, value_enum, default_value_t = args::CredentialsFlag::Auto)]
+    credentials: args::CredentialsFlag,
+    /// Per-request timeout.
+    #[arg(long, default_value = "10s", value_parser = args::duration)]
+    timeout: Duration,
+}
+
+pub async fn cleanup(args: CleanupArgs) -> Exit {
+    let target = match sweep_target(&args) {
+        Ok(target) => target,
+        Err(message) => return Exit::Usage(message),
+    };
+    if let Err(error) = wire::validate_endpoint(&args.endpoint) {
+        return Exit::Usage(error.to_string());
+    }
+    let mut config = ClientConfig::new(args.endpoint.clone(), args.region.clone());
+    config.timeout = args.timeout;
+    config.credentials = args.credentials.source(&args.endpoint);
+    if !wire::is_loopback(&args.endpoint) && !args.allow_remote {
+        return Exit::Usage(format!(
+            "{} is not on this machine: cleanup deletes channels and event data stores named \
+             ctc-<run id>-... or ctf-<run id>-... in region {} of the account of these credentials ({}); \
+             pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed, --dry-run to only list them",
+            args.endpoint,
+            args.region,
+            config.credentials.describe()
+        ));
+    }
+    let client = match Client::new(config).await {
+        Ok(client) => client,
+        Err(error) => return Exit::Usage(error.to_string()),
+    };
+    let report = runner::sweep(&client, &target, args.dry_run).await;
+    print_report(&report, args.dry_run);
+    if report.problems.is_empty() {
+        Exit::Conform
+    } else {
+        Exit::Diverged
+    }
+}
+
+fn sweep_target(args: &CleanupArgs) -> Result<SweepTarget, String> {
+    match (&args.run_id, args.older_than) {
+        (Some(id), _) => {
+            if runner::run_id_of(&format!("ctc-{id}-")).is_none_or(|parsed| parsed != id) {
+                return Err(format!(
+                    "`{id}` is not a run id (a run id has no `-`; reports show it, e.g. r0f3k2abc)"
+                ));
+            }
+            Ok(SweepTarget::RunId(id.clone()))
+        }
+        (None, Some(age)) => Ok(SweepTarget::OlderThan(age)),
+        (None, None) => Err("name what to clean: --run-id ID or --older-than DURATION".into()),
+    }
+}
+
+fn print_report(report: &runner::SweepReport, dry_run: bool) {
+    let verb = if dry_run { "would delete" } else { "deleted" };
+    for resource in &report.matched {
+        println!("{verb} {resource}");
+    }
+    for problem in &report.problems {
+        eprintln!("not cleaned: {problem}");
+    }
+    println!(
+        "{} {verb}, {} not cleaned{}",
+        report.matched.len(),
+        report.problems.len(),
+        if dry_run {
+            " (dry run: nothing deleted)"
+        } else {
+            ""
+        }
+    );
+}

@@ -1,0 +1,138 @@
+//! The shape every success answer must have, whatever the operation and
+//! the scenario's expectation (contract §1: "Success: HTTP 200, JSON object
+//! body"): a JSON object whose well-known members have their modelled JSON
+//! types. A 200 HTML page or `{"ChannelArn": 7}` is never a pass.
+
+use serde_json::Value;
+
+use crate::wire::Response;
+
+/// Top-level output members of the operations ctconform calls, and the
+/// JSON type the API model gives each.
+const MEMBER_TYPES: &[(&str, JsonType)] = &[
+    ("ChannelArn", JsonType::String),
+    ("Name", JsonType::String),
+    ("Source", JsonType::String),
+    ("EventDataStoreArn", JsonType::String),
+    ("Status", JsonType::String),
+    ("NextToken", JsonType::String),
+    ("Destinations", JsonType::Array),
+    ("Channels", JsonType::Array),
+    ("EventDataStores", JsonType::Array),
+    ("AdvancedEventSelectors", JsonType::Array),
+    ("IngestionStatus", JsonType::Object),
+    ("MultiRegionEnabled", JsonType::Bool),
+    ("TerminationProtectionEnabled", JsonType::Bool),
+    ("RetentionPeriod", JsonType::Number),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum JsonType {
+    String,
+    Array,
+    Object,
+    Bool,
+    Number,
+}
+
+impl JsonType {
+    fn of(value: &Value) -> Option<JsonType> {
+        match value {
+            Value::String(_) => Some(JsonType::String),
+            Value::Array(_) => Some(JsonType::Array),
+            Value::Object(_) => Some(JsonType::Object),
+            Value::Bool(_) => Some(JsonType::Bool),
+            Value::Number(_) => Some(JsonType::Number),
+            Value::Null => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            JsonType::String => "a string",
+            JsonType::Array => "a list",
+            JsonType::Object => "an object",
+            JsonType::Bool => "a boolean",
+            JsonType::Number => "a number",
+        }
+    }
+}
+
+/// Why a 2xx answer is not a well-formed success, on one line; `None` for
+/// a well-formed one and for answers that are not 2xx.
+pub fn success_body_problem(response: &Response) -> Option<String> {
+    if !(200..300).contains(&response.status) {
+        return None;
+    }
+    let problem = match &response.json {
+        Err(problem) => format!("not JSON: {problem}"),
+        Ok(Value::Object(members)) => wrong_member(members)?,
+        Ok(_) => "wrong shape: the body is not a JSON object".into(),
+    };
+    Some(format!("HTTP {} answer: {problem}", response.status))
+}
+
+fn wrong_member(members: &serde_json::Map<String, Value>) -> Option<String> {
+    MEMBER_TYPES.iter().find_map(|(name, expected)| {
+        let found = JsonType::of(members.get(*name)?)?;
+        (found != *expected).then(|| {
+            format!(
+                "wrong shape: `{name}` is {}, not {}",
+                found.name(),
+                expected.name()
+            )
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::parse_response;
+
+    fn answer(status: u16, body: &[u8]) -> Response {
+        parse_response(status, &http::HeaderMap::new(), body.to_vec())
+    }
+
+    #[test]
+    fn well_formed_successes_and_errors_pass() {
+        let ok = br#"{"ChannelArn":"arn:aws:cloudtrail:us-east-1:1:channel/x","Name":"n","Destinations":[]}"#;
+        assert_eq!(success_body_problem(&answer(200, ok)), None);
+        assert_eq!(success_body_problem(&answer(200, b"{}")), None);
+        assert_eq!(success_body_problem(&answer(400, b"<html>")), None);
+        assert_eq!(
+            success_body_problem(&answer(200, br#"{"Name":null}"#)),
+            None
+        );
+    }
+
+    #[test]
+    fn html_and_other_non_json_bodies_are_named() {
+        let html = success_body_problem(&answer(200, b"<html><body>hi</body></html>")).unwrap();
+        assert!(
+            html.starts_with("HTTP 200 answer: not JSON: body is not JSON"),
+            "{html}"
+        );
+        let bytes = success_body_problem(&answer(200, b"{\"Name\":\"\xff\"}")).unwrap();
+        assert!(bytes.contains("not JSON: body is not UTF-8"), "{bytes}");
+        let deep = "[".repeat(200_000) + &"]".repeat(200_000);
+        let deep = success_body_problem(&answer(200, deep.as_bytes())).unwrap();
+        assert!(
+            deep.contains("not JSON: body JSON nests too deep"),
+            "{deep}"
+        );
+        let empty = success_body_problem(&answer(200, b"")).unwrap();
+        assert!(empty.contains("not JSON: empty body"), "{empty}");
+    }
+
+    #[test]
+    fn members_of_the_wrong_type_are_named() {
+        let problem = success_body_problem(&answer(200, br#"{"ChannelArn":7}"#)).unwrap();
+        assert_eq!(
+            problem,
+            "HTTP 200 answer: wrong shape: `ChannelArn` is a number, not a string"
+        );
+        let list = success_body_problem(&answer(200, br#"[1]"#)).unwrap();
+        assert!(list.contains("wrong shape: the body is not a JSON object"));
+    }
+}

@@ -1,0 +1,200 @@
+//! Sweeping an account for what runs left behind (`ctconform cleanup`):
+//! channels, then event data stores, whose names carry a run id after a
+//! ctconform prefix (`ctc-<run id>-` for scenarios, `ctf-<run id>-` for the
+//! fuzzer). Nothing else is ever touched: a name must have the prefix, a
+//! well-formed run id and a `-` after it.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::execute::list_channels;
+use super::fixtures::describe;
+use super::ledger::{delete, Resource};
+use super::run_id::run_id_age;
+use crate::contract::Operation;
+use crate::wire::{Client, Request};
+
+/// The name prefixes of ctconform's resources: scenarios, fuzzer.
+pub const RESOURCE_PREFIXES: [&str; 2] = ["ctc-", "ctf-"];
+
+/// Which runs' resources to sweep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SweepTarget {
+    /// One run.
+    RunId(String),
+    /// Every run started at least this long ago.
+    OlderThan(Duration),
+}
+
+impl SweepTarget {
+    /// True when `name` is a resource of a run this target covers.
+    pub fn covers(&self, name: &str) -> bool {
+        let Some(run_id) = run_id_of(name) else {
+            return false;
+        };
+        match self {
+            SweepTarget::RunId(wanted) => run_id == wanted,
+            SweepTarget::OlderThan(limit) => run_id_age(run_id).is_some_and(|age| age >= *limit),
+        }
+    }
+}
+
+/// The run id in a ctconform resource name (`ctc-<run id>-...`), if any.
+pub fn run_id_of(name: &str) -> Option<&str> {
+    let rest = RESOURCE_PREFIXES
+        .iter()
+        .find_map(|prefix| name.strip_prefix(prefix))?;
+    let (run_id, _) = rest.split_once('-')?;
+    (!run_id.is_empty()).then_some(run_id)
+}
+
+/// What a sweep did (or, dry, would do).
+#[derive(Debug, Default)]
+pub struct SweepReport {
+    /// `channel NAME (ARN)` / `event data store NAME (ARN)`: deleted, or
+    /// in a dry run to delete.
+    pub matched: Vec<String>,
+    /// What could not be listed or deleted.
+    pub problems: Vec<String>,
+}
+
+/// Deletes (unless `dry_run`) the channels, then the event data stores not
+/// already pending deletion, that `target` covers.
+pub async fn sweep(client: &Client, target: &SweepTarget, dry_run: bool) -> SweepReport {
+    let mut report = SweepReport::default();
+    match list_channels(client).await {
+        Ok(channels) => {
+            for (arn, name) in channels.into_iter().filter(|(_, name)| target.covers(name)) {
+                let described = format!("channel {name} ({arn})");
+                report
+                    .remove(client, Resource::Channel(arn), described, dry_run)
+                    .await;
+            }
+        }
+        Err(why) => report.problems.push(why),
+    }
+    match list_stores(client).await {
+        Ok(stores) => {
+            for store in stores.into_iter().filter(|s| target.covers(&s.name)) {
+                if store.status == "PENDING_DELETION" {
+                    continue;
+                }
+                let described = format!("event data store {} ({})", store.name, store.arn);
+                report
+                    .remove(client, Resource::Store(store.arn), described, dry_run)
+                    .await;
+            }
+        }
+        Err(why) => report.problems.push(why),
+    }
+    report
+}
+
+impl SweepReport {
+    /// Deletes one resource (unless `dry_run`) and notes how that went.
+    async fn remove(
+        &mut self,
+        client: &Client,
+        resource: Resource,
+        described: String,
+        dry_run: bool,
+    ) {
+        let problem = if dry_run {
+            None
+        } else {
+            delete(client, &resource).await
+        };
+        match problem {
+            None => self.matched.push(described),
+            Some(problem) => self.problems.push(problem),
+        }
+    }
+}
+
+/// An event data store as ListEventDataStores shows it.
+#[derive(Debug)]
+struct StoreSummary {
+    arn: String,
+    name: String,
+    status: String,
+}
+
+async fn list_stores(client: &Client) -> Result<Vec<StoreSummary>, String> {
+    let mut stores = Vec::new();
+    let mut token: Option<String> = None;
+    for _page in 0..100 {
+        let mut input = json!({});
+        if let Some(token) = &token {
+            input["NextToken"] = Value::from(token.clone());
+        }
+        let outcome = client
+            .send(&Request::json(Operation::ListEventDataStores.name(), input))
+            .await;
+        let Some(body) = outcome
+            .response()
+            .filter(|_| outcome.is_success())
+            .and_then(|r| r.json.as_ref().ok())
+        else {
+            return Err(format!("ListEventDataStores: {}", describe(&outcome)));
+        };
+        let stores_on_page = body.get("EventDataStores").and_then(Value::as_array);
+        for store in stores_on_page.into_iter().flatten() {
+            let text = |key: &str| {
+                store
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            stores.push(StoreSummary {
+                arn: text("EventDataStoreArn"),
+                name: text("Name"),
+                status: text("Status"),
+            });
+        }
+        token = body
+            .get("NextToken")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if token.is_none() {
+            return Ok(stores);
+        }
+    }
+    Err("ListEventDataStores: more than 100 pages".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::new_run_id;
+
+    #[test]
+    fn run_ids_are_read_from_names() {
+        assert_eq!(run_id_of("ctc-r0abcd123-n2-short"), Some("r0abcd123"));
+        assert_eq!(run_id_of("ctf-r0abcd123-7"), Some("r0abcd123"));
+        assert_eq!(run_id_of("ctc-r0abcd123"), None);
+        assert_eq!(run_id_of("ctc--x"), None);
+        assert_eq!(run_id_of("aws-service-channel/guardduty/x"), None);
+        assert_eq!(run_id_of("my-channel"), None);
+    }
+
+    #[test]
+    fn one_run_is_covered_exactly() {
+        let target = SweepTarget::RunId("r0abcd123".into());
+        assert!(target.covers("ctc-r0abcd123-c1"));
+        assert!(target.covers("ctf-r0abcd123-c1"));
+        assert!(!target.covers("ctc-r0abcd124-c1"));
+        assert!(!target.covers("xctc-r0abcd123-c1"));
+        assert!(!target.covers("r0abcd123"));
+    }
+
+    #[test]
+    fn old_runs_are_covered_young_ones_are_not() {
+        let target = SweepTarget::OlderThan(Duration::from_secs(86_400));
+        assert!(target.covers("ctc-r00000000-c1"), "made in January 2024");
+        assert!(!target.covers(&format!("ctc-{}-c1", new_run_id())));
+        assert!(!target.covers("ctc-notarunid-c1"));
+        assert!(!target.covers("aws-service-channel/x"));
+    }
+}

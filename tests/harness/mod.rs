@@ -1,0 +1,166 @@
+//! Running the `ctconform` binary as a child process and measuring it: exit
+//! code, output, wall time and peak memory (the child's max RSS from
+//! `wait4`), with a watchdog so a hang fails the test instead of stalling
+//! it. Also a TCP server that only counts connections, to prove that
+//! nothing was sent.
+
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+
+/// How a child run of `ctconform` ended.
+#[derive(Debug)]
+pub struct Finished {
+    /// `None` when a signal ended it.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+    /// Peak resident memory of the child, in KiB.
+    pub max_rss_kib: u64,
+    /// The watchdog had to kill it.
+    pub killed: bool,
+}
+
+impl Finished {
+    pub fn text(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
+    pub fn max_rss_mib(&self) -> f64 {
+        self.max_rss_kib as f64 / 1024.0
+    }
+}
+
+/// The binary with a quiet, endpoint-free environment.
+pub fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ctconform"));
+    command
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("CTCONFORM_ENDPOINT")
+        .env_remove("CTCONFORM_ALLOW_REMOTE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Runs `ctconform args`, killing it after `limit`.
+pub fn ctconform(args: &[&str], limit: Duration) -> Finished {
+    run(command(args), limit)
+}
+
+/// Runs `command` to its end (or `limit`), measuring it.
+pub fn run(mut command: Command, limit: Duration) -> Finished {
+    let started = Instant::now();
+    let child = command.spawn().expect("the binary starts");
+    finish(child, started, limit)
+}
+
+/// Waits for a spawned `child` (stdout and stderr piped), killing it when
+/// `limit` has passed since `started`.
+pub fn finish(mut child: Child, started: Instant, limit: Duration) -> Finished {
+    let pid = child.id() as libc::pid_t;
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let done = Arc::new(AtomicBool::new(false));
+    let killed = Arc::new(AtomicBool::new(false));
+    let watchdog = {
+        let (done, killed) = (Arc::clone(&done), Arc::clone(&killed));
+        std::thread::spawn(move || {
+            while started.elapsed() < limit {
+                if done.load(Ordering::SeqCst) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if !done.load(Ordering::SeqCst) {
+                killed.store(true, Ordering::SeqCst);
+                // SAFETY: plain syscall on our own child, not yet reaped.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        })
+    };
+    let (code, max_rss_kib) = wait_measured(pid);
+    done.store(true, Ordering::SeqCst);
+    let elapsed = started.elapsed();
+    let _ = watchdog.join();
+    // The child is reaped; keep std from trying again.
+    std::mem::forget(child);
+    Finished {
+        code,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        elapsed,
+        max_rss_kib,
+        killed: killed.load(Ordering::SeqCst),
+    }
+}
+
+/// Waits for `pid` with `wait4`: its exit code and max RSS (KiB on Linux).
+pub fn wait_measured(pid: libc::pid_t) -> (Option<i32>, u64) {
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data, zeroed is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: pointers to live locals; pid is our child.
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            panic!("wait4: {}", std::io::Error::last_os_error());
+        }
+    }
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    (code, usage.ru_maxrss.max(0) as u64)
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// A TCP server on 127.0.0.1 that accepts, counts and closes connections.
+pub struct CountingServer {
+    pub url: String,
+    pub connections: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for CountingServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub async fn counting_server() -> CountingServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&connections);
+    let task = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    CountingServer {
+        url,
+        connections,
+        task,
+    }
+}

@@ -1,0 +1,307 @@
+//! Secrets stay secret: with known fake AWS credentials in the environment
+//! and `--credentials chain` (so they really sign), every output ctconform
+//! writes — stdout, stderr, reports, snapshots, fuzz artefacts, curl
+//! reproducers of failures — is searched for the secret key, the session
+//! token, the access key id and any full SigV4 `Authorization` value.
+
+mod common;
+mod harness;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_credential_types::Credentials;
+use ctconform::wire::{Client, ClientConfig, CredentialSource};
+use harness::Finished;
+
+const ACCESS_KEY_ID: &str = "AKIAFAKECTCSAFETY042";
+const SECRET_ACCESS_KEY: &str = "fakeSecret/ctconformSAFETY+wJalrXUtnFEMI0042";
+const SESSION_TOKEN: &str = "FakeSessionToken//ctconformSAFETY0042+IQoJb3JpZ2luX2VjEJr";
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// The binary with the fake credentials as the only source the chain finds.
+fn with_fake_credentials(args: &[&str]) -> Command {
+    let mut command = harness::command(args);
+    command
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+        .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
+        .env("AWS_CONFIG_FILE", "/nonexistent/ctconform/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/ctconform/credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE");
+    command
+}
+
+/// Where a text shows a secret, if it does.
+fn leaks(text: &str) -> Vec<&'static str> {
+    let signature = regex::Regex::new(r"Signature=[0-9a-f]{64}").unwrap();
+    let mut found: Vec<&'static str> = [
+        ("secret access key", SECRET_ACCESS_KEY),
+        ("session token", SESSION_TOKEN),
+        ("access key id", ACCESS_KEY_ID),
+    ]
+    .into_iter()
+    .filter(|(_, secret)| text.contains(secret))
+    .map(|(what, _)| what)
+    .collect();
+    if signature.is_match(text) {
+        found.push("a full Authorization value");
+    }
+    found
+}
+
+fn files_under(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, files);
+        } else {
+            files.push(path);
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Asserts that neither the run's output nor any file under `dir` leaks.
+fn assert_no_leak(what: &str, finished: &Finished, dir: &Path) {
+    assert!(!finished.killed, "{what}: hung");
+    assert!(
+        !finished.text().contains("panicked"),
+        "{what}: {}",
+        finished.text()
+    );
+    let found = leaks(&finished.text());
+    assert!(
+        found.is_empty(),
+        "{what}: output shows {found:?}:\n{}",
+        finished.text()
+    );
+    let mut files = Vec::new();
+    files_under(dir, &mut files);
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        let found = leaks(&String::from_utf8_lossy(&bytes));
+        assert!(
+            found.is_empty(),
+            "{what}: {} shows {found:?}",
+            file.display()
+        );
+    }
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let path =
+            std::env::temp_dir().join(format!("ctconform-secrets-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    fn join(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn reports_and_snapshots_of_a_signed_suite_hold_no_secret() {
+    let out = TempDir::new("reports");
+    let snapshots = out.join("snapshots");
+    copy_dir(Path::new("snapshots"), Path::new(&snapshots));
+    let (json, junit) = (out.join("report.json"), out.join("report.xml"));
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["run", "--credentials", "chain"],
+        vec![
+            "run",
+            "--credentials",
+            "chain",
+            "--format",
+            "json",
+            "--output",
+            &json,
+        ],
+        vec![
+            "run",
+            "--credentials",
+            "chain",
+            "--format",
+            "junit",
+            "--output",
+            &junit,
+        ],
+        vec![
+            "run",
+            "--credentials",
+            "chain",
+            "--snapshots",
+            "record",
+            "--snapshot-dir",
+            &snapshots,
+            "--snapshot-profile",
+            "reference",
+        ],
+    ];
+    let finished: Vec<(String, Finished)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|args| {
+                scope.spawn(|| {
+                    (
+                        args.join(" "),
+                        harness::run(with_fake_credentials(args), LIMIT),
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (args, run) in &finished {
+        assert_eq!(run.code, Some(0), "{args}: {}", run.text());
+        assert_no_leak(args, run, &out.0);
+    }
+    assert!(std::fs::metadata(&json).is_ok_and(|m| m.len() > 0));
+    assert!(std::fs::metadata(&junit).is_ok_and(|m| m.len() > 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_with_curl_reproducers_hold_no_secret() {
+    // Names of 129 characters are accepted: N2 is broken, so failures print.
+    let wrong = common::rewritten(Arc::new(|x| {
+        (x.refused_rule() == Some("N2")).then(|| common::fabricated_success(x))
+    }))
+    .await;
+    let out = TempDir::new("failures");
+    let url = wrong.url.clone();
+    let json = out.join("failed.json");
+    let (pretty, report, call) = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| harness::run(with_fake_credentials(args), LIMIT);
+        (
+            run(&[
+                "run",
+                "--endpoint",
+                &url,
+                "--credentials",
+                "chain",
+                "--rule",
+                "N2",
+                "--snapshot-profile",
+                "reference",
+            ]),
+            run(&[
+                "run",
+                "--endpoint",
+                &url,
+                "--credentials",
+                "chain",
+                "--rule",
+                "N2",
+                "--format",
+                "json",
+                "--output",
+                &json,
+            ]),
+            run(&[
+                "call",
+                "CreateChannel",
+                "--endpoint",
+                &url,
+                "--credentials",
+                "chain",
+                "--curl",
+                "--body",
+                "{}",
+            ]),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(pretty.code, Some(1), "{}", pretty.text());
+    assert!(
+        pretty.stdout.contains("repro:    curl"),
+        "{}",
+        pretty.text()
+    );
+    assert!(
+        pretty.stdout.contains("$AWS_SECRET_ACCESS_KEY"),
+        "{}",
+        pretty.text()
+    );
+    assert_no_leak("pretty failure", &pretty, &out.0);
+    assert_eq!(report.code, Some(1), "{}", report.text());
+    assert_no_leak("json failure", &report, &out.0);
+    assert!(
+        call.stdout.contains("$AWS_ACCESS_KEY_ID"),
+        "{}",
+        call.text()
+    );
+    assert_no_leak("call --curl", &call, &out.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs `ctconform fuzz` (src/fuzz/), not on main yet: merge main, then drop this"]
+async fn fuzz_artefacts_hold_no_secret() {
+    let out = TempDir::new("fuzz");
+    let dir = out.join("fuzz");
+    let run = tokio::task::spawn_blocking(move || {
+        harness::run(
+            with_fake_credentials(&[
+                "fuzz",
+                "--credentials",
+                "chain",
+                "--duration",
+                "3s",
+                "--out",
+                &dir,
+            ]),
+            LIMIT,
+        )
+    })
+    .await
+    .unwrap();
+    assert_no_leak("fuzz", &run, &out.0);
+}
+
+#[tokio::test]
+async fn debug_output_of_clients_and_configs_holds_no_secret() {
+    let mut config = ClientConfig::new("http://127.0.0.1:9", "us-east-1");
+    config.credentials = CredentialSource::Static(Credentials::new(
+        ACCESS_KEY_ID,
+        SECRET_ACCESS_KEY,
+        Some(SESSION_TOKEN.into()),
+        None,
+        "test",
+    ));
+    let client = Client::new(config.clone()).await.unwrap();
+    for shown in [
+        format!("{config:?}"),
+        format!("{client:?}"),
+        config.credentials.describe(),
+    ] {
+        assert!(leaks(&shown).is_empty(), "{shown}");
+    }
+}
