@@ -1,31 +1,34 @@
 #!/bin/bash -eu
-# ClusterFuzzLite build: the cargo-fuzz targets of fuzz/, optimised, into
-# $OUT, each with its dictionary and seed corpus when the repository has them
-# (fuzz/dicts/NAME.dict or fuzz/NAME.dict; fuzz/corpus/NAME/ or fuzz/seeds/NAME/).
+# ClusterFuzzLite build: the cargo-fuzz targets of fuzz/ (its own workspace),
+# optimised, into $OUT, each with its libFuzzer dictionary (fuzz/dict/) and a
+# seed corpus written by `cargo run --example fuzz_seeds` (fuzz/corpus/<target>/).
 cd "$SRC/ctconform"
 
-TARGETS="contract_oracle wire_parse scenario_parse"
+# target:dictionary
+TARGETS="contract_oracle:contract wire_parse:wire scenario_parse:scenario"
 
 cargo fuzz build -O
 
+# Seeds are generated, not committed. A plain build: no sanitizer flags.
+if ! RUSTFLAGS="" cargo run --release --example fuzz_seeds; then
+  echo "warning: seed corpora could not be generated; fuzzing starts from scratch" >&2
+fi
+
 release="fuzz/target/x86_64-unknown-linux-gnu/release"
-for target in $TARGETS; do
+for entry in $TARGETS; do
+  target="${entry%%:*}"
+  dict="fuzz/dict/${entry##*:}.dict"
   cp "$release/$target" "$OUT/$target"
-  for dict in "fuzz/dicts/$target.dict" "fuzz/$target.dict"; do
-    if [ -f "$dict" ]; then
-      cp "$dict" "$OUT/$target.dict"
-      break
-    fi
-  done
-  for seeds in "fuzz/corpus/$target" "fuzz/seeds/$target"; do
-    if [ -d "$seeds" ] && [ -n "$(ls -A "$seeds")" ]; then
-      (cd "$seeds" && zip -q -r "$OUT/${target}_seed_corpus.zip" .)
-      break
-    fi
-  done
+  if [ -f "$dict" ]; then
+    cp "$dict" "$OUT/$target.dict"
+  fi
+  seeds="fuzz/corpus/$target"
+  if [ -d "$seeds" ] && [ -n "$(ls -A "$seeds")" ]; then
+    (cd "$seeds" && zip -q -r "$OUT/${target}_seed_corpus.zip" .)
+  fi
 done
 
-# The scenario corpus seeds the scenario parser when fuzz/ brings no seeds of its own.
+# The scenario files seed the scenario parser in any case.
 if [ ! -f "$OUT/scenario_parse_seed_corpus.zip" ]; then
   find scenarios -name '*.toml' -print | zip -q -j "$OUT/scenario_parse_seed_corpus.zip" -@
 fi
