@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod contract;
 pub mod emulator;
+pub mod fuzz;
 pub mod protocol;
 pub mod scenario;
 pub mod wire;

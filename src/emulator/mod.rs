@@ -165,18 +165,20 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         body: &body,
     };
     let region = shared.region(&region_name);
-    let mut region = lock(&region);
-    answer(&mut region, &call)
+    let (status, body) = answer_call(&mut lock(&region), &call);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_response(status, body)
 }
 
-/// Judges and, when it conforms, carries out one call; the region stays
-/// locked throughout so concurrent creates of one name see each other.
-fn answer(region: &mut Region, call: &Call<'_>) -> Response {
+/// Judges and, when it conforms, carries out one call: the emulator's whole
+/// request → (status, JSON body) logic without HTTP, for in-process fuzzing.
+/// The HTTP handler keeps the region locked throughout, so concurrent
+/// creates of one name see each other.
+pub fn answer_call(region: &mut Region, call: &Call<'_>) -> (u16, Vec<u8>) {
     match judge_call(region, call) {
-        Judged::AnyClientError { detail, .. } => error_response(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::UnknownOperationException.as_str(),
-            &detail,
+        Judged::AnyClientError { detail, .. } => (
+            StatusCode::BAD_REQUEST.as_u16(),
+            protocol::error_body(ErrorCode::UnknownOperationException.as_str(), &detail),
         ),
         Judged::Refused(violation) => refusal(violation.codes[0], &violation.detail),
         Judged::Evaluated { evaluation, .. } => {
@@ -194,17 +196,19 @@ fn answer(region: &mut Region, call: &Call<'_>) -> Response {
                     .unwrap_or_default(),
             };
             let body = region.apply(&plan, &fresh);
-            json_response(
-                StatusCode::OK,
+            (
+                StatusCode::OK.as_u16(),
                 serde_json::to_vec(&body).unwrap_or_default(),
             )
         }
     }
 }
 
-fn refusal(code: ErrorCode, message: &str) -> Response {
-    let status = StatusCode::from_u16(code.emulator_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    error_response(status, code.as_str(), message)
+fn refusal(code: ErrorCode, message: &str) -> (u16, Vec<u8>) {
+    (
+        code.emulator_status(),
+        protocol::error_body(code.as_str(), message),
+    )
 }
 
 fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
