@@ -272,8 +272,10 @@ fn toml_key(key: &str) -> String {
 fn template_string(text: &str) -> String {
     let escaped = text.replace("${", "$${");
     let mut out = String::with_capacity(escaped.len());
-    for c in escaped.chars() {
+    for (at, c) in escaped.char_indices() {
         match c {
+            // A truncated body can cut a variable in two: drop the stump.
+            VAR_OPEN if !escaped[at..].contains(VAR_CLOSE) => break,
             VAR_OPEN => out.push_str("${"),
             VAR_CLOSE => out.push('}'),
             other => out.push(other),
@@ -308,6 +310,33 @@ mod tests {
     use super::*;
     use crate::fuzz::render::var;
     use serde_json::json;
+
+    /// Every exported session, whatever its plan, loads and lints cleanly.
+    #[test]
+    fn exported_sessions_load_and_lint() {
+        use arbitrary::{Arbitrary, Unstructured};
+        use rand::{RngCore, SeedableRng};
+        let world = crate::fuzz::InProcess::new().unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let mut bytes = vec![0u8; 2048];
+        for n in 0..300 {
+            rng.fill_bytes(&mut bytes);
+            let session = crate::fuzz::Session::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+            let records = world.run_recorded(&session);
+            let name = format!("fuzz-export-{n}");
+            let notes = vec!["a note\nover two lines".to_string()];
+            let header = Header {
+                name: &name,
+                description: "An exported session \"quoted\".",
+                notes: &notes,
+            };
+            let text = scenario_toml(&header, &records);
+            let scenario = crate::scenario::load_str("export.toml", &text)
+                .unwrap_or_else(|d| panic!("{text}\n{d:?}"));
+            let problems = crate::scenario::check(&[scenario], &[]);
+            assert!(problems.is_empty(), "{text}\n{problems:?}");
+        }
+    }
 
     #[test]
     fn values_become_toml_with_variables() {

@@ -526,6 +526,30 @@ impl InProcess {
         Ok(InProcess { region, fixtures })
     }
 
+    /// Runs a session in process and keeps each step as the exporter needs it.
+    pub fn run_recorded(&self, session: &Session) -> Vec<super::export::ExportStep> {
+        let mut region = self.region.clone();
+        let mut driver = Driver::new(
+            &self.fixtures,
+            Namespace::session("inproc", 0),
+            partners_for(0, 1),
+        );
+        let mut records = Vec::new();
+        for step in &session.steps {
+            let prepared = driver.prepare(step);
+            let outcome = answer_in_process(&mut region, &prepared.request);
+            let (_, capture) = driver.settle(&prepared, &outcome, |_| true);
+            records.push(super::export::ExportStep {
+                live: prepared.request,
+                template: prepared.template,
+                expected: prepared.expected,
+                status: outcome.status(),
+                capture,
+            });
+        }
+        records
+    }
+
     /// Runs a session against a fresh copy of the emulator's state; the
     /// number of steps run, or the first divergence.
     pub fn run(&self, session: &Session) -> Result<usize, Box<InProcessDivergence>> {
