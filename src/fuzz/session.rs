@@ -256,6 +256,9 @@ pub struct Driver {
     live: Resources,
     template_ns: Namespace,
     template: Resources,
+    /// Whether `prepare` also renders the scenario-variable twin (only the
+    /// exporter needs it; in-process fuzzing skips it for speed).
+    render_templates: bool,
 }
 
 impl Driver {
@@ -271,7 +274,14 @@ impl Driver {
             template: template_resources(partners),
             ns,
             template_ns,
+            render_templates: true,
         }
+    }
+
+    /// Skips rendering scenario twins (`Prepared::template` is then the live request).
+    pub fn without_templates(mut self) -> Driver {
+        self.render_templates = false;
+        self
     }
 
     /// Uses other literal texts for exact-length names in scenario renders.
@@ -283,7 +293,11 @@ impl Driver {
 
     pub fn prepare(&self, step: &Step) -> Prepared {
         let request = render(step, &self.ns, &self.live);
-        let template = render(step, &self.template_ns, &self.template);
+        let template = if self.render_templates {
+            render(step, &self.template_ns, &self.template)
+        } else {
+            request.clone()
+        };
         let parts = call_parts(&request);
         let expected = self.oracle.expect(&parts.call());
         Prepared {
@@ -477,7 +491,11 @@ fn describe(outcome: &Outcome) -> String {
 
 /// Sends a request to the reference emulator's logic directly: no HTTP.
 pub fn answer_in_process(region: &mut Region, request: &Request) -> Outcome {
-    let parts = call_parts(request);
+    answer_parts(region, &call_parts(request))
+}
+
+/// As [`answer_in_process`], for a request already read as a call.
+pub fn answer_parts(region: &mut Region, parts: &CallParts) -> Outcome {
     let (status, body) = answer_call(region, &parts.call());
     let mut headers = HeaderMap::new();
     headers.insert(
@@ -555,11 +573,12 @@ impl InProcess {
     pub fn run(&self, session: &Session) -> Result<usize, Box<InProcessDivergence>> {
         let mut region = self.region.clone();
         let partners = partners_for(0, 1);
-        let mut driver = Driver::new(&self.fixtures, Namespace::session("inproc", 0), partners);
+        let mut driver = Driver::new(&self.fixtures, Namespace::session("inproc", 0), partners)
+            .without_templates();
         let mut seen = HashSet::new();
         for (index, step) in session.steps.iter().enumerate() {
             let prepared = driver.prepare(step);
-            let outcome = answer_in_process(&mut region, &prepared.request);
+            let outcome = answer_parts(&mut region, &prepared.parts);
             // The in-process emulator has the contract's own quotas.
             let quota_full = |_: Operation| true;
             if let (Verdict::Diverged(deviation), _) =
