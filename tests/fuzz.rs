@@ -137,9 +137,6 @@ async fn a_disabled_rule_is_found_shrunk_and_exported() {
     assert!(problems.is_empty(), "{text}\n{problems:?}");
     assert!(path.with_extension("curl").exists());
 
-    if std::env::var_os("CTF_SHOW").is_some() {
-        eprintln!("{}\n{text}", report.render_pretty());
-    }
     let last: &Step = scenario.steps.last().unwrap();
     assert_eq!(last.op.name(), "CreateChannel", "{text}");
     let ctconform::scenario::Body::Json(input) = &last.body else {

@@ -358,7 +358,7 @@ impl Driver {
         }
         match self.oracle.observe(expected, status, code, body) {
             Ok(()) => (Verdict::Conform, capture),
-            Err(_) if is_quota_refusal(prepared, expected, code, &quota_full) => {
+            Err(_) if is_quota_refusal(expected, code, &quota_full) => {
                 (Verdict::Exhausted, capture)
             }
             Err(divergence) => {
@@ -427,7 +427,6 @@ impl Driver {
 /// A quota error on a create the oracle let succeed, while the account-wide
 /// count may be at the quota: other sessions' doing, not a divergence.
 fn is_quota_refusal(
-    prepared: &Prepared,
     expected: &Acceptable,
     code: Option<&str>,
     quota_full: &impl Fn(Operation) -> bool,
@@ -440,7 +439,6 @@ fn is_quota_refusal(
         Operation::CreateEventDataStore => "EventDataStoreMaxLimitExceededException",
         _ => return false,
     };
-    let _ = prepared;
     code == Some(quota_code) && quota_full(success.operation)
 }
 
