@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod contract;
 pub mod emulator;
+pub mod fuzz;
 pub mod protocol;
 pub mod report;
 pub mod runner;

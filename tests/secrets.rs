@@ -263,7 +263,6 @@ async fn failures_with_curl_reproducers_hold_no_secret() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs `ctconform fuzz` (src/fuzz/), not on main yet: merge main, then drop this"]
 async fn fuzz_artefacts_hold_no_secret() {
     let out = TempDir::new("fuzz");
     let dir = out.join("fuzz");

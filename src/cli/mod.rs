@@ -6,6 +6,7 @@ mod args;
 mod call;
 mod check;
 mod cleanup;
+mod fuzz;
 mod run;
 mod serve;
 
@@ -35,6 +36,8 @@ enum Command {
     Call(call::CallArgs),
     /// Serve the reference emulator (awsJson1_1 over HTTP).
     Serve(serve::ServeArgs),
+    /// Fuzz an endpoint (the embedded emulator when none is given) against the contract's oracle.
+    Fuzz(Box<fuzz::FuzzArgs>),
     /// Delete the channels and event data stores runs left behind.
     Cleanup(cleanup::CleanupArgs),
 }
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
             Command::Call(args) => call::call(args).await,
             Command::Serve(args) => serve::serve(args).await,
             Command::Cleanup(args) => cleanup::cleanup(args).await,
+            Command::Fuzz(args) => fuzz::fuzz_command(*args).await,
         }
     });
     report(exit)

@@ -15,7 +15,7 @@ use crate::contract::{shapes, Limits};
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::report::{self, Style};
 use crate::runner::baseline::{classify, Baseline};
-use crate::runner::{self, RunOptions, RunReport, Selection};
+use crate::runner::{self, RunOptions, RunReport, Selection, Snapshots};
 use crate::scenario::{self, Scenario};
 use crate::snapshot::{SnapshotMode, SnapshotStore};
 use crate::wire::{self, Client, ClientConfig, Request};
@@ -350,10 +350,7 @@ fn remote_statement(config: &ClientConfig, scenarios: &[Scenario]) -> String {
     )
 }
 
-fn snapshot_settings(
-    args: &RunArgs,
-    embedded: bool,
-) -> (Option<(SnapshotStore, SnapshotMode)>, Option<String>) {
+fn snapshot_settings(args: &RunArgs, embedded: bool) -> (Option<Snapshots>, Option<String>) {
     let profile = args
         .snapshot_profile
         .clone()
@@ -370,9 +367,30 @@ fn snapshot_settings(
     let store = SnapshotStore::new(&args.snapshot_dir, &profile);
     match args.snapshots {
         Some(SnapshotFlag::Off) => (None, None),
-        Some(SnapshotFlag::Record) => (Some((store, SnapshotMode::Record)), None),
-        Some(SnapshotFlag::Verify) => (Some((store, SnapshotMode::Verify)), None),
-        None if store.exists() => (Some((store, SnapshotMode::Verify)), None),
+        Some(SnapshotFlag::Record) => (
+            Some(Snapshots {
+                store,
+                mode: SnapshotMode::Record,
+                missing_fails: false,
+            }),
+            None,
+        ),
+        Some(SnapshotFlag::Verify) => (
+            Some(Snapshots {
+                store,
+                mode: SnapshotMode::Verify,
+                missing_fails: true,
+            }),
+            None,
+        ),
+        None if store.exists() => (
+            Some(Snapshots {
+                store,
+                mode: SnapshotMode::Verify,
+                missing_fails: false,
+            }),
+            None,
+        ),
         None => {
             let note = format!(
                 "snapshots off: profile {profile} has no recordings in {}",

@@ -165,18 +165,20 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         body: &body,
     };
     let region = shared.region(&region_name);
-    let mut region = lock(&region);
-    answer(&mut region, &call)
+    let (status, body) = answer_call(&mut lock(&region), &call);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_response(status, body)
 }
 
-/// Judges and, when it conforms, carries out one call; the region stays
-/// locked throughout so concurrent creates of one name see each other.
-fn answer(region: &mut Region, call: &Call<'_>) -> Response {
+/// Judges and, when it conforms, carries out one call: the emulator's whole
+/// request → (status, JSON body) logic without HTTP, for in-process fuzzing.
+/// The HTTP handler keeps the region locked throughout, so concurrent
+/// creates of one name see each other.
+pub fn answer_call(region: &mut Region, call: &Call<'_>) -> (u16, Vec<u8>) {
     match judge_call(region, call) {
-        Judged::AnyClientError { detail, .. } => error_response(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::UnknownOperationException.as_str(),
-            &detail,
+        Judged::AnyClientError { detail, .. } => (
+            StatusCode::BAD_REQUEST.as_u16(),
+            protocol::error_body(ErrorCode::UnknownOperationException.as_str(), &detail),
         ),
         Judged::Refused(violation) => refusal(&violation),
         Judged::Evaluated { evaluation, .. } => {
@@ -194,8 +196,8 @@ fn answer(region: &mut Region, call: &Call<'_>) -> Response {
                     .unwrap_or_default(),
             };
             let body = region.apply(&plan, &fresh);
-            json_response(
-                StatusCode::OK,
+            (
+                StatusCode::OK.as_u16(),
                 serde_json::to_vec(&body).unwrap_or_default(),
             )
         }
@@ -205,9 +207,8 @@ fn answer(region: &mut Region, call: &Call<'_>) -> Response {
 /// The emulator's answer to a broken rule: the rule's first code, and a
 /// message that names the rule and every code that would conform, so a
 /// reader of the reference emulator learns the contract from its answers.
-fn refusal(violation: &Violation) -> Response {
+fn refusal(violation: &Violation) -> (u16, Vec<u8>) {
     let code = violation.codes[0];
-    let status = StatusCode::from_u16(code.emulator_status()).unwrap_or(StatusCode::BAD_REQUEST);
     let conforming: Vec<&str> = violation.codes.iter().map(|c| c.as_str()).collect();
     let message = format!(
         "{} [contract rule {}; conforming codes: {}]",
@@ -215,7 +216,10 @@ fn refusal(violation: &Violation) -> Response {
         violation.rule,
         conforming.join(", ")
     );
-    error_response(status, code.as_str(), &message)
+    (
+        code.emulator_status(),
+        protocol::error_body(code.as_str(), &message),
+    )
 }
 
 fn error_response(status: StatusCode, code: &str, message: &str) -> Response {

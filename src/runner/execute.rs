@@ -20,7 +20,7 @@ use crate::scenario::{
     capture, interpolate_str, interpolate_value, judge_parallel, referenced_vars, Body, Header,
     Layer, Observed, Phase, Repeat, Scenario, Step, Vars,
 };
-use crate::snapshot::{self, Observation, Redactor, SnapshotMode, SnapshotOutcome, SnapshotStore};
+use crate::snapshot::{self, Observation, Redactor, SnapshotOutcome};
 use crate::wire::{self, Client, ClientConfig, Outcome, Request};
 
 /// Everything scenarios share during a run.
@@ -30,7 +30,7 @@ pub struct Context {
     /// The runner's variables: run_id, region, account, fixtures, `--var`.
     pub vars: Vars,
     pub fixtures: Fixtures,
-    pub snapshots: Option<(SnapshotStore, SnapshotMode)>,
+    pub snapshots: Option<super::Snapshots>,
     pub channel_quota: usize,
     pub run_id: String,
     pub account: String,
@@ -329,10 +329,11 @@ impl ScenarioRun<'_> {
         content: &str,
         problems: &mut Vec<String>,
     ) -> Option<String> {
-        let (store, mode) = self.context.snapshots.as_ref()?;
+        let snapshots = self.context.snapshots.as_ref()?;
+        let (store, mode) = (&snapshots.store, snapshots.mode);
         let source = self.scenario.path.to_string_lossy();
         let expression = format!("{} {}", step.op, step.name);
-        match store.check(name, &source, &expression, content, *mode) {
+        match store.check(name, &source, &expression, content, mode) {
             Ok(SnapshotOutcome::Differs { diff, pending }) => {
                 problems.push(format!(
                     "snapshot differs from {} (new: {})",
@@ -341,6 +342,7 @@ impl ScenarioRun<'_> {
                 ));
                 Some(diff)
             }
+            Ok(SnapshotOutcome::New { .. }) if !snapshots.missing_fails => None,
             Ok(SnapshotOutcome::New { pending }) => {
                 problems.push(format!(
                     "no snapshot recorded; new one at {}",

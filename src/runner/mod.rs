@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub use execute::{list_channels, unimplemented, UnknownAnswer};
+pub use fixtures::describe as describe_outcome;
 pub use ledger::{delete, Resource};
 pub use result::{Answer, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict};
 pub use run_id::{new_run_id, run_id_age};
@@ -35,6 +36,16 @@ use crate::snapshot::{SnapshotMode, SnapshotStore};
 use crate::wire::{Client, ClientConfig};
 use execute::Context;
 use schedule::Scheduler;
+
+/// How a run compares snapshots.
+pub struct Snapshots {
+    pub store: SnapshotStore,
+    pub mode: SnapshotMode,
+    /// Whether a step without a recording fails (`--snapshots verify` said
+    /// so) or only leaves a `.snap.new` (verification by default, so a new
+    /// scenario folder does not fail for lack of recordings).
+    pub missing_fails: bool,
+}
 
 /// A callback for each finished scenario.
 pub type OnResult = Arc<dyn Fn(&ScenarioResult) + Send + Sync>;
@@ -50,7 +61,7 @@ pub struct RunOptions {
     /// The endpoint's channel quota (C3).
     pub channel_quota: usize,
     /// Where and how to compare snapshots; `None` for off.
-    pub snapshots: Option<(SnapshotStore, SnapshotMode)>,
+    pub snapshots: Option<Snapshots>,
     /// The whole run stops starting scenarios after this.
     pub deadline: Duration,
     /// Set by an interrupt: start nothing new, clean up, report.

@@ -1,0 +1,120 @@
+//! `ctconform fuzz`: structured, stateful traffic judged by the contract's
+//! oracle; divergences shrunk and exported as scenarios (`crate::fuzz`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::{args, Exit};
+use crate::fuzz::{fuzz, FuzzOptions};
+use crate::wire;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Pretty,
+    Json,
+}
+
+/// Fuzz an endpoint (or the embedded emulator) with structured, stateful
+/// request sequences judged by the contract's oracle.
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// The endpoint under test; without it, the embedded emulator.
+    #[arg(long, env = "CTCONFORM_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// SigV4 signing region.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// How long to fuzz, e.g. 60s, 5m (default 60s unless --cases is given).
+    #[arg(long, value_parser = args::duration)]
+    pub duration: Option<Duration>,
+    /// How many cases (requests judged) to run.
+    #[arg(long)]
+    pub cases: Option<u64>,
+    /// The seed: the same seed sends the same plans.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Sessions run at once.
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+    /// Per-request timeout, e.g. 10s.
+    #[arg(long, default_value = "10s", value_parser = args::duration)]
+    pub timeout: Duration,
+    /// Requests per second, all jobs together.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Directory for the findings' scenarios and curl reproducers.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "pretty")]
+    pub format: Format,
+    /// Allow an endpoint that is not on this machine (a real account).
+    #[arg(long, env = "CTCONFORM_ALLOW_REMOTE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    pub allow_remote: bool,
+    /// Whose credentials sign: auto (local identity for loopback, AWS chain otherwise), chain, local.
+    #[arg(long, value_enum, default_value_t = args::CredentialsFlag::Auto)]
+    pub credentials: args::CredentialsFlag,
+}
+
+pub async fn fuzz_command(args: FuzzArgs) -> Exit {
+    match run(args).await {
+        Ok(true) => Exit::Diverged,
+        Ok(false) => Exit::Conform,
+        Err(message) => Exit::Usage(message),
+    }
+}
+
+/// `Ok(true)` when divergences were found, `Err` for a usage error or a
+/// run that could not start.
+async fn run(args: FuzzArgs) -> Result<bool, String> {
+    if args.jobs == 0 {
+        return Err("--jobs must be at least 1".into());
+    }
+    if args.rate.is_some_and(|r| r <= 0.0 || !r.is_finite()) {
+        return Err("--rate must be a positive number of requests per second".into());
+    }
+    if let Some(endpoint) = &args.endpoint {
+        wire::validate_endpoint(endpoint).map_err(|e| e.to_string())?;
+        if !wire::is_loopback(endpoint) && !args.allow_remote {
+            return Err(format!(
+                "{endpoint} is not on this machine: fuzzing there creates and deletes channels and event data stores \
+                 (billed, at most 10 per region) in the account of these credentials; pass --allow-remote \
+                 (or CTCONFORM_ALLOW_REMOTE=1) to proceed, and --rate to spare a shared account"
+            ));
+        }
+    }
+    let credentials = args
+        .endpoint
+        .as_deref()
+        .map(|endpoint| args.credentials.source(endpoint));
+    let duration = match (args.duration, args.cases) {
+        (None, None) => Some(Duration::from_secs(60)),
+        (duration, _) => duration,
+    };
+    let options = FuzzOptions {
+        endpoint: args.endpoint,
+        region: args.region,
+        duration,
+        cases: args.cases,
+        seed: args.seed,
+        jobs: args.jobs,
+        timeout: args.timeout,
+        rate: args.rate,
+        out: args.out,
+        credentials,
+        ..FuzzOptions::default()
+    };
+    let report = fuzz(options).await;
+    if let Some(error) = &report.error {
+        return Err(error.clone());
+    }
+    match args.format {
+        Format::Pretty => print!("{}", report.render_pretty()),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        ),
+    }
+    Ok(report.diverged())
+}

@@ -1,0 +1,808 @@
+//! Running the fuzzer against an endpoint: [`fuzz`] makes the shared
+//! fixtures, runs `jobs` workers of sessions (session k's plan comes from
+//! the seed and k alone, so a seed replays the same traffic), under a
+//! global request rate and a case or time budget; then shrinks each new
+//! divergence against the live target, exports it, deletes everything it
+//! made and reports ([`FuzzReport`]).
+//!
+//! A case is one judged request of a session; requests also count fixtures,
+//! cleanup and shrinking replays.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arbitrary::{Arbitrary, Unstructured};
+use rand::{RngCore, SeedableRng};
+use serde::Serialize;
+
+use super::export::{self, ExportStep, Header};
+use super::plan::{Session, Step};
+use super::render::Namespace;
+use super::session::{
+    delete_channel, delete_store, fixture_creates, partners_for, Class, Deviation, Driver,
+    Fixtures, Verdict,
+};
+use super::shrink::{self, Replay};
+use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
+use crate::contract::{Limits, Operation, RuleId};
+use crate::emulator::{Emulator, EmulatorConfig};
+use crate::wire::{Client, ClientConfig, Outcome, Request};
+
+/// What to fuzz and for how long.
+#[derive(Clone, Debug)]
+pub struct FuzzOptions {
+    /// The endpoint under test; `None` starts the embedded emulator.
+    pub endpoint: Option<String>,
+    /// The SigV4 signing region.
+    pub region: String,
+    /// Stop after this long (with `cases`, whichever comes first).
+    pub duration: Option<Duration>,
+    /// Stop after this many cases.
+    pub cases: Option<u64>,
+    pub seed: u64,
+    /// Sessions run at once.
+    pub jobs: usize,
+    /// Per request.
+    pub timeout: Duration,
+    /// Requests per second, all workers together; `None`: unlimited.
+    pub rate: Option<f64>,
+    /// Where to write each finding's scenario and curl reproducer.
+    pub out: Option<PathBuf>,
+    /// Replays allowed to shrink one finding.
+    pub shrink_budget: usize,
+    /// Names are prefixed `ctf-<run_id>-`; `None`: a fresh one that
+    /// `ctconform cleanup --older-than` can date.
+    pub run_id: Option<String>,
+    /// Whose credentials sign; `None`: the local identity for loopback
+    /// endpoints, the AWS chain otherwise.
+    pub credentials: Option<crate::wire::CredentialSource>,
+}
+
+impl Default for FuzzOptions {
+    fn default() -> Self {
+        FuzzOptions {
+            endpoint: None,
+            region: "us-east-1".into(),
+            duration: Some(Duration::from_secs(60)),
+            cases: None,
+            seed: 0,
+            jobs: 2,
+            timeout: crate::wire::DEFAULT_TIMEOUT,
+            rate: None,
+            out: None,
+            shrink_budget: 200,
+            run_id: None,
+            credentials: None,
+        }
+    }
+}
+
+/// What a fuzz run found.
+#[derive(Clone, Debug, Serialize)]
+pub struct FuzzReport {
+    pub endpoint: String,
+    /// True when the endpoint was the embedded emulator.
+    pub embedded: bool,
+    pub seed: u64,
+    pub run_id: String,
+    pub jobs: usize,
+    pub sessions: u64,
+    pub cases: u64,
+    pub requests: u64,
+    pub elapsed_secs: f64,
+    pub cases_per_sec: f64,
+    pub requests_per_sec: f64,
+    /// Creates refused for an account-wide quota other sessions filled.
+    pub quota_refusals: u64,
+    pub findings: Vec<Finding>,
+    /// Cases per contract rule (every rule listed, 0 included).
+    pub coverage: BTreeMap<String, u64>,
+    /// Deletions that failed at the end: what may be left behind.
+    pub cleanup_failures: Vec<String>,
+    pub out_dir: Option<PathBuf>,
+    /// Set when the run could not start for a reason of ours (no client).
+    pub error: Option<String>,
+    /// Set when the endpoint's answers kept the run from starting (the
+    /// fixture stores could not be made): a divergence, not a usage error.
+    pub setup_failure: Option<String>,
+}
+
+/// One distinct divergence, shrunk when it could be.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub class: Class,
+    pub rules: Vec<String>,
+    pub expected: String,
+    pub actual: String,
+    pub reason: String,
+    /// How many sessions hit it (before shrinking merged them).
+    pub occurrences: u64,
+    pub session: u64,
+    pub steps_found: usize,
+    pub steps_shrunk: usize,
+    pub replays: usize,
+    /// The last request as a curl command (secrets masked).
+    pub curl: String,
+    /// The exported scenario's text.
+    pub scenario: String,
+    pub scenario_path: Option<PathBuf>,
+}
+
+impl FuzzReport {
+    pub fn diverged(&self) -> bool {
+        !self.findings.is_empty() || self.setup_failure.is_some()
+    }
+
+    /// `ctconform run --scenarios OUT [--endpoint URL]`, when findings were written.
+    pub fn replay_command(&self) -> Option<String> {
+        let out = self.out_dir.as_ref().filter(|_| self.diverged())?;
+        let mut command = format!("ctconform run --scenarios {}", out.display());
+        if !self.embedded {
+            command.push_str(&format!(" --endpoint {}", self.endpoint));
+        }
+        Some(command)
+    }
+
+    pub fn render_pretty(&self) -> String {
+        let mut out = format!(
+            "ctconform fuzz: {}{} (seed {}, run {}, {} jobs)\n",
+            self.endpoint,
+            if self.embedded {
+                " (embedded emulator)"
+            } else {
+                ""
+            },
+            self.seed,
+            self.run_id,
+            self.jobs
+        );
+        if let Some(error) = &self.error {
+            out.push_str(&format!("  error: {error}\n"));
+        }
+        out.push_str(&format!(
+            "  {} cases in {:.1} s: {:.0} cases/s; {} requests: {:.0} requests/s; {} sessions\n",
+            self.cases,
+            self.elapsed_secs,
+            self.cases_per_sec,
+            self.requests,
+            self.requests_per_sec,
+            self.sessions
+        ));
+        if self.quota_refusals > 0 {
+            out.push_str(&format!(
+                "  {} creates refused for a shared quota (not judged)\n",
+                self.quota_refusals
+            ));
+        }
+        if let Some(failure) = &self.setup_failure {
+            out.push_str(&format!(
+                "  the endpoint kept the run from starting: {failure}\n"
+            ));
+        }
+        out.push_str(&format!("  {} divergences\n", self.findings.len()));
+        for (n, finding) in self.findings.iter().enumerate() {
+            out.push_str(&format!(
+                "\n  {}. {:?} [{}]: answered {}; expected {}\n     {}\n     shrunk from {} to {} steps in {} replays; seen {} times\n     {}\n",
+                n + 1,
+                finding.class,
+                finding.rules.join(", "),
+                finding.actual,
+                finding.expected,
+                finding.reason,
+                finding.steps_found,
+                finding.steps_shrunk,
+                finding.replays,
+                finding.occurrences,
+                finding.curl,
+            ));
+            if let Some(path) = &finding.scenario_path {
+                out.push_str(&format!("     scenario: {}\n", path.display()));
+            }
+        }
+        out.push_str("\n  cases per rule:\n   ");
+        for (i, (rule, count)) in self.coverage.iter().enumerate() {
+            out.push_str(&format!(" {rule} {count}"));
+            if i % 10 == 9 {
+                out.push_str("\n   ");
+            }
+        }
+        out.push('\n');
+        for failure in &self.cleanup_failures {
+            out.push_str(&format!("  left behind? {failure}\n"));
+        }
+        if let Some(command) = self.replay_command() {
+            out.push_str(&format!("  replay: {command}\n"));
+        }
+        out
+    }
+}
+
+/// Session `index`'s plan under `seed`: its own RNG, 4 KiB of bytes,
+/// read as a [`Session`].
+pub fn session_plan(seed: u64, index: u64) -> Session {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(splitmix(seed ^ splitmix(index)));
+    let mut bytes = vec![0u8; 4096];
+    rng.fill_bytes(&mut bytes);
+    Session::arbitrary(&mut Unstructured::new(&bytes)).unwrap_or(Session { steps: Vec::new() })
+}
+
+/// The first `count` session plans of `seed`.
+pub fn plans(seed: u64, count: u64) -> Vec<Session> {
+    (0..count).map(|index| session_plan(seed, index)).collect()
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// A global request rate: each request takes the next free slot.
+struct RateLimit {
+    interval: Duration,
+    next: tokio::sync::Mutex<Instant>,
+}
+
+impl RateLimit {
+    async fn acquire(&self) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let slot = (*next).max(Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot.into()).await;
+    }
+}
+
+/// A divergence as first found, before shrinking.
+struct RawFinding {
+    session: u64,
+    worker: usize,
+    steps: Vec<Step>,
+    deviation: Deviation,
+    occurrences: u64,
+}
+
+fn finding_key(d: &Deviation) -> (Class, Vec<RuleId>, String, String) {
+    let mut rules = d.rules.clone();
+    rules.sort();
+    (d.class, rules, d.expected.clone(), d.actual.clone())
+}
+
+struct Shared {
+    client: Client,
+    config: ClientConfig,
+    limiter: Option<RateLimit>,
+    fixtures: Fixtures,
+    run_id: String,
+    seed: u64,
+    jobs: usize,
+    deadline: Option<Instant>,
+    case_budget: Option<u64>,
+    stop: AtomicBool,
+    cases: AtomicU64,
+    requests: AtomicU64,
+    sessions: AtomicU64,
+    quota_refusals: AtomicU64,
+    channels_live: AtomicI64,
+    stores_made: AtomicI64,
+    coverage: Mutex<BTreeMap<RuleId, u64>>,
+    findings: Mutex<Vec<RawFinding>>,
+    cleanup_failures: Mutex<Vec<String>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    async fn send(&self, request: &Request) -> Outcome {
+        if let Some(limiter) = &self.limiter {
+            limiter.acquire().await;
+        }
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.client.send(request).await
+    }
+
+    /// Takes one case from the budget; false once the run is over.
+    fn take_case(&self) -> bool {
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            self.stop.store(true, Ordering::Relaxed);
+            return false;
+        }
+        let taken = self.cases.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.case_budget.is_some_and(|budget| taken > budget) {
+            self.cases.fetch_sub(1, Ordering::Relaxed);
+            self.stop.store(true, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Whether the account may be at its quota, counting what every
+    /// session holds plus one request in flight per worker.
+    fn quota_full(&self, operation: Operation) -> bool {
+        let margin = self.jobs as i64;
+        match operation {
+            Operation::CreateChannel => {
+                self.channels_live.load(Ordering::Relaxed) + margin >= CHANNEL_QUOTA as i64
+            }
+            Operation::CreateEventDataStore => {
+                self.stores_made.load(Ordering::Relaxed) + margin >= STORE_QUOTA as i64
+            }
+            _ => false,
+        }
+    }
+
+    fn count_capture(&self, member: &str) {
+        let counter = if member == "ChannelArn" {
+            &self.channels_live
+        } else {
+            &self.stores_made
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    async fn run_worker(&self, worker: usize) {
+        let mut index = worker as u64;
+        while !self.stop.load(Ordering::Relaxed) {
+            self.run_session(index, worker).await;
+            index += self.jobs as u64;
+        }
+    }
+
+    async fn run_session(&self, index: u64, worker: usize) {
+        let session = session_plan(self.seed, index);
+        let ns = Namespace::session(&self.run_id, index);
+        let mut driver = Driver::new(&self.fixtures, ns, partners_for(worker, self.jobs));
+        let mut ran = false;
+        for (step_index, step) in session.steps.iter().enumerate() {
+            if !self.take_case() {
+                break;
+            }
+            ran = true;
+            let prepared = driver.prepare(step);
+            {
+                let mut coverage = lock(&self.coverage);
+                for rule in super::session::exercised(&prepared.expected) {
+                    *coverage.entry(rule).or_default() += 1;
+                }
+            }
+            let outcome = self.send(&prepared.request).await;
+            let (verdict, capture) = driver.settle(&prepared, &outcome, |op| self.quota_full(op));
+            if let Some(capture) = capture {
+                self.count_capture(capture.member);
+            }
+            match verdict {
+                Verdict::Exhausted => {
+                    self.quota_refusals.fetch_add(1, Ordering::Relaxed);
+                }
+                Verdict::Diverged(deviation) => {
+                    self.record(index, worker, &session.steps[..=step_index], deviation);
+                    break;
+                }
+                Verdict::Conform | Verdict::NotSent => {}
+            }
+        }
+        if ran {
+            self.sessions.fetch_add(1, Ordering::Relaxed);
+        }
+        self.clean_up(&driver).await;
+    }
+
+    fn record(&self, session: u64, worker: usize, steps: &[Step], deviation: Deviation) {
+        let mut findings = lock(&self.findings);
+        let key = finding_key(&deviation);
+        if let Some(known) = findings
+            .iter_mut()
+            .find(|f| finding_key(&f.deviation) == key)
+        {
+            known.occurrences += 1;
+            return;
+        }
+        findings.push(RawFinding {
+            session,
+            worker,
+            steps: steps.to_vec(),
+            deviation,
+            occurrences: 1,
+        });
+    }
+
+    /// Deletes what a session's driver saw created: channels, then stores.
+    async fn clean_up(&self, driver: &Driver) {
+        for channel in driver.channels() {
+            let outcome = self.send(&delete_channel(&channel.arn)).await;
+            self.note_cleanup(&channel.arn, &outcome, &["ChannelNotFoundException"]);
+        }
+        self.channels_live
+            .fetch_sub(driver.channels().len() as i64, Ordering::Relaxed);
+        for store in driver.stores() {
+            let outcome = self.send(&delete_store(&store.arn)).await;
+            let gone = [
+                "InactiveEventDataStoreException",
+                "EventDataStoreNotFoundException",
+            ];
+            self.note_cleanup(&store.arn, &outcome, &gone);
+        }
+    }
+
+    fn note_cleanup(&self, arn: &str, outcome: &Outcome, already_gone: &[&str]) {
+        let fine = outcome.is_success()
+            || outcome
+                .error_code()
+                .is_some_and(|code| already_gone.contains(&code));
+        if !fine {
+            let what = match &outcome.result {
+                Ok(r) => format!("{} {}", r.status, r.error_code.as_deref().unwrap_or("")),
+                Err(fault) => fault.to_string(),
+            };
+            lock(&self.cleanup_failures).push(format!("{arn}: delete answered {what}"));
+        }
+    }
+}
+
+/// Replays candidate sessions for the shrinker, each in a fresh namespace.
+struct LiveReplayer<'a> {
+    shared: &'a Shared,
+    partners: Vec<&'static str>,
+    next_session: u64,
+    literal_prefix: String,
+}
+
+impl Replay for LiveReplayer<'_> {
+    type Record = Vec<ExportStep>;
+
+    async fn replay(&mut self, steps: &[Step]) -> Option<(Verdict, Vec<ExportStep>)> {
+        let shared = self.shared;
+        let index = self.next_session;
+        self.next_session += 1;
+        let ns = Namespace::session(&shared.run_id, index);
+        let mut driver = Driver::new(&shared.fixtures, ns, self.partners.clone())
+            .with_template_literals(self.literal_prefix.clone(), base_code(index));
+        let mut records = Vec::new();
+        let mut result = None;
+        for (step_index, step) in steps.iter().enumerate() {
+            let prepared = driver.prepare(step);
+            let outcome = shared.send(&prepared.request).await;
+            let (verdict, capture) = driver.settle(&prepared, &outcome, |op| shared.quota_full(op));
+            records.push(ExportStep {
+                live: prepared.request,
+                template: prepared.template,
+                expected: prepared.expected,
+                status: outcome.status(),
+                capture,
+            });
+            if step_index + 1 == steps.len() {
+                result = Some(verdict);
+            } else if matches!(verdict, Verdict::Diverged(_)) {
+                break;
+            }
+        }
+        shared.clean_up(&driver).await;
+        result.map(|verdict| (verdict, records))
+    }
+}
+
+fn base_code(n: u64) -> String {
+    format!("{:08x}", splitmix(n))
+}
+
+/// Runs the fuzzer; never panics on what the endpoint answers.
+pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
+    let started = Instant::now();
+    let run_id = options
+        .run_id
+        .clone()
+        .unwrap_or_else(crate::runner::new_run_id);
+    let mut report = FuzzReport {
+        endpoint: options.endpoint.clone().unwrap_or_default(),
+        embedded: options.endpoint.is_none(),
+        seed: options.seed,
+        run_id: run_id.clone(),
+        jobs: options.jobs.max(1),
+        sessions: 0,
+        cases: 0,
+        requests: 0,
+        elapsed_secs: 0.0,
+        cases_per_sec: 0.0,
+        requests_per_sec: 0.0,
+        quota_refusals: 0,
+        findings: Vec::new(),
+        coverage: RuleId::ALL.iter().map(|r| (r.to_string(), 0)).collect(),
+        cleanup_failures: Vec::new(),
+        out_dir: options.out.clone(),
+        error: None,
+        setup_failure: None,
+    };
+    // The embedded emulator keeps pending-deletion stores against the
+    // 10-store quota, as AWS does for 7 days; a run would fill it in seconds.
+    let emulator = match &options.endpoint {
+        Some(_) => None,
+        None => {
+            let config = EmulatorConfig {
+                limits: Limits {
+                    store_quota: 1_000_000,
+                    ..Limits::default()
+                },
+                region: options.region.clone(),
+                ..EmulatorConfig::default()
+            };
+            match Emulator::start_local(config).await {
+                Ok(emulator) => Some(emulator),
+                Err(error) => {
+                    report.error = Some(format!("cannot start the embedded emulator: {error}"));
+                    return report;
+                }
+            }
+        }
+    };
+    let endpoint = match (&options.endpoint, &emulator) {
+        (Some(endpoint), _) => endpoint.clone(),
+        (None, Some(emulator)) => emulator.url(),
+        (None, None) => unreachable!("an emulator was started when no endpoint was given"),
+    };
+    report.endpoint = endpoint.clone();
+    let mut config = ClientConfig::new(endpoint, options.region.clone());
+    config.timeout = options.timeout;
+    if let Some(credentials) = &options.credentials {
+        config.credentials = credentials.clone();
+    }
+    let client = match Client::new(config.clone()).await {
+        Ok(client) => client,
+        Err(error) => {
+            report.error = Some(error.to_string());
+            return report;
+        }
+    };
+    let limiter = options.rate.filter(|r| *r > 0.0).map(|rate| RateLimit {
+        interval: Duration::from_secs_f64(1.0 / rate),
+        next: tokio::sync::Mutex::new(Instant::now()),
+    });
+    let (fixtures, setup_requests) = match make_fixtures(&client, limiter.as_ref(), &run_id).await {
+        Ok(made) => made,
+        Err(failure) => {
+            report.setup_failure = Some(failure);
+            return report;
+        }
+    };
+    let shared = Arc::new(Shared {
+        client,
+        config,
+        limiter,
+        fixtures,
+        run_id,
+        seed: options.seed,
+        jobs: options.jobs.max(1),
+        deadline: options.duration.map(|d| Instant::now() + d),
+        case_budget: options.cases,
+        stop: AtomicBool::new(false),
+        cases: AtomicU64::new(0),
+        requests: AtomicU64::new(setup_requests),
+        sessions: AtomicU64::new(0),
+        quota_refusals: AtomicU64::new(0),
+        channels_live: AtomicI64::new(0),
+        stores_made: AtomicI64::new(3),
+        coverage: Mutex::new(BTreeMap::new()),
+        findings: Mutex::new(Vec::new()),
+        cleanup_failures: Mutex::new(Vec::new()),
+    });
+    let workers: Vec<_> = (0..shared.jobs)
+        .map(|worker| {
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move { shared.run_worker(worker).await })
+        })
+        .collect();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let fuzz_elapsed = started.elapsed().as_secs_f64();
+    let raw_findings = std::mem::take(&mut *lock(&shared.findings));
+    report.findings = shrink_and_export(&shared, raw_findings, &options).await;
+    clean_up_fixtures(&shared).await;
+
+    report.cases = shared.cases.load(Ordering::Relaxed);
+    report.requests = shared.requests.load(Ordering::Relaxed);
+    report.sessions = shared.sessions.load(Ordering::Relaxed);
+    report.quota_refusals = shared.quota_refusals.load(Ordering::Relaxed);
+    report.elapsed_secs = started.elapsed().as_secs_f64();
+    report.cases_per_sec = report.cases as f64 / fuzz_elapsed.max(1e-9);
+    report.requests_per_sec = report.requests as f64 / report.elapsed_secs.max(1e-9);
+    for (rule, count) in lock(&shared.coverage).iter() {
+        report.coverage.insert(rule.to_string(), *count);
+    }
+    report.cleanup_failures = std::mem::take(&mut *lock(&shared.cleanup_failures));
+    if let Some(emulator) = emulator {
+        emulator.stop().await;
+    }
+    report
+}
+
+async fn make_fixtures(
+    client: &Client,
+    limiter: Option<&RateLimit>,
+    run_id: &str,
+) -> Result<(Fixtures, u64), String> {
+    let send = |request: Request| async move {
+        if let Some(limiter) = limiter {
+            limiter.acquire().await;
+        }
+        let outcome = client.send(&request).await;
+        (request, outcome)
+    };
+    let mut exchanges = Vec::new();
+    for request in fixture_creates(&format!("ctf-{run_id}-")) {
+        exchanges.push(send(request).await);
+    }
+    let pending =
+        super::session::created_arn(&exchanges[2].1, "EventDataStoreArn", "eventdatastore");
+    if let Some(pending) = pending {
+        exchanges.push(send(delete_store(&pending.arn)).await);
+    }
+    let count = exchanges.len() as u64;
+    Fixtures::from_exchanges(&exchanges).map(|f| (f, count))
+}
+
+async fn clean_up_fixtures(shared: &Shared) {
+    for store in [&shared.fixtures.integration, &shared.fixtures.management] {
+        let outcome = shared.send(&delete_store(&store.arn)).await;
+        shared.note_cleanup(&store.arn, &outcome, &[]);
+    }
+}
+
+/// Findings shrunk and exported at most; the rest are reported as found.
+const MAX_SHRUNK: usize = 10;
+
+async fn shrink_and_export(
+    shared: &Shared,
+    raw: Vec<RawFinding>,
+    options: &FuzzOptions,
+) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut keys = Vec::new();
+    if let Some(out) = &options.out {
+        let _ = std::fs::create_dir_all(out);
+    }
+    for (n, raw) in raw.into_iter().enumerate() {
+        // Same class and answer on a superset of a shrunk finding's rules:
+        // the same fault seen through more broken rules; shrinking would
+        // only find it again.
+        let explained = findings.iter_mut().find(|f| {
+            f.class == raw.deviation.class
+                && f.actual == raw.deviation.actual
+                && f.rules
+                    .iter()
+                    .all(|r| raw.deviation.rules.iter().any(|x| x.as_str() == r))
+        });
+        if let Some(known) = explained {
+            known.occurrences += raw.occurrences;
+            continue;
+        }
+        let literal = format!("ctf-{}-", &base_code(raw.session)[..6]);
+        let mut replayer = LiveReplayer {
+            shared,
+            partners: partners_for(raw.worker, shared.jobs),
+            next_session: 1_000_000 + (n as u64) * 10_000,
+            literal_prefix: literal,
+        };
+        let budget = if n < MAX_SHRUNK {
+            options.shrink_budget
+        } else {
+            1
+        };
+        let shrunk = shrink::shrink(&mut replayer, raw.steps.clone(), &raw.deviation, budget).await;
+        let (deviation, records) = match shrunk.record {
+            Some(record) => record,
+            None => {
+                // Not reproduced: export the steps as found, one replay's record.
+                match replayer.replay(&raw.steps).await {
+                    Some((_, records)) => (raw.deviation.clone(), records),
+                    None => (raw.deviation.clone(), Vec::new()),
+                }
+            }
+        };
+        let key = finding_key(&deviation);
+        if let Some(at) = keys.iter().position(|k| *k == key) {
+            let known: &mut Finding = &mut findings[at];
+            known.occurrences += raw.occurrences;
+            continue;
+        }
+        keys.push(key);
+        findings.push(export_finding(
+            shared,
+            options,
+            &raw,
+            deviation,
+            &records,
+            shrunk.steps.len(),
+            shrunk.replays,
+        ));
+    }
+    findings
+}
+
+fn export_finding(
+    shared: &Shared,
+    options: &FuzzOptions,
+    raw: &RawFinding,
+    deviation: Deviation,
+    records: &[ExportStep],
+    steps_shrunk: usize,
+    replays: usize,
+) -> Finding {
+    let rules: Vec<String> = deviation.rules.iter().map(|r| r.to_string()).collect();
+    let rule_part = if rules.is_empty() {
+        "ok".to_string()
+    } else {
+        rules.join("-").to_lowercase()
+    };
+    let name = format!(
+        "fuzz-{rule_part}-{}",
+        &base_code(shared.seed ^ raw.session.wrapping_mul(31) ^ replays as u64)[..8]
+    );
+    let operation = records
+        .last()
+        .map(|r| r.live.operation.clone())
+        .unwrap_or_default();
+    let description = format!(
+        "A {operation} the fuzzer found answered {} where the contract allows {}.",
+        deviation.actual, deviation.expected
+    );
+    let notes = vec![
+        format!(
+            "Found by `ctconform fuzz --seed {}` (session {}), shrunk from {} to {} steps.",
+            shared.seed,
+            raw.session,
+            raw.steps.len(),
+            steps_shrunk
+        ),
+        format!(
+            "The endpoint answered {}: {}",
+            deviation.actual, deviation.reason
+        ),
+    ];
+    let header = Header {
+        name: &name,
+        description: &description,
+        notes: &notes,
+    };
+    let scenario = export::scenario_toml(&header, records);
+    let curl = records
+        .last()
+        .map(|r| crate::wire::curl_command(&shared.config, &r.live))
+        .unwrap_or_default();
+    let mut scenario_path = None;
+    if let Some(out) = &options.out {
+        let path = out.join(format!("{name}.toml"));
+        if std::fs::write(&path, &scenario).is_ok() {
+            scenario_path = Some(path);
+        }
+        let _ = std::fs::write(
+            out.join(format!("{name}.curl")),
+            export::curl_script(&shared.config, records),
+        );
+    }
+    Finding {
+        class: deviation.class,
+        rules,
+        expected: deviation.expected,
+        actual: deviation.actual,
+        reason: deviation.reason,
+        occurrences: raw.occurrences,
+        session: raw.session,
+        steps_found: raw.steps.len(),
+        steps_shrunk,
+        replays,
+        curl,
+        scenario,
+        scenario_path,
+    }
+}

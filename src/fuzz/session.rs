@@ -1,0 +1,621 @@
+//! Driving one session: the shared fixtures every session may point at,
+//! and the [`Driver`] that renders each step against what the session has
+//! created so far, asks the contract's [`Oracle`] what may come back, and
+//! judges what did ([`Verdict`]). Transport-free: the live runner sends over
+//! HTTP, the in-process target calls the emulator's `answer_call`, and both
+//! go through this one judge.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use http::HeaderMap;
+use serde_json::{json, Value};
+
+use super::plan::{Session, Step};
+use super::render::{call_parts, render, var, CallParts, Handle, Namespace, Resources};
+use crate::contract::shapes::{self, PARTNER_SOURCES};
+use crate::contract::{
+    Acceptable, Identity, Limits, Operation, Oracle, Region, RequestedOperation, RuleId,
+};
+use crate::emulator::answer_call;
+use crate::wire::{parse_response, Fault, Outcome, Request};
+
+/// The event data stores the runner makes before any session, shared by all.
+#[derive(Clone, Debug)]
+pub struct Fixtures {
+    pub identity: Identity,
+    pub integration: Handle,
+    pub management: Handle,
+    pub pending: Handle,
+    /// An oracle that knows the three stores, cloned for every session.
+    pub template: Oracle,
+}
+
+const AUDIT_SELECTORS: &str = r#"[{"Name":"ctf","FieldSelectors":[{"Field":"eventCategory","Equals":["ActivityAuditLog"]}]}]"#;
+
+/// The three fixture stores to create: integration, wrong category, and
+/// one to delete at once (pending deletion). Protection off: the run
+/// deletes them at the end.
+pub fn fixture_creates(prefix: &str) -> [Request; 3] {
+    let audit: Value = serde_json::from_str(AUDIT_SELECTORS).unwrap_or_default();
+    let create = |suffix: &str, selectors: Option<&Value>| {
+        let mut body =
+            json!({"Name": format!("{prefix}{suffix}"), "TerminationProtectionEnabled": false});
+        if let Some(selectors) = selectors {
+            body["AdvancedEventSelectors"] = selectors.clone();
+        }
+        Request::json("CreateEventDataStore", body)
+    };
+    [
+        create("fx-int", Some(&audit)),
+        create("fx-mgmt", None),
+        create("fx-pend", Some(&audit)),
+    ]
+}
+
+/// Deletes a store by ARN (makes the pending fixture; also cleanup).
+pub fn delete_store(arn: &str) -> Request {
+    Request::json("DeleteEventDataStore", json!({"EventDataStore": arn}))
+}
+
+pub fn delete_channel(arn: &str) -> Request {
+    Request::json("DeleteChannel", json!({"Channel": arn}))
+}
+
+/// The ARN a success body names under `member`, if it is one of `resource`.
+pub fn created_arn(outcome: &Outcome, member: &str, resource: &str) -> Option<Handle> {
+    let response = outcome.response()?;
+    if !(200..300).contains(&response.status) {
+        return None;
+    }
+    let arn = response.json.as_ref().ok()?.get(member)?.as_str()?;
+    let id = shapes::parse_arn(arn, resource)?.id.to_string();
+    Some(Handle {
+        arn: arn.to_string(),
+        id,
+    })
+}
+
+impl Fixtures {
+    /// Learns the identity from the first store's ARN and replays the four
+    /// setup exchanges (three creates, one delete) through a fresh oracle,
+    /// which must find each one a conforming success.
+    pub fn from_exchanges(exchanges: &[(Request, Outcome)]) -> Result<Fixtures, String> {
+        let handles: Vec<Option<Handle>> = exchanges
+            .iter()
+            .take(3)
+            .map(|(_, outcome)| created_arn(outcome, "EventDataStoreArn", "eventdatastore"))
+            .collect();
+        let [Some(integration), Some(management), Some(pending)] = handles.as_slice() else {
+            let answers: Vec<String> = exchanges.iter().map(|(_, o)| describe(o)).collect();
+            return Err(format!(
+                "could not create the fixture event data stores: {}",
+                answers.join("; ")
+            ));
+        };
+        let parsed = shapes::parse_arn(&integration.arn, "eventdatastore")
+            .ok_or("the fixture store's ARN does not parse")?;
+        let identity = Identity {
+            partition: parsed.partition.into(),
+            region: parsed.region.into(),
+            account: parsed.account.into(),
+        };
+        // Quotas are account-wide while the oracle sees one session: the
+        // runner judges quota refusals itself (see `Verdict::Exhausted`).
+        let limits = Limits {
+            channel_quota: usize::MAX,
+            store_quota: usize::MAX,
+            extra_sources: Vec::new(),
+        };
+        let mut oracle = Oracle::new(Region::new(identity.clone(), limits));
+        for (request, outcome) in exchanges {
+            let parts = call_parts(request);
+            let expected = oracle.expect(&parts.call());
+            let response = outcome.response().ok_or_else(|| describe(outcome))?;
+            let body = response.json.as_ref().ok();
+            oracle
+                .observe(
+                    &expected,
+                    response.status,
+                    response.error_code.as_deref(),
+                    body,
+                )
+                .map_err(|d| format!("fixture {}: {d}", request.operation))?;
+            if !(200..300).contains(&response.status) {
+                return Err(format!(
+                    "fixture {}: {}",
+                    request.operation,
+                    describe(outcome)
+                ));
+            }
+        }
+        Ok(Fixtures {
+            identity,
+            integration: integration.clone(),
+            management: management.clone(),
+            pending: pending.clone(),
+            template: oracle,
+        })
+    }
+
+    fn resources(&self, partners: Vec<&'static str>) -> Resources {
+        Resources {
+            identity: self.identity.clone(),
+            integration: self.integration.clone(),
+            management: self.management.clone(),
+            pending: self.pending.clone(),
+            channels: Vec::new(),
+            channel_names: Vec::new(),
+            stores: Vec::new(),
+            store_names: Vec::new(),
+            partners,
+        }
+    }
+}
+
+/// The resources as scenario variables, for the exporter.
+fn template_resources(partners: Vec<&'static str>) -> Resources {
+    let both = |name: &str, id: &str| Handle {
+        arn: var(name),
+        id: var(id),
+    };
+    Resources {
+        identity: Identity {
+            partition: var("partition"),
+            region: var("region"),
+            account: var("account"),
+        },
+        integration: both("fixture.eds_integration", "fixture.eds_integration_id"),
+        // No id variables for these two: the ARN stands in.
+        management: both("fixture.eds_management", "fixture.eds_management"),
+        pending: both("fixture.eds_pending", "fixture.eds_pending"),
+        channels: Vec::new(),
+        channel_names: Vec::new(),
+        stores: Vec::new(),
+        store_names: Vec::new(),
+        partners,
+    }
+}
+
+/// The partner sources worker `worker` of `workers` may use: C2 allows one
+/// channel per partner source account-wide, so workers split them.
+pub fn partners_for(worker: usize, workers: usize) -> Vec<&'static str> {
+    PARTNER_SOURCES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % workers.max(1) == worker)
+        .map(|(_, p)| *p)
+        .collect()
+}
+
+/// How an answer diverged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Class {
+    /// A success where the contract requires a refusal.
+    UnexpectedSuccess,
+    /// A success whose body is not what the contract says.
+    BadSuccess,
+    /// A 4xx with a code (or status) outside the acceptable set.
+    WrongError,
+    /// A 5xx.
+    ServerError,
+    /// Some other status (1xx, 3xx).
+    WrongStatus,
+    /// No complete HTTP answer.
+    Transport,
+}
+
+/// One divergence, as found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deviation {
+    pub class: Class,
+    /// The contract rules the request breaks (from the acceptable set).
+    pub rules: Vec<RuleId>,
+    /// `Acceptable::describe` of what would have conformed.
+    pub expected: String,
+    /// What came back, briefly: `200`, `400 FooException`, `fault: timeout`.
+    pub actual: String,
+    /// Why it does not conform.
+    pub reason: String,
+}
+
+/// What one answer means.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    Conform,
+    /// A quota refusal the session's oracle could not foresee because other
+    /// sessions share the quota; the state is unchanged.
+    Exhausted,
+    /// The request was never sent (the client refused to build it).
+    NotSent,
+    Diverged(Deviation),
+}
+
+/// A step ready to send: the request, its scenario-variable twin, and what
+/// may come back.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub request: Request,
+    pub template: Request,
+    pub parts: CallParts,
+    pub expected: Acceptable,
+}
+
+/// What a settled step created, as a variable for the exporter to capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Capture {
+    pub var: String,
+    pub member: &'static str,
+}
+
+/// Runs one session's steps through the oracle, tracking what it made.
+#[derive(Clone, Debug)]
+pub struct Driver {
+    oracle: Oracle,
+    ns: Namespace,
+    live: Resources,
+    template_ns: Namespace,
+    template: Resources,
+    /// Whether `prepare` also renders the scenario-variable twin (only the
+    /// exporter needs it; in-process fuzzing skips it for speed).
+    render_templates: bool,
+}
+
+impl Driver {
+    pub fn new(fixtures: &Fixtures, ns: Namespace, partners: Vec<&'static str>) -> Driver {
+        let template_ns = Namespace {
+            fresh_prefix: format!("ctf-{}-", var("run_id")),
+            exact_prefix: ns.exact_prefix.clone(),
+            short_code: ns.short_code.clone(),
+        };
+        Driver {
+            oracle: fixtures.template.clone(),
+            live: fixtures.resources(partners.clone()),
+            template: template_resources(partners),
+            ns,
+            template_ns,
+            render_templates: true,
+        }
+    }
+
+    /// Skips rendering scenario twins (`Prepared::template` is then the live request).
+    pub fn without_templates(mut self) -> Driver {
+        self.render_templates = false;
+        self
+    }
+
+    /// Uses other literal texts for exact-length names in scenario renders.
+    pub fn with_template_literals(mut self, exact_prefix: String, short_code: String) -> Driver {
+        self.template_ns.exact_prefix = exact_prefix;
+        self.template_ns.short_code = short_code;
+        self
+    }
+
+    pub fn prepare(&self, step: &Step) -> Prepared {
+        let request = render(step, &self.ns, &self.live);
+        let template = if self.render_templates {
+            render(step, &self.template_ns, &self.template)
+        } else {
+            request.clone()
+        };
+        let parts = call_parts(&request);
+        let expected = self.oracle.expect(&parts.call());
+        Prepared {
+            request,
+            template,
+            parts,
+            expected,
+        }
+    }
+
+    /// Channels the endpoint said it created (conforming or not), for cleanup.
+    pub fn channels(&self) -> &[Handle] {
+        &self.live.channels
+    }
+
+    pub fn stores(&self) -> &[Handle] {
+        &self.live.stores
+    }
+
+    /// Judges the answer to `prepared` and follows the state. `quota_full`
+    /// says whether the account may be at its quota for that operation.
+    pub fn settle(
+        &mut self,
+        prepared: &Prepared,
+        outcome: &Outcome,
+        quota_full: impl Fn(Operation) -> bool,
+    ) -> (Verdict, Option<Capture>) {
+        let expected = &prepared.expected;
+        let response = match &outcome.result {
+            Err(Fault::Client(_)) => return (Verdict::NotSent, None),
+            Err(fault) => {
+                let deviation = deviation(
+                    Class::Transport,
+                    expected,
+                    format!("fault: {}", fault.kind()),
+                    fault.to_string(),
+                );
+                return (Verdict::Diverged(deviation), None);
+            }
+            Ok(response) => response,
+        };
+        let status = response.status;
+        let code = response.error_code.as_deref();
+        let actual = match code {
+            Some(code) => format!("{status} {code}"),
+            None => status.to_string(),
+        };
+        let capture = self.track_created(prepared, outcome);
+        let body = response.json.as_ref().ok();
+        if status >= 500 {
+            let preview = String::from_utf8_lossy(&response.body[..response.body.len().min(200)])
+                .into_owned();
+            let reason = format!("answered {actual}: {preview}");
+            return (
+                Verdict::Diverged(deviation(Class::ServerError, expected, actual, reason)),
+                capture,
+            );
+        }
+        match self.oracle.observe(expected, status, code, body) {
+            Ok(()) => (Verdict::Conform, capture),
+            Err(_) if is_quota_refusal(expected, code, &quota_full) => {
+                (Verdict::Exhausted, capture)
+            }
+            Err(divergence) => {
+                let class = match status {
+                    200..=299 if expected.success.is_some() => Class::BadSuccess,
+                    200..=299 => Class::UnexpectedSuccess,
+                    400..=499 => Class::WrongError,
+                    _ => Class::WrongStatus,
+                };
+                let deviation = deviation(class, expected, actual, divergence.reason);
+                (Verdict::Diverged(deviation), capture)
+            }
+        }
+    }
+
+    /// Records a resource the endpoint says it created (any 2xx create).
+    fn track_created(&mut self, prepared: &Prepared, outcome: &Outcome) -> Option<Capture> {
+        let RequestedOperation::Known(operation) = prepared.parts.operation else {
+            return None;
+        };
+        let (member, resource, prefix) = match operation {
+            Operation::CreateChannel => ("ChannelArn", "channel", "ch"),
+            Operation::CreateEventDataStore => ("EventDataStoreArn", "eventdatastore", "eds"),
+            _ => return None,
+        };
+        let handle = created_arn(outcome, member, resource)?;
+        let name = |request: &Request| match &request.body {
+            crate::wire::Body::Json(body) => body
+                .get("Name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            crate::wire::Body::Raw(_) => String::new(),
+        };
+        let (live_list, live_names, template_list, template_names) = if prefix == "ch" {
+            (
+                &mut self.live.channels,
+                &mut self.live.channel_names,
+                &mut self.template.channels,
+                &mut self.template.channel_names,
+            )
+        } else {
+            (
+                &mut self.live.stores,
+                &mut self.live.store_names,
+                &mut self.template.stores,
+                &mut self.template.store_names,
+            )
+        };
+        let var_name = format!("{prefix}{}", template_list.len());
+        live_list.push(handle);
+        live_names.push(name(&prepared.request));
+        // Scenarios cannot cut an id out of a captured ARN: the ARN stands in.
+        template_list.push(Handle {
+            arn: var(&var_name),
+            id: var(&var_name),
+        });
+        template_names.push(name(&prepared.template));
+        Some(Capture {
+            var: var_name,
+            member,
+        })
+    }
+}
+
+/// A quota error on a create the oracle let succeed, while the account-wide
+/// count may be at the quota: other sessions' doing, not a divergence.
+fn is_quota_refusal(
+    expected: &Acceptable,
+    code: Option<&str>,
+    quota_full: &impl Fn(Operation) -> bool,
+) -> bool {
+    let Some(success) = &expected.success else {
+        return false;
+    };
+    let quota_code = match success.operation {
+        Operation::CreateChannel => "ChannelMaxLimitExceededException",
+        Operation::CreateEventDataStore => "EventDataStoreMaxLimitExceededException",
+        _ => return false,
+    };
+    code == Some(quota_code) && quota_full(success.operation)
+}
+
+fn deviation(class: Class, expected: &Acceptable, actual: String, reason: String) -> Deviation {
+    Deviation {
+        class,
+        rules: expected.rules.clone(),
+        expected: expected.describe(),
+        actual,
+        reason,
+    }
+}
+
+/// The rules a case exercised: those it breaks, or for a request that may
+/// succeed, the success rule it checks.
+pub fn exercised(expected: &Acceptable) -> Vec<RuleId> {
+    let mut rules = expected.rules.clone();
+    if let Some(success) = &expected.success {
+        let rule = match success.operation {
+            Operation::CreateChannel => Some(RuleId::OK1),
+            Operation::GetChannel | Operation::ListChannels => Some(RuleId::OK2),
+            Operation::DeleteChannel => Some(RuleId::OK3),
+            Operation::UpdateChannel => Some(RuleId::OP4),
+            Operation::CreateEventDataStore => Some(RuleId::OP1),
+            Operation::DeleteEventDataStore => Some(RuleId::OP3),
+            Operation::StopEventDataStoreIngestion | Operation::StartEventDataStoreIngestion => {
+                Some(RuleId::OP2)
+            }
+            Operation::GetEventDataStore | Operation::ListEventDataStores => None,
+        };
+        rules.extend(rule.filter(|r| !rules.contains(r)));
+    }
+    rules
+}
+
+/// An answer in a few words: status and code, or the fault, or what is
+/// wrong with a success body.
+fn describe(outcome: &Outcome) -> String {
+    crate::runner::describe_outcome(outcome)
+}
+
+// ------------------------------------------------------------ in process
+
+/// Sends a request to the reference emulator's logic directly: no HTTP.
+pub fn answer_in_process(region: &mut Region, request: &Request) -> Outcome {
+    answer_parts(region, &call_parts(request))
+}
+
+/// As [`answer_in_process`], for a request already read as a call.
+pub fn answer_parts(region: &mut Region, parts: &CallParts) -> Outcome {
+    let (status, body) = answer_call(region, &parts.call());
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(crate::protocol::CONTENT_TYPE),
+    );
+    Outcome {
+        latency: Duration::ZERO,
+        result: Ok(parse_response(status, &headers, body)),
+    }
+}
+
+/// A divergence of the in-process emulator: which step, what was sent,
+/// what the oracle allowed, and what came back.
+#[derive(Debug)]
+pub struct InProcessDivergence {
+    pub step: usize,
+    pub request: Request,
+    pub expected: Acceptable,
+    pub deviation: Deviation,
+}
+
+/// The reference emulator in process, with the fixtures made: the
+/// `contract_oracle` fuzz target's world. Each session starts from a copy.
+#[derive(Clone, Debug)]
+pub struct InProcess {
+    region: Region,
+    fixtures: Fixtures,
+}
+
+impl InProcess {
+    pub fn new() -> Result<InProcess, String> {
+        let identity = Identity::new("us-east-1", "123456789012");
+        let mut region = Region::new(identity, Limits::default());
+        let mut exchanges = Vec::new();
+        for request in fixture_creates("ctf-inproc-") {
+            let outcome = answer_in_process(&mut region, &request);
+            exchanges.push((request, outcome));
+        }
+        let pending = created_arn(&exchanges[2].1, "EventDataStoreArn", "eventdatastore")
+            .ok_or("the in-process emulator made no pending store")?;
+        let delete = delete_store(&pending.arn);
+        let outcome = answer_in_process(&mut region, &delete);
+        exchanges.push((delete, outcome));
+        let fixtures = Fixtures::from_exchanges(&exchanges)?;
+        Ok(InProcess { region, fixtures })
+    }
+
+    /// Runs a session in process and keeps each step as the exporter needs it.
+    pub fn run_recorded(&self, session: &Session) -> Vec<super::export::ExportStep> {
+        let mut region = self.region.clone();
+        let mut driver = Driver::new(
+            &self.fixtures,
+            Namespace::session("inproc", 0),
+            partners_for(0, 1),
+        );
+        let mut records = Vec::new();
+        for step in &session.steps {
+            let prepared = driver.prepare(step);
+            let outcome = answer_in_process(&mut region, &prepared.request);
+            let (_, capture) = driver.settle(&prepared, &outcome, |_| true);
+            records.push(super::export::ExportStep {
+                live: prepared.request,
+                template: prepared.template,
+                expected: prepared.expected,
+                status: outcome.status(),
+                capture,
+            });
+        }
+        records
+    }
+
+    /// Runs a session against a fresh copy of the emulator's state; the
+    /// number of steps run, or the first divergence.
+    pub fn run(&self, session: &Session) -> Result<usize, Box<InProcessDivergence>> {
+        let mut region = self.region.clone();
+        let partners = partners_for(0, 1);
+        let mut driver = Driver::new(&self.fixtures, Namespace::session("inproc", 0), partners)
+            .without_templates();
+        let mut seen = HashSet::new();
+        for (index, step) in session.steps.iter().enumerate() {
+            let prepared = driver.prepare(step);
+            let outcome = answer_parts(&mut region, &prepared.parts);
+            // The in-process emulator has the contract's own quotas.
+            let quota_full = |_: Operation| true;
+            if let (Verdict::Diverged(deviation), _) =
+                driver.settle(&prepared, &outcome, quota_full)
+            {
+                return Err(Box::new(InProcessDivergence {
+                    step: index,
+                    request: prepared.request,
+                    expected: prepared.expected,
+                    deviation,
+                }));
+            }
+            seen.insert(index);
+        }
+        Ok(seen.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arbitrary::{Arbitrary, Unstructured};
+    use rand::{RngCore, SeedableRng};
+
+    #[test]
+    fn the_emulator_conforms_in_process() {
+        let world = InProcess::new().unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut bytes = vec![0u8; 2048];
+        for _ in 0..300 {
+            rng.fill_bytes(&mut bytes);
+            let session = Session::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+            if let Err(found) = world.run(&session) {
+                panic!("{found:#?}\n{session:#?}");
+            }
+        }
+    }
+
+    #[test]
+    fn partners_are_split_between_workers() {
+        let all: usize = (0..4).map(|w| partners_for(w, 4).len()).sum();
+        assert_eq!(all, PARTNER_SOURCES.len());
+        assert!(partners_for(0, 4)
+            .iter()
+            .all(|p| !partners_for(1, 4).contains(p)));
+    }
+}
