@@ -5,9 +5,24 @@
 
 use std::fmt;
 
-/// An error code named by the contract (the resolved `__type`, without namespace).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ErrorCode {
+macro_rules! error_codes {
+    ($($code:ident),* $(,)?) => {
+        /// An error code named by the contract (the resolved `__type`, without namespace).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ErrorCode { $($code),* }
+
+        impl ErrorCode {
+            /// Every code, for look-ups by name.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$code),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$code => stringify!($code)),* }
+            }
+        }
+    };
+}
+
+error_codes!(
     InvalidParameterException,
     ValidationException,
     SerializationException,
@@ -38,87 +53,13 @@ pub enum ErrorCode {
     UnrecognizedClientException,
     ConflictException,
     ThrottlingException,
-}
+);
 
 impl ErrorCode {
-    /// Every code, for look-ups by name.
-    pub const ALL: [ErrorCode; 30] = {
-        use ErrorCode::*;
-        [
-            InvalidParameterException,
-            ValidationException,
-            SerializationException,
-            InvalidSourceException,
-            EventDataStoreARNInvalidException,
-            EventDataStoreNotFoundException,
-            InvalidEventDataStoreCategoryException,
-            InactiveEventDataStoreException,
-            TagsLimitExceededException,
-            InvalidTagParameterException,
-            OperationNotPermittedException,
-            UnsupportedOperationException,
-            ChannelAlreadyExistsException,
-            ChannelMaxLimitExceededException,
-            ChannelNotFoundException,
-            ChannelARNInvalidException,
-            ChannelExistsForEDSException,
-            EventDataStoreAlreadyExistsException,
-            EventDataStoreMaxLimitExceededException,
-            EventDataStoreTerminationProtectedException,
-            InvalidEventDataStoreStatusException,
-            InvalidEventSelectorsException,
-            InvalidNextTokenException,
-            InvalidMaxResultsException,
-            UnknownOperationException,
-            MissingAuthenticationTokenException,
-            InvalidSignatureException,
-            UnrecognizedClientException,
-            ConflictException,
-            ThrottlingException,
-        ]
-    };
-
-    pub fn as_str(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            InvalidParameterException => "InvalidParameterException",
-            ValidationException => "ValidationException",
-            SerializationException => "SerializationException",
-            InvalidSourceException => "InvalidSourceException",
-            EventDataStoreARNInvalidException => "EventDataStoreARNInvalidException",
-            EventDataStoreNotFoundException => "EventDataStoreNotFoundException",
-            InvalidEventDataStoreCategoryException => "InvalidEventDataStoreCategoryException",
-            InactiveEventDataStoreException => "InactiveEventDataStoreException",
-            TagsLimitExceededException => "TagsLimitExceededException",
-            InvalidTagParameterException => "InvalidTagParameterException",
-            OperationNotPermittedException => "OperationNotPermittedException",
-            UnsupportedOperationException => "UnsupportedOperationException",
-            ChannelAlreadyExistsException => "ChannelAlreadyExistsException",
-            ChannelMaxLimitExceededException => "ChannelMaxLimitExceededException",
-            ChannelNotFoundException => "ChannelNotFoundException",
-            ChannelARNInvalidException => "ChannelARNInvalidException",
-            ChannelExistsForEDSException => "ChannelExistsForEDSException",
-            EventDataStoreAlreadyExistsException => "EventDataStoreAlreadyExistsException",
-            EventDataStoreMaxLimitExceededException => "EventDataStoreMaxLimitExceededException",
-            EventDataStoreTerminationProtectedException => {
-                "EventDataStoreTerminationProtectedException"
-            }
-            InvalidEventDataStoreStatusException => "InvalidEventDataStoreStatusException",
-            InvalidEventSelectorsException => "InvalidEventSelectorsException",
-            InvalidNextTokenException => "InvalidNextTokenException",
-            InvalidMaxResultsException => "InvalidMaxResultsException",
-            UnknownOperationException => "UnknownOperationException",
-            MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
-            InvalidSignatureException => "InvalidSignatureException",
-            UnrecognizedClientException => "UnrecognizedClientException",
-            ConflictException => "ConflictException",
-            ThrottlingException => "ThrottlingException",
-        }
-    }
-
     pub fn parse(name: &str) -> Option<ErrorCode> {
         ErrorCode::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|code| code.as_str() == name)
     }
 
@@ -380,7 +321,7 @@ mod tests {
             assert_eq!(RuleId::parse(id.as_str()), Some(*id));
         }
         for code in ErrorCode::ALL {
-            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
         }
         assert_eq!(RuleId::parse("n1"), None);
         assert_eq!(ErrorCode::parse("ChannelAlreadyExists"), None);

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::fixtures::{self, Fixtures};
 use super::ledger::Ledger;
+use super::listing::{list_all, text};
 use super::result::{Answer, ScenarioResult, SentRequest, StepResult, Verdict};
 use super::shape::success_body_problem;
 use crate::contract::Operation;
@@ -52,6 +53,15 @@ pub async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioRes
         steps: Vec::new(),
     };
     let (verdict, reason) = run.execute().await;
+    let mut result = not_run(scenario, verdict, reason);
+    result.steps = run.steps;
+    result.duration = started.elapsed();
+    result
+}
+
+/// A scenario's result without steps: one that was never started, or the
+/// frame `run_scenario` fills in.
+pub fn not_run(scenario: &Scenario, verdict: Verdict, reason: Option<String>) -> ScenarioResult {
     ScenarioResult {
         name: scenario.name.value.clone(),
         path: scenario.path.clone(),
@@ -64,25 +74,6 @@ pub async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioRes
         tags: scenario.tags.clone(),
         verdict,
         reason,
-        steps: run.steps,
-        duration: started.elapsed(),
-    }
-}
-
-/// A scenario that was never started, with the reason.
-pub fn not_run(scenario: &Scenario, verdict: Verdict, reason: String) -> ScenarioResult {
-    ScenarioResult {
-        name: scenario.name.value.clone(),
-        path: scenario.path.clone(),
-        description: scenario.description.clone(),
-        rules: scenario
-            .rules
-            .iter()
-            .map(|rule| rule.value.clone())
-            .collect(),
-        tags: scenario.tags.clone(),
-        verdict,
-        reason: Some(reason),
         steps: Vec::new(),
         duration: Duration::ZERO,
     }
@@ -681,48 +672,11 @@ fn cut(text: &str) -> String {
 
 /// Every channel in the account, by pages: (ARN, Name).
 pub async fn list_channels(client: &Client) -> Result<Vec<(String, String)>, String> {
-    let mut channels = Vec::new();
-    let mut token: Option<String> = None;
-    for _page in 0..100 {
-        let mut input = serde_json::json!({});
-        if let Some(token) = &token {
-            input["NextToken"] = Value::from(token.clone());
-        }
-        let outcome = client
-            .send(&Request::json(Operation::ListChannels.name(), input))
-            .await;
-        let body = match outcome
-            .response()
-            .filter(|_| outcome.is_success())
-            .and_then(|r| r.json.as_ref().ok())
-        {
-            Some(body) => body,
-            None => return Err(format!("ListChannels: {}", fixtures::describe(&outcome))),
-        };
-        for channel in body
-            .get("Channels")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let text = |key: &str| {
-                channel
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            channels.push((text("ChannelArn"), text("Name")));
-        }
-        token = body
-            .get("NextToken")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if token.is_none() {
-            return Ok(channels);
-        }
-    }
-    Err("ListChannels: more than 100 pages".into())
+    let channels = list_all(client, Operation::ListChannels, "Channels").await?;
+    Ok(channels
+        .iter()
+        .map(|c| (text(c, "ChannelArn"), text(c, "Name")))
+        .collect())
 }
 
 async fn count_channels(client: &Client) -> Result<usize, String> {

@@ -8,6 +8,7 @@ pub mod baseline;
 mod execute;
 mod fixtures;
 mod ledger;
+mod listing;
 mod result;
 mod run_id;
 mod schedule;
@@ -171,13 +172,13 @@ pub async fn run(
                     execute::not_run(
                         &scenario,
                         Verdict::Skip,
-                        "interrupted before it started".into(),
+                        Some("interrupted before it started".into()),
                     )
                 } else if Instant::now() >= deadline {
                     execute::not_run(
                         &scenario,
                         Verdict::Error,
-                        "the run's deadline passed before it started".into(),
+                        Some("the run's deadline passed before it started".into()),
                     )
                 } else {
                     execute::run_scenario(&context, &scenario).await

@@ -6,14 +6,12 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
-
 use super::execute::list_channels;
-use super::fixtures::describe;
 use super::ledger::{delete, Resource};
+use super::listing::{list_all, text};
 use super::run_id::run_id_age;
 use crate::contract::Operation;
-use crate::wire::{Client, Request};
+use crate::wire::Client;
 
 /// The name prefixes of ctconform's resources: scenarios, fuzzer.
 pub const RESOURCE_PREFIXES: [&str; 2] = ["ctc-", "ctf-"];
@@ -121,47 +119,15 @@ struct StoreSummary {
 }
 
 async fn list_stores(client: &Client) -> Result<Vec<StoreSummary>, String> {
-    let mut stores = Vec::new();
-    let mut token: Option<String> = None;
-    for _page in 0..100 {
-        let mut input = json!({});
-        if let Some(token) = &token {
-            input["NextToken"] = Value::from(token.clone());
-        }
-        let outcome = client
-            .send(&Request::json(Operation::ListEventDataStores.name(), input))
-            .await;
-        let Some(body) = outcome
-            .response()
-            .filter(|_| outcome.is_success())
-            .and_then(|r| r.json.as_ref().ok())
-        else {
-            return Err(format!("ListEventDataStores: {}", describe(&outcome)));
-        };
-        let stores_on_page = body.get("EventDataStores").and_then(Value::as_array);
-        for store in stores_on_page.into_iter().flatten() {
-            let text = |key: &str| {
-                store
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            stores.push(StoreSummary {
-                arn: text("EventDataStoreArn"),
-                name: text("Name"),
-                status: text("Status"),
-            });
-        }
-        token = body
-            .get("NextToken")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if token.is_none() {
-            return Ok(stores);
-        }
-    }
-    Err("ListEventDataStores: more than 100 pages".into())
+    let stores = list_all(client, Operation::ListEventDataStores, "EventDataStores").await?;
+    Ok(stores
+        .iter()
+        .map(|store| StoreSummary {
+            arn: text(store, "EventDataStoreArn"),
+            name: text(store, "Name"),
+            status: text(store, "Status"),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,58 @@
+//! Reading a whole list operation (ListChannels, ListEventDataStores) by
+//! following `NextToken`, for leak checks, quotas and cleanup.
+
+use serde_json::{json, Value};
+
+use super::fixtures::describe;
+use crate::contract::Operation;
+use crate::wire::{Client, Request};
+
+/// More pages than this is an endpoint that never stops paging.
+const MAX_PAGES: usize = 100;
+
+/// Every element of `member` over all pages of `operation`.
+pub async fn list_all(
+    client: &Client,
+    operation: Operation,
+    member: &str,
+) -> Result<Vec<Value>, String> {
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    for _page in 0..MAX_PAGES {
+        let mut input = json!({});
+        if let Some(token) = &token {
+            input["NextToken"] = Value::from(token.clone());
+        }
+        let outcome = client.send(&Request::json(operation.name(), input)).await;
+        let Some(body) = outcome
+            .response()
+            .filter(|_| outcome.is_success())
+            .and_then(|r| r.json.as_ref().ok())
+        else {
+            return Err(format!("{operation}: {}", describe(&outcome)));
+        };
+        items.extend(
+            body.get(member)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
+        token = body
+            .get("NextToken")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+    Err(format!("{operation}: more than {MAX_PAGES} pages"))
+}
+
+/// A string member of a listed item, or empty.
+pub fn text(item: &Value, key: &str) -> String {
+    item.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
