@@ -1410,7 +1410,7 @@ input = { Channel = "${first}" }
                 "s.toml:8:18: `${tags(2)}` yields a non-string, which cannot be part of a longer string \
                  (write it as the whole string)",
                 "s.toml:8:37: bad expression `${nope(1)}`: unknown generator `nope`; known: repeat, uuid, \
-                 tags, destinations, null",
+                 tags, destinations, null, arn_id",
                 "s.toml:9:43: bad expression `${a b}`: a variable name is ASCII letters, digits, `_`, `-` and `.`",
                 "s.toml:12:12: bad expression `${run_id`: no closing `}`",
             ]

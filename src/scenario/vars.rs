@@ -149,13 +149,20 @@ pub enum Generator {
     Destinations { count: usize, location: Template },
     /// `null()`.
     Null,
+    /// `arn_id(VAR)`: what follows the last `/` of the ARN in VAR (the
+    /// resource id, e.g. of a captured ChannelArn).
+    ArnId { var: String },
 }
 
 impl Generator {
-    pub const NAMES: [&'static str; 5] = ["repeat", "uuid", "tags", "destinations", "null"];
+    pub const NAMES: [&'static str; 6] =
+        ["repeat", "uuid", "tags", "destinations", "null", "arn_id"];
 
     fn yields_string(&self) -> bool {
-        matches!(self, Generator::Repeat { .. } | Generator::Uuid)
+        matches!(
+            self,
+            Generator::Repeat { .. } | Generator::Uuid | Generator::ArnId { .. }
+        )
     }
 }
 
@@ -228,6 +235,7 @@ impl Template {
                 Piece::Gen(Generator::Destinations { location, .. }) => {
                     names.extend(location.var_names())
                 }
+                Piece::Gen(Generator::ArnId { var }) => names.push(var.as_str()),
                 _ => {}
             }
         }
@@ -324,6 +332,15 @@ fn parse_expr(inner: &str) -> Result<Piece, VarError> {
             }
         }
         "uuid" => no_args(args, &expr, Generator::Uuid)?,
+        "arn_id" => {
+            let var = args.trim();
+            if !is_var_name(var) {
+                return Err(syntax(&expr, "expected arn_id(VARIABLE)"));
+            }
+            Generator::ArnId {
+                var: var.to_string(),
+            }
+        }
         "null" => no_args(args, &expr, Generator::Null)?,
         "tags" => {
             let (count, prefix) = args.split_once(',').unwrap_or((args, ""));
@@ -392,6 +409,13 @@ fn eval_generator(generator: &Generator, vars: &Vars) -> Result<Value, VarError>
         Generator::Repeat { text, count } => Value::String(text.repeat(*count)),
         Generator::Uuid => Value::String(uuid::Uuid::new_v4().to_string()),
         Generator::Null => Value::Null,
+        Generator::ArnId { var } => {
+            let arn = vars
+                .get(var)
+                .ok_or_else(|| VarError::Undefined(var.clone()))?;
+            let arn = arn.as_str().unwrap_or_default();
+            Value::String(arn.rsplit('/').next().unwrap_or(arn).to_string())
+        }
         Generator::Tags { count, prefix } => (0..*count)
             .map(|i| json!({ "Key": format!("{prefix}k{i}"), "Value": format!("v{i}") }))
             .collect(),
@@ -410,6 +434,7 @@ impl fmt::Display for Generator {
             Generator::Repeat { text, count } => write!(f, "${{repeat({text}, {count})}}"),
             Generator::Uuid => f.write_str("${uuid()}"),
             Generator::Null => f.write_str("${null()}"),
+            Generator::ArnId { var } => write!(f, "${{arn_id({var})}}"),
             Generator::Tags { count, prefix } if prefix.is_empty() => {
                 write!(f, "${{tags({count})}}")
             }
@@ -772,5 +797,21 @@ mod tests {
             vars().bind_scenario_vars(&own),
             Err(VarError::Cycle(vec!["x".into(), "x".into()]))
         );
+    }
+
+    #[test]
+    fn arn_id_takes_the_resource_id() {
+        let mut vars = Vars::new();
+        vars.set(
+            Layer::Capture,
+            "first",
+            json!("arn:aws:cloudtrail:us-east-1:123456789012:channel/abc-1"),
+        );
+        assert_eq!(interpolate_str("${arn_id(first)}", &vars).unwrap(), "abc-1");
+        assert_eq!(
+            interpolate_str("id=${arn_id(nope)}", &vars),
+            Err(VarError::Undefined("nope".into()))
+        );
+        assert!(interpolate_str("${arn_id(a b)}", &vars).is_err());
     }
 }
