@@ -10,6 +10,7 @@ use clap::Args;
 use super::run::load_checked;
 use super::Exit;
 use crate::contract::{RuleId, RULES};
+use crate::fuzz::{fuzz, FuzzOptions};
 use crate::scenario::Scenario;
 
 #[derive(Debug, Args)]
@@ -41,15 +42,33 @@ pub struct CoverageArgs {
     /// Where the scenario files are.
     #[arg(default_value = "scenarios")]
     dir: PathBuf,
+    /// Also fuzz the embedded emulator this long and count the cases that
+    /// exercised each rule.
+    #[arg(long, value_name = "DURATION", value_parser = super::args::duration)]
+    fuzz: Option<std::time::Duration>,
 }
 
-pub fn coverage(args: CoverageArgs) -> Exit {
+pub async fn coverage(args: CoverageArgs) -> Exit {
     let scenarios = match load_checked(&args.dir, &[]) {
         Ok(scenarios) => scenarios,
         Err(message) => return Exit::Usage(message),
     };
     let table = coverage_table(&scenarios);
-    print!("{}", render(&table));
+    let fuzz_cases = match args.fuzz {
+        Some(duration) => {
+            let options = FuzzOptions {
+                duration: Some(duration),
+                ..FuzzOptions::default()
+            };
+            let report = fuzz(options).await;
+            if let Some(error) = report.error.or(report.setup_failure) {
+                return Exit::Usage(format!("the fuzzer could not run: {error}"));
+            }
+            Some(report.coverage)
+        }
+        None => None,
+    };
+    print!("{}", render(&table, fuzz_cases.as_ref()));
     let uncovered: Vec<&str> = table
         .iter()
         .filter(|(_, names)| names.is_empty())
@@ -88,20 +107,28 @@ pub fn coverage_table(scenarios: &[Scenario]) -> Vec<(RuleId, Vec<String>)> {
         .collect()
 }
 
-fn render(table: &[(RuleId, Vec<String>)]) -> String {
+fn render(table: &[(RuleId, Vec<String>)], fuzz_cases: Option<&BTreeMap<String, u64>>) -> String {
     let mut out = String::new();
+    let fuzz_header = if fuzz_cases.is_some() {
+        " fuzz cases"
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "{:<5} {:<26} {:>9}  summary / examples",
+        "{:<5} {:<26} {:>9}{fuzz_header}  summary / examples",
         "rule", "section", "scenarios"
     );
     for (id, names) in table {
         let rule = id.rule();
         let examples: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
         let more = names.len().saturating_sub(examples.len());
+        let fuzzed = fuzz_cases
+            .map(|cases| format!(" {:>10}", cases.get(id.as_str()).copied().unwrap_or(0)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:<5} {:<26} {:>9}  {}",
+            "{:<5} {:<26} {:>9}{fuzzed}  {}",
             id.as_str(),
             rule.section.title(),
             names.len(),

@@ -69,7 +69,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Run(args) => run::run(*args).await,
             Command::Check(args) => check::check(args),
-            Command::Coverage(args) => check::coverage(args),
+            Command::Coverage(args) => check::coverage(args).await,
             Command::Call(args) => call::call(args).await,
             Command::Serve(args) => serve::serve(args).await,
             Command::Cleanup(args) => cleanup::cleanup(args).await,
