@@ -417,6 +417,15 @@ impl Region {
                 RuleId::D3,
                 format!("Destinations[{index}].Location {:?} is not 3..=1024 characters of [a-zA-Z0-9._/-:*]", abbreviate(location)),
             ));
+            // Such a location names no event data store either: E1 is
+            // broken too, and its codes conform as well (contract §3, last
+            // paragraph: any broken rule's error).
+            if kind == Some(DestinationType::EventDataStore) {
+                violations.push(Violation::of(
+                    RuleId::E1,
+                    format!("Destinations[{index}].Location names no event data store"),
+                ));
+            }
             return None;
         }
         match kind? {

@@ -744,3 +744,28 @@ fn list_channels_pages() {
     let zero = judge(&region, Operation::ListChannels, &json!({"MaxResults": 0}));
     assert!(zero.success.is_none());
 }
+
+#[test]
+fn a_malformed_store_location_also_breaks_e1() {
+    let at = |location: &str| {
+        with(
+            channel("abc"),
+            "Destinations",
+            json!([{"Type": "EVENT_DATA_STORE", "Location": location}]),
+        )
+    };
+    let acceptable = judge(&region(), Operation::CreateChannel, &at("ab"));
+    assert_eq!(acceptable.rules, vec![RuleId::D3, RuleId::E1]);
+    assert!(acceptable
+        .errors
+        .contains(&ErrorCode::EventDataStoreNotFoundException));
+    let service = with(
+        channel("abc"),
+        "Destinations",
+        json!([{"Type": "AWS_SERVICE", "Location": "ab"}]),
+    );
+    assert_eq!(
+        judge(&region(), Operation::CreateChannel, &service).rules,
+        vec![RuleId::D3]
+    );
+}
