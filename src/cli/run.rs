@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{args, Exit};
-use crate::contract::{shapes, Limits};
+use crate::contract::{shapes, Limits, Operation};
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::report::{self, Style};
 use crate::runner::baseline::{classify, Baseline};
@@ -171,8 +171,14 @@ pub async fn run(args: RunArgs) -> Exit {
     let mut config = ClientConfig::new(endpoint.clone(), args.region.clone());
     config.timeout = args.timeout;
     config.credentials = args.credentials.source(&endpoint);
-    if !loopback && !args.allow_remote {
-        return Exit::Usage(remote_statement(&config, &scenarios));
+    if !loopback {
+        let plan = remote_plan(&config, &scenarios, &args.vars);
+        if !args.allow_remote {
+            return Exit::Usage(format!(
+                "{plan}; pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed"
+            ));
+        }
+        eprintln!("{plan}; proceeding (--allow-remote)");
     }
     let client = match Client::new(config.clone()).await {
         Ok(client) => client,
@@ -338,13 +344,30 @@ async fn probe(client: &Client, endpoint: &str) -> Result<(), String> {
     }
 }
 
-fn remote_statement(config: &ClientConfig, scenarios: &[Scenario]) -> String {
+/// What a run will do to a real account, in one sentence: the endpoint,
+/// the region, whose credentials, and what it creates.
+fn remote_plan(config: &ClientConfig, scenarios: &[Scenario], vars: &[(String, String)]) -> String {
+    let given = |name: &str| vars.iter().any(|(key, _)| key == name);
+    let fixtures = [
+        "fixture.eds_integration",
+        "fixture.eds_management",
+        "fixture.eds_pending",
+    ]
+    .iter()
+    .filter(|name| !given(name))
+    .count();
+    let scenario_stores = scenarios
+        .iter()
+        .flat_map(|s| s.all_steps())
+        .filter(|step| step.op == Operation::CreateEventDataStore)
+        .count();
     format!(
-        "{} is not on this machine: a run there creates and deletes up to {} channels and 3 event data stores \
-         (billed, at most 10 per region) in region {} of the account of these credentials ({}), \
-         all named ctc-<run id>-...; pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed",
+        "{} is not on this machine: a run there creates and deletes up to {} channels at a time and {} event data \
+         stores (billed, at most 10 per region; pass existing ones with --var fixture.NAME=ARN) in region {} of \
+         the account of these credentials ({}), all named ctc-<run id>-...",
         config.endpoint,
         scenarios.len().min(shapes::CHANNEL_QUOTA),
+        fixtures + scenario_stores,
         config.region,
         config.credentials.describe()
     )
