@@ -53,8 +53,14 @@ impl Suite {
 
     /// Every scenario under `dir`, loaded and checked.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Suite, Vec<Diagnostic>> {
+        Suite::load(dir, &[])
+    }
+
+    /// As [`Suite::from_dir`], counting `known_vars` (given to the run with
+    /// `--var`) as defined.
+    pub fn load(dir: impl AsRef<Path>, known_vars: &[String]) -> Result<Suite, Vec<Diagnostic>> {
         let scenarios = scenario::load_dir(dir)?;
-        let problems = scenario::check(&scenarios, &[]);
+        let problems = scenario::check(&scenarios, known_vars);
         if problems.is_empty() {
             Ok(Suite { scenarios })
         } else {
@@ -95,6 +101,10 @@ impl Suite {
 
     pub fn scenarios(&self) -> &[Scenario] {
         &self.scenarios
+    }
+
+    pub fn into_scenarios(self) -> Vec<Scenario> {
+        self.scenarios
     }
 
     pub fn len(&self) -> usize {

@@ -53,7 +53,7 @@ pub async fn coverage(args: CoverageArgs) -> Exit {
         Ok(scenarios) => scenarios,
         Err(message) => return Exit::Usage(message),
     };
-    let table = coverage_table(&scenarios);
+    let table = coverage_table(scenarios.scenarios());
     let fuzz_cases = match args.fuzz {
         Some(duration) => {
             let options = FuzzOptions {

@@ -19,6 +19,7 @@ use crate::runner::{self, RunOptions, RunReport, Selection, Snapshots};
 use crate::scenario::{self, Scenario};
 use crate::snapshot::{SnapshotMode, SnapshotStore};
 use crate::wire::{self, Client, ClientConfig, Request};
+use crate::Suite;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -107,20 +108,14 @@ pub enum SnapshotFlag {
 }
 
 /// Loads and checks every scenario under `dir`; diagnostics as `file:line:col: message`.
-pub fn load_checked(dir: &std::path::Path, known_vars: &[String]) -> Result<Vec<Scenario>, String> {
+pub fn load_checked(dir: &std::path::Path, known_vars: &[String]) -> Result<Suite, String> {
     if !dir.is_dir() {
         return Err(format!(
             "{} is not a directory of scenario files",
             dir.display()
         ));
     }
-    let scenarios = scenario::load_dir(dir).map_err(|diagnostics| join(&diagnostics))?;
-    let problems = scenario::check(&scenarios, known_vars);
-    if problems.is_empty() {
-        Ok(scenarios)
-    } else {
-        Err(join(&problems))
-    }
+    Suite::load(dir, known_vars).map_err(|diagnostics| join(&diagnostics))
 }
 
 fn join(diagnostics: &[scenario::Diagnostic]) -> String {
@@ -148,7 +143,7 @@ pub async fn run(args: RunArgs) -> Exit {
         skip_tags: skip_tags(&args, loopback),
         rules: args.rules.clone(),
     };
-    let scenarios = selection.apply(scenarios);
+    let scenarios = scenarios.select(selection).into_scenarios();
     if scenarios.is_empty() {
         return Exit::Usage("no scenario matches the selection".into());
     }
