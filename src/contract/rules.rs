@@ -5,64 +5,73 @@
 
 use std::fmt;
 
-macro_rules! error_codes {
-    ($($code:ident),* $(,)?) => {
-        /// An error code named by the contract (the resolved `__type`, without namespace).
+/// An enum of names, with `ALL` and `as_str` (the variant's own name), so
+/// each list of the contract's names is written once.
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident),* $(,)? }) => {
+        $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum ErrorCode { $($code),* }
+        pub enum $name { $($variant),* }
 
-        impl ErrorCode {
-            /// Every code, for look-ups by name.
-            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$code),*];
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
 
             pub fn as_str(self) -> &'static str {
-                match self { $(ErrorCode::$code => stringify!($code)),* }
+                match self { $($name::$variant => stringify!($variant)),* }
+            }
+
+            /// The value named exactly `name` (case-sensitive).
+            pub fn parse(name: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|value| value.as_str() == name)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
             }
         }
     };
 }
 
-error_codes!(
-    InvalidParameterException,
-    ValidationException,
-    SerializationException,
-    InvalidSourceException,
-    EventDataStoreARNInvalidException,
-    EventDataStoreNotFoundException,
-    InvalidEventDataStoreCategoryException,
-    InactiveEventDataStoreException,
-    TagsLimitExceededException,
-    InvalidTagParameterException,
-    OperationNotPermittedException,
-    UnsupportedOperationException,
-    ChannelAlreadyExistsException,
-    ChannelMaxLimitExceededException,
-    ChannelNotFoundException,
-    ChannelARNInvalidException,
-    ChannelExistsForEDSException,
-    EventDataStoreAlreadyExistsException,
-    EventDataStoreMaxLimitExceededException,
-    EventDataStoreTerminationProtectedException,
-    InvalidEventDataStoreStatusException,
-    InvalidEventSelectorsException,
-    InvalidNextTokenException,
-    InvalidMaxResultsException,
-    UnknownOperationException,
-    MissingAuthenticationTokenException,
-    InvalidSignatureException,
-    UnrecognizedClientException,
-    ConflictException,
-    ThrottlingException,
+named_enum!(
+    /// An error code named by the contract (the resolved `__type`, without namespace).
+    ErrorCode {
+        InvalidParameterException,
+        ValidationException,
+        SerializationException,
+        InvalidSourceException,
+        EventDataStoreARNInvalidException,
+        EventDataStoreNotFoundException,
+        InvalidEventDataStoreCategoryException,
+        InactiveEventDataStoreException,
+        TagsLimitExceededException,
+        InvalidTagParameterException,
+        OperationNotPermittedException,
+        UnsupportedOperationException,
+        ChannelAlreadyExistsException,
+        ChannelMaxLimitExceededException,
+        ChannelNotFoundException,
+        ChannelARNInvalidException,
+        ChannelExistsForEDSException,
+        EventDataStoreAlreadyExistsException,
+        EventDataStoreMaxLimitExceededException,
+        EventDataStoreTerminationProtectedException,
+        InvalidEventDataStoreStatusException,
+        InvalidEventSelectorsException,
+        InvalidNextTokenException,
+        InvalidMaxResultsException,
+        UnknownOperationException,
+        MissingAuthenticationTokenException,
+        InvalidSignatureException,
+        UnrecognizedClientException,
+        ConflictException,
+        ThrottlingException,
+    }
 );
 
 impl ErrorCode {
-    pub fn parse(name: &str) -> Option<ErrorCode> {
-        ErrorCode::ALL
-            .iter()
-            .copied()
-            .find(|code| code.as_str() == name)
-    }
-
     /// The statuses a conforming endpoint may send with this code (contract §1).
     /// The first is the reference emulator's choice: 404 for the two NotFound
     /// errors, as AWS's Smithy model says.
@@ -82,12 +91,6 @@ impl ErrorCode {
     /// The status the reference emulator sends with this code.
     pub fn emulator_status(self) -> u16 {
         self.statuses()[0]
-    }
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -122,43 +125,20 @@ impl Section {
     }
 }
 
-macro_rules! rule_ids {
-    ($($id:ident),* $(,)?) => {
-        /// A contract rule's id, as the contract (and scenario files) spell it.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum RuleId { $($id),* }
-
-        impl RuleId {
-            pub const ALL: &'static [RuleId] = &[$(RuleId::$id),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $(RuleId::$id => stringify!($id)),* }
-            }
-        }
-    };
-}
-
-rule_ids!(
-    P1, P2, P3, P4, P5, P6, P7, P8, P9, N1, N2, N3, S1, S2, D1, D2, D3, D4, E1, E2, E3, E4, T1, T2,
-    T3, T4, T5, C1, C2, C3, OK1, OK2, OK3, OK4, OP1, OP2, OP3, OP4, OP5,
+named_enum!(
+    /// A contract rule's id, as the contract (and scenario files) spell it.
+    RuleId {
+        P1, P2, P3, P4, P5, P6, P7, P8, P9, N1, N2, N3, S1, S2, D1, D2, D3, D4, E1, E2, E3, E4, T1, T2,
+        T3, T4, T5, C1, C2, C3, OK1, OK2, OK3, OK4, OP1, OP2, OP3, OP4, OP5,
+    }
 );
 
 impl RuleId {
-    pub fn parse(id: &str) -> Option<RuleId> {
-        RuleId::ALL.iter().copied().find(|rule| rule.as_str() == id)
-    }
-
     pub fn rule(self) -> &'static Rule {
         RULES
             .iter()
             .find(|rule| rule.id == self)
             .expect("every RuleId has an entry in RULES")
-    }
-}
-
-impl fmt::Display for RuleId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
