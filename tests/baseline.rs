@@ -5,24 +5,21 @@
 //! and the GitHub step summary.
 
 mod common;
+mod harness;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::rewritten;
+use harness::Finished;
 
-fn ctconform(args: &[&str], summary: Option<&Path>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ctconform"));
-    command
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CTCONFORM_ENDPOINT")
-        .env_remove("GITHUB_STEP_SUMMARY");
+fn ctconform(args: &[&str], summary: Option<&Path>) -> Finished {
+    let mut command = harness::command(args);
     if let Some(summary) = summary {
         command.env("GITHUB_STEP_SUMMARY", summary);
     }
-    command.output().expect("the binary runs")
+    harness::run(command, Duration::from_secs(120))
 }
 
 /// A fresh directory for one test's files.
@@ -33,15 +30,11 @@ fn scratch(test: &str) -> PathBuf {
     dir
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+fn text(output: &Finished) -> String {
+    output.text()
 }
 
-async fn run(args: Vec<String>) -> Output {
+async fn run(args: Vec<String>) -> Finished {
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         ctconform(&args, None)
@@ -70,14 +63,14 @@ async fn known_divergences_pass_new_ones_fail_fixed_ones_are_reported() {
     .await;
 
     let first = run(args(&broken.url, &[])).await;
-    assert_eq!(first.status.code(), Some(1), "{}", text(&first));
+    assert_eq!(first.code, Some(1), "{}", text(&first));
 
     let update = run(args(
         &broken.url,
         &["--baseline", baseline_arg, "--baseline-update"],
     ))
     .await;
-    assert_eq!(update.status.code(), Some(0), "{}", text(&update));
+    assert_eq!(update.code, Some(0), "{}", text(&update));
     let written = std::fs::read_to_string(&baseline).unwrap();
     assert!(
         written.contains("scenario = \"input-n2-name-129-chars\"")
@@ -91,7 +84,7 @@ async fn known_divergences_pass_new_ones_fail_fixed_ones_are_reported() {
         &["--baseline", baseline_arg, "--baseline-update"],
     ))
     .await;
-    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_eq!(again.code, Some(0), "{}", text(&again));
     assert_eq!(
         std::fs::read_to_string(&baseline).unwrap(),
         written,
@@ -100,7 +93,7 @@ async fn known_divergences_pass_new_ones_fail_fixed_ones_are_reported() {
 
     let known = run(args(&broken.url, &["--baseline", baseline_arg])).await;
     let report = text(&known);
-    assert_eq!(known.status.code(), Some(0), "{report}");
+    assert_eq!(known.code, Some(0), "{report}");
     assert!(
         report.contains("known divergence: input-n2-name-129-chars step create"),
         "{report}"
@@ -115,8 +108,8 @@ async fn known_divergences_pass_new_ones_fail_fixed_ones_are_reported() {
         &["--baseline", baseline_arg, "--format", "json"],
     ))
     .await;
-    assert_eq!(json.status.code(), Some(0), "{}", text(&json));
-    let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json.code, Some(0), "{}", text(&json));
+    let document: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(document["baseline"]["accepted"], true);
     let known: Vec<&str> = document["baseline"]["known"]
         .as_array()
@@ -131,8 +124,8 @@ async fn known_divergences_pass_new_ones_fail_fixed_ones_are_reported() {
         &["--baseline", baseline_arg, "--format", "markdown"],
     ))
     .await;
-    let page = String::from_utf8_lossy(&markdown.stdout);
-    assert_eq!(markdown.status.code(), Some(0), "{page}");
+    let page = markdown.stdout.as_str();
+    assert_eq!(markdown.code, Some(0), "{page}");
     assert!(page.contains("| N2 | 🟡 diverges (known) |"), "{page}");
     assert!(
         page.contains("- **known** `input-n2-name-129-chars` step `create`"),
@@ -143,7 +136,7 @@ async fn known_divergences_pass_new_ones_fail_fixed_ones_are_reported() {
     let conforming = rewritten(Arc::new(|_| None)).await;
     let fixed = run(args(&conforming.url, &["--baseline", baseline_arg])).await;
     let report = text(&fixed);
-    assert_eq!(fixed.status.code(), Some(0), "{report}");
+    assert_eq!(fixed.code, Some(0), "{report}");
     assert!(
         report.contains("fixed: input-n2-name-129-chars now passes: remove it from the baseline"),
         "{report}"
@@ -165,7 +158,7 @@ async fn a_new_divergence_fails_despite_a_baseline() {
     ))
     .await;
     let report = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert_eq!(output.code, Some(1), "{report}");
     assert!(
         report.contains("new divergence: input-n2-name-129-chars step create"),
         "{report}"
@@ -177,17 +170,17 @@ fn a_missing_or_malformed_baseline_is_a_usage_error() {
     let dir = scratch("usage");
     let missing = dir.join("missing.toml");
     let output = ctconform(&["run", "--baseline", missing.to_str().unwrap()], None);
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert_eq!(output.code, Some(2), "{}", text(&output));
     assert!(text(&output).contains("cannot read baseline"));
 
     let malformed = dir.join("malformed.toml");
     std::fs::write(&malformed, "version = 7\n").unwrap();
     let output = ctconform(&["run", "--baseline", malformed.to_str().unwrap()], None);
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert_eq!(output.code, Some(2), "{}", text(&output));
     assert!(text(&output).contains("version 7"), "{}", text(&output));
 
     let output = ctconform(&["run", "--baseline-update"], None);
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert_eq!(output.code, Some(2), "{}", text(&output));
 }
 
 #[test]
@@ -199,8 +192,8 @@ fn markdown_goes_to_stdout_and_to_the_github_step_summary() {
         &["run", "--rule", "N2", "--format", "markdown"],
         Some(&summary),
     );
-    let page = String::from_utf8_lossy(&output.stdout).to_string();
-    assert_eq!(output.status.code(), Some(0), "{page}");
+    let page = output.stdout.clone();
+    assert_eq!(output.code, Some(0), "{page}");
     assert!(
         page.starts_with("## CreateChannel conformance: `embedded`"),
         "{page}"
@@ -216,7 +209,7 @@ fn markdown_goes_to_stdout_and_to_the_github_step_summary() {
 
     // Whatever the format.
     let output = ctconform(&["run", "--rule", "N1", "--format", "json"], Some(&summary));
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.code, Some(0), "{}", text(&output));
     let appended = std::fs::read_to_string(&summary).unwrap();
     assert_eq!(appended.matches("## CreateChannel conformance").count(), 2);
     assert!(appended.contains("| N1 | ✅ enforced |"));
@@ -246,7 +239,7 @@ fn one_run_writes_several_reports() {
         ],
         None,
     );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.code, Some(0), "{}", text(&output));
     assert!(std::fs::read_to_string(&junit)
         .unwrap()
         .contains("<testsuite"));
@@ -258,7 +251,7 @@ fn one_run_writes_several_reports() {
         .contains("| N1 | ✅ enforced |"));
 
     let output = ctconform(&["run", "--report", "yaml=x"], None);
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.code, Some(2));
     assert!(
         text(&output).contains("not a report format"),
         "{}",

@@ -2,36 +2,29 @@
 //! other endpoints, reports and input errors.
 
 mod common;
+mod harness;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::rewritten;
+use harness::Finished;
 
-fn ctconform(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ctconform"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CTCONFORM_ENDPOINT")
-        .output()
-        .expect("the binary runs")
+/// Far above any run here: a hang fails the test instead of stalling it.
+const LIMIT: Duration = Duration::from_secs(120);
+
+fn ctconform(args: &[&str]) -> Finished {
+    harness::ctconform(args, LIMIT)
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+fn text(output: &Finished) -> String {
+    output.text()
 }
 
-fn last_line(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_string()
+fn last_line(output: &Finished) -> String {
+    output.stdout.lines().last().unwrap_or_default().to_string()
 }
 
 /// `ctconform serve` on a free port, and the URL it announces.
@@ -58,7 +51,7 @@ fn stop(server: &mut Child) {
 #[test]
 fn run_against_the_embedded_emulator_passes_and_ends_with_the_summary() {
     let output = ctconform(&["run"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.code, Some(0), "{}", text(&output));
     let summary = last_line(&output);
     let counts: Vec<&str> = summary.split(", ").collect();
     assert!(
@@ -75,7 +68,7 @@ fn run_against_a_separately_started_emulator() {
     let (mut server, url) = serve();
     let output = ctconform(&["run", "--endpoint", &url, "--snapshot-profile", "reference"]);
     stop(&mut server);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.code, Some(0), "{}", text(&output));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,7 +93,7 @@ async fn a_wrong_answer_exits_1_with_a_readable_diff() {
     .await
     .unwrap();
     let report = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert_eq!(output.code, Some(1), "{report}");
     assert!(report.contains("FAIL input-n2-name-129-chars"), "{report}");
     assert!(
         report.contains(
@@ -128,7 +121,7 @@ fn junit_reports_are_valid() {
         "--rule",
         "C1",
     ]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.code, Some(0), "{}", text(&output));
     let xml = std::fs::read_to_string(&path).unwrap();
     let report = quick_junit::Report::deserialize_from_str(&xml).expect("valid JUnit XML");
     assert!(report.tests > 0);
@@ -139,8 +132,8 @@ fn junit_reports_are_valid() {
 #[test]
 fn json_reports_carry_the_schema_and_every_scenario() {
     let output = ctconform(&["run", "--format", "json", "--rule", "T1"]);
-    assert_eq!(output.status.code(), Some(0));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output.code, Some(0));
+    let report: serde_json::Value = serde_json::from_str(&output.stdout).expect("JSON");
     assert_eq!(report["schema"], "ctconform.run/1");
     assert_eq!(report["conforms"], true);
     let scenarios = report["scenarios"].as_array().unwrap();
@@ -164,7 +157,7 @@ fn a_malformed_scenario_exits_2_naming_file_line_and_column() {
         "http://127.0.0.1:9",
     ]);
     let report = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{report}");
+    assert_eq!(output.code, Some(2), "{report}");
     assert!(
         report.contains("bad.toml:3:11: unknown rule id `N9`") || report.contains("bad.toml:3:"),
         "{report}"
@@ -184,11 +177,8 @@ fn usage_errors_exit_2_with_one_sentence() {
         vec!["bogus"],
     ] {
         let output = ctconform(&args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
-        assert!(
-            !String::from_utf8_lossy(&output.stderr).contains("panicked"),
-            "{args:?}"
-        );
+        assert_eq!(output.code, Some(2), "{args:?}: {}", text(&output));
+        assert!(!output.stderr.contains("panicked"), "{args:?}");
     }
 }
 
@@ -199,7 +189,7 @@ fn a_remote_endpoint_needs_allow_remote() {
         "--endpoint",
         "https://cloudtrail.us-east-1.amazonaws.com",
     ]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.code, Some(2));
     assert!(
         text(&output).contains("--allow-remote"),
         "{}",
@@ -210,9 +200,9 @@ fn a_remote_endpoint_needs_allow_remote() {
 #[test]
 fn check_and_coverage() {
     let output = ctconform(&["check"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.code, Some(0), "{}", text(&output));
     let output = ctconform(&["coverage"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.code, Some(0), "{}", text(&output));
     assert!(text(&output).contains("every one of the"));
 }
 
@@ -229,7 +219,7 @@ fn call_prints_the_answer() {
     ]);
     stop(&mut server);
     let printed = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert_eq!(output.code, Some(1), "{printed}");
     assert!(
         printed.contains("status: 404") && printed.contains("error: ChannelNotFoundException"),
         "{printed}"

@@ -8,14 +8,16 @@
 //! (`.ci/run` installs it).
 
 mod common;
+mod harness;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{rewritten, Reply};
+use harness::Finished;
 use serde_json::Value;
 
 /// A run against moto must end well within this.
@@ -26,20 +28,15 @@ const MOTO_PAGE: &str = "<!doctype html>\n<html lang=en>\n<title>500 Internal Se
 <h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to \
 complete your request. Either the server is overloaded or there is an error in the application.</p>\n";
 
-fn ctconform(args: &[&str]) -> (Output, Duration) {
-    let started = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_ctconform"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CTCONFORM_ENDPOINT")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .output()
-        .expect("the binary runs");
-    (output, started.elapsed())
+/// A run and how long it took (a hang past the limit fails the test).
+fn ctconform(args: &[&str]) -> (Finished, Duration) {
+    let finished = harness::ctconform(args, Duration::from_secs(120));
+    let took = finished.elapsed;
+    (finished, took)
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).to_string()
+fn stderr(output: &Finished) -> String {
+    output.stderr.clone()
 }
 
 /// What every run against an endpoint without channels must show.
@@ -48,8 +45,8 @@ fn assert_clean_and_honest(url: &str) {
     eprintln!("json run against {url}: {took:?}");
     assert!(took < BOUND, "the run took {took:?}");
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(output.code, Some(1), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&output.stdout).expect("a JSON report");
     let scenarios = report["scenarios"].as_array().unwrap();
     assert!(!scenarios.is_empty());
     assert_eq!(report["counts"]["passed"], 0, "nothing can pass");
@@ -110,8 +107,8 @@ fn assert_clean_and_honest(url: &str) {
     let (markdown, took) = ctconform(&["run", "--endpoint", url, "--format", "markdown"]);
     eprintln!("markdown run against {url}: {took:?}");
     assert!(took < BOUND, "the run took {took:?}");
-    assert_eq!(markdown.status.code(), Some(1));
-    let page = String::from_utf8_lossy(&markdown.stdout);
+    assert_eq!(markdown.code, Some(1));
+    let page = markdown.stdout.as_str();
     for rule in ["N2", "C1", "OK1", "OK2"] {
         assert!(
             page.contains(&format!("| {rule} | ⚪ not testable here |")),
@@ -165,8 +162,8 @@ async fn a_server_fault_unlike_the_unknown_operation_answer_is_not_called_unimpl
     })
     .await
     .unwrap();
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(output.code, Some(1), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&output.stdout).unwrap();
     let text = report.to_string();
     assert!(text.contains("status: expected 400, got 500"), "{text}");
     assert!(!text.contains("not implemented"), "{text}");

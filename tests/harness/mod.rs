@@ -47,6 +47,8 @@ pub fn command(args: &[&str]) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("CTCONFORM_ENDPOINT")
         .env_remove("CTCONFORM_ALLOW_REMOTE")
+        // A run appends its matrix to the step summary of a CI job.
+        .env_remove("GITHUB_STEP_SUMMARY")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
