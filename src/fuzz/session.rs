@@ -18,6 +18,7 @@ use crate::contract::{
     Acceptable, Identity, Limits, Operation, Oracle, Region, RequestedOperation, RuleId,
 };
 use crate::emulator::answer_call;
+use crate::runner::fixture_store_request;
 use crate::wire::{parse_response, Fault, Outcome, Request};
 
 /// The event data stores the runner makes before any session, shared by all.
@@ -31,25 +32,14 @@ pub struct Fixtures {
     pub template: Oracle,
 }
 
-const AUDIT_SELECTORS: &str = r#"[{"Name":"ctf","FieldSelectors":[{"Field":"eventCategory","Equals":["ActivityAuditLog"]}]}]"#;
-
 /// The three fixture stores to create: integration, wrong category, and
 /// one to delete at once (pending deletion). Protection off: the run
 /// deletes them at the end.
 pub fn fixture_creates(prefix: &str) -> [Request; 3] {
-    let audit: Value = serde_json::from_str(AUDIT_SELECTORS).unwrap_or_default();
-    let create = |suffix: &str, selectors: Option<&Value>| {
-        let mut body =
-            json!({"Name": format!("{prefix}{suffix}"), "TerminationProtectionEnabled": false});
-        if let Some(selectors) = selectors {
-            body["AdvancedEventSelectors"] = selectors.clone();
-        }
-        Request::json("CreateEventDataStore", body)
-    };
     [
-        create("fx-int", Some(&audit)),
-        create("fx-mgmt", None),
-        create("fx-pend", Some(&audit)),
+        fixture_store_request(&format!("{prefix}fx-int"), true),
+        fixture_store_request(&format!("{prefix}fx-mgmt"), false),
+        fixture_store_request(&format!("{prefix}fx-pend"), true),
     ]
 }
 

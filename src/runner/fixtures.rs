@@ -134,25 +134,34 @@ impl Fixtures {
     }
 }
 
+/// The CreateEventDataStore request of a fixture store: deletable
+/// (termination protection off), the shortest retention, and the
+/// ActivityAuditLog selector unless it is to be of the wrong category.
+/// The fuzzer makes its fixtures with it too.
+pub fn fixture_store_request(name: &str, activity_audit_log: bool) -> Request {
+    let mut input = json!({
+        "Name": name,
+        "TerminationProtectionEnabled": false,
+        "RetentionPeriod": 7,
+    });
+    if activity_audit_log {
+        input["AdvancedEventSelectors"] = json!([{
+            "Name": "ctconform fixture",
+            "FieldSelectors": [{ "Field": "eventCategory", "Equals": [shapes::ACTIVITY_AUDIT_LOG] }],
+        }]);
+    }
+    Request::json("CreateEventDataStore", input)
+}
+
 async fn make(
     client: &Client,
     run_id: &str,
     kind: Kind,
     unknown: &UnknownAnswer,
 ) -> Result<String, String> {
-    let mut input = json!({
-        "Name": format!("ctc-{run_id}-{}", kind.suffix()),
-        "TerminationProtectionEnabled": false,
-        "RetentionPeriod": 7,
-    });
-    if kind != Kind::Management {
-        input["AdvancedEventSelectors"] = json!([{
-            "Name": "ctconform fixture",
-            "FieldSelectors": [{ "Field": "eventCategory", "Equals": [shapes::ACTIVITY_AUDIT_LOG] }],
-        }]);
-    }
+    let name = format!("ctc-{run_id}-{}", kind.suffix());
     let created = client
-        .send(&Request::json("CreateEventDataStore", input))
+        .send(&fixture_store_request(&name, kind != Kind::Management))
         .await;
     let arn = created
         .response()

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub use execute::{list_channels, unimplemented, UnknownAnswer};
-pub use fixtures::describe as describe_outcome;
+pub use fixtures::{describe as describe_outcome, fixture_store_request};
 pub use ledger::{delete, Resource};
 pub use result::{Answer, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict};
 pub use run_id::{new_run_id, run_id_age};
