@@ -2,7 +2,7 @@
 //! media type, error identity and error encoding. Both the emulator (server
 //! side) and the wire client (client side) take these facts from here.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::contract::Operation;
 
@@ -97,7 +97,14 @@ pub fn error_message(body: &Value) -> Option<&str> {
 
 /// An awsJson1_1 error body, with the code as `__type` as Coral services send it.
 pub fn error_body(code: &str, message: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({ "__type": code, "message": message }))
+    /// Serialised straight from borrowed text: no map is built per error.
+    #[derive(serde::Serialize)]
+    struct ErrorBody<'a> {
+        #[serde(rename = "__type")]
+        code: &'a str,
+        message: &'a str,
+    }
+    serde_json::to_vec(&ErrorBody { code, message })
         .expect("a JSON object of two strings always serialises")
 }
 
@@ -116,6 +123,7 @@ pub fn region_from_authorization(authorization: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn both_target_forms_name_the_operation() {

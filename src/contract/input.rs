@@ -31,22 +31,41 @@ impl<T> Member<T> {
     }
 }
 
+/// Where an object sits in the body, written out only for a message (most
+/// members are read without one).
+#[derive(Clone, Copy, Debug)]
+enum Path<'a> {
+    Body,
+    Item {
+        parent: &'a Path<'a>,
+        key: &'a str,
+        index: usize,
+    },
+}
+
+impl std::fmt::Display for Path<'_> {
+    /// `Tags[1].` for the second tag; nothing for the body itself.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Body => Ok(()),
+            Path::Item { parent, key, index } => write!(f, "{parent}{key}[{index}]."),
+        }
+    }
+}
+
 /// Reads members of one JSON object, collecting type errors as it goes.
 pub struct Reader<'a> {
     object: &'a Map<String, Value>,
-    path: String,
+    path: Path<'a>,
     errors: &'a mut Vec<Violation>,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(
-        object: &'a Map<String, Value>,
-        path: String,
-        errors: &'a mut Vec<Violation>,
-    ) -> Self {
+    /// Reads a request body (the top-level object).
+    pub fn new(object: &'a Map<String, Value>, errors: &'a mut Vec<Violation>) -> Self {
         Reader {
             object,
-            path,
+            path: Path::Body,
             errors,
         }
     }
@@ -109,8 +128,16 @@ impl<'a> Reader<'a> {
         for (index, item) in items.iter().enumerate() {
             match item {
                 Value::Object(object) => {
-                    let path = format!("{}{key}[{index}].", self.path);
-                    read_items.push(read(&mut Reader::new(object, path, self.errors)));
+                    let mut item = Reader {
+                        object,
+                        path: Path::Item {
+                            parent: &self.path,
+                            key,
+                            index,
+                        },
+                        errors: self.errors,
+                    };
+                    read_items.push(read(&mut item));
                 }
                 other => {
                     let element = format!("{key}[{index}]");
@@ -151,7 +178,7 @@ mod tests {
     fn read<T>(body: Value, f: impl FnOnce(&mut Reader<'_>) -> T) -> (T, Vec<Violation>) {
         let mut errors = Vec::new();
         let object = body.as_object().unwrap().clone();
-        let value = f(&mut Reader::new(&object, String::new(), &mut errors));
+        let value = f(&mut Reader::new(&object, &mut errors));
         (value, errors)
     }
 

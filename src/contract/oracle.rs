@@ -59,27 +59,51 @@ pub enum Judged {
     },
 }
 
+/// A request read as far as it can be without state: the envelope
+/// classified (§1) and the body parsed. Reading is pure, so one read can
+/// serve both the oracle and the in-process emulator.
+#[derive(Clone, Debug)]
+pub enum ReadCall {
+    /// Refused whatever the state holds.
+    Refused(Judged),
+    /// A body for `operation`, to evaluate against a state.
+    Body {
+        operation: Operation,
+        body: Map<String, Value>,
+        /// The body was empty and read as `{}` (P5).
+        empty_body: bool,
+        /// Content-Type missing or other (P7).
+        unusual_media_type: bool,
+    },
+}
+
 /// Reads a request against a state: the single place where §1's envelope
 /// rules meet §2..§5's operation rules.
 pub fn judge_call(region: &Region, call: &Call<'_>) -> Judged {
+    judge_read(region, &read_call(call))
+}
+
+/// Reads §1's envelope and parses the body.
+pub fn read_call(call: &Call<'_>) -> ReadCall {
     if !call.method_is_post {
         let detail = "only POST is an awsJson1_1 request".to_string();
-        return Judged::AnyClientError {
+        return ReadCall::Refused(Judged::AnyClientError {
             rule: RuleId::P7,
             detail,
-        };
+        });
     }
     let operation = match &call.operation {
         RequestedOperation::Known(operation) => *operation,
         RequestedOperation::Missing => {
             let detail = "no X-Amz-Target header".to_string();
-            return Judged::AnyClientError {
+            return ReadCall::Refused(Judged::AnyClientError {
                 rule: RuleId::P6,
                 detail,
-            };
+            });
         }
         RequestedOperation::Unknown => {
-            return Judged::Refused(Violation::of(RuleId::P6, "X-Amz-Target names no operation"));
+            let violation = Violation::of(RuleId::P6, "X-Amz-Target names no operation");
+            return ReadCall::Refused(Judged::Refused(violation));
         }
     };
     let empty_body = call.body.iter().all(u8::is_ascii_whitespace);
@@ -88,14 +112,32 @@ pub fn judge_call(region: &Region, call: &Call<'_>) -> Judged {
     } else {
         match read_object(call.body) {
             Ok(body) => body,
-            Err(violation) => return Judged::Refused(violation),
+            Err(violation) => return ReadCall::Refused(Judged::Refused(violation)),
         }
     };
-    Judged::Evaluated {
+    ReadCall::Body {
         operation,
-        evaluation: region.evaluate(operation, &body),
+        body,
         empty_body,
         unusual_media_type: call.media_type != MediaType::Json11,
+    }
+}
+
+/// Judges a read request against a state.
+pub fn judge_read(region: &Region, read: &ReadCall) -> Judged {
+    match read {
+        ReadCall::Refused(judged) => judged.clone(),
+        ReadCall::Body {
+            operation,
+            body,
+            empty_body,
+            unusual_media_type,
+        } => Judged::Evaluated {
+            operation: *operation,
+            evaluation: region.evaluate(*operation, body),
+            empty_body: *empty_body,
+            unusual_media_type: *unusual_media_type,
+        },
     }
 }
 
@@ -131,8 +173,8 @@ pub struct Acceptable {
     pub any_client_error: bool,
     /// What a success must show; `None` when success does not conform.
     pub success: Option<SuccessCheck>,
-    /// Why, one line per broken rule.
-    pub details: Vec<String>,
+    /// Why: each broken rule with what broke it.
+    pub details: Vec<(RuleId, String)>,
 }
 
 /// What a conforming success must contain.
@@ -288,7 +330,7 @@ impl SuccessCheck {
 }
 
 /// The acceptable answers for a request judged against `region`.
-pub fn acceptable(region: &Region, judged: &Judged) -> Acceptable {
+pub fn acceptable(region: &Region, judged: Judged) -> Acceptable {
     let mut acceptable = Acceptable {
         rules: Vec::new(),
         errors: BTreeSet::new(),
@@ -298,8 +340,8 @@ pub fn acceptable(region: &Region, judged: &Judged) -> Acceptable {
     };
     match judged {
         Judged::AnyClientError { rule, detail } => {
-            acceptable.rules.push(*rule);
-            acceptable.details.push(detail.clone());
+            acceptable.rules.push(rule);
+            acceptable.details.push((rule, detail));
             acceptable.any_client_error = true;
         }
         Judged::Refused(violation) => acceptable.add(violation),
@@ -309,82 +351,87 @@ pub fn acceptable(region: &Region, judged: &Judged) -> Acceptable {
             empty_body,
             unusual_media_type,
         } => {
-            for violation in &evaluation.violations {
+            let refused = evaluation.plan.is_none();
+            for violation in evaluation.violations {
                 acceptable.add(violation);
             }
-            if *empty_body && evaluation.plan.is_none() {
-                acceptable.add(&Violation::of(RuleId::P5, "an empty body, read as {}"));
+            if empty_body && refused {
+                acceptable.add(Violation::of(RuleId::P5, "an empty body, read as {}"));
             }
-            if *unusual_media_type {
+            if unusual_media_type {
                 acceptable.rules.push(RuleId::P7);
                 acceptable.any_client_error = true;
             }
             acceptable.success = evaluation
                 .plan
-                .as_ref()
-                .map(|plan| success_check(region, *operation, plan));
+                .map(|plan| success_check(region, operation, plan));
         }
     }
     acceptable
 }
 
 impl Acceptable {
-    fn add(&mut self, violation: &Violation) {
+    fn add(&mut self, violation: Violation) {
         if !self.rules.contains(&violation.rule) {
             self.rules.push(violation.rule);
         }
         self.errors.extend(violation.codes.iter().copied());
-        self.details
-            .push(format!("{}: {}", violation.rule, violation.detail));
+        self.details.push((violation.rule, violation.detail));
     }
 }
 
 /// The members a success must show: what the contract documents, nothing
 /// the reference emulator merely happens to send.
-fn success_check(region: &Region, operation: Operation, plan: &Plan) -> SuccessCheck {
-    let mut preview = region.clone();
-    let placeholder = Fresh {
-        id: "00000000-0000-4000-8000-000000000000".into(),
-        now: 0.0,
-    };
-    let body = preview.apply(plan, &placeholder);
-    let pick = |keys: &[&str]| -> Map<String, Value> {
-        keys.iter()
-            .filter_map(|k| body.get(*k).map(|v| (k.to_string(), v.clone())))
-            .collect()
-    };
-    let mut check = SuccessCheck {
-        operation,
-        plan: plan.clone(),
-        members: Map::new(),
-        absent_or_empty: Vec::new(),
-        fresh_arn: None,
-    };
-    match plan {
+fn success_check(region: &Region, operation: Operation, plan: Plan) -> SuccessCheck {
+    let (keys, absent_or_empty, fresh_arn): (&[&str], _, _) = match &plan {
         Plan::CreateChannel(new) => {
-            check.members = pick(&["Name", "Source", "Destinations"]);
-            match &new.tags {
-                Some(tags) if !tags.is_empty() => check.members.extend(pick(&["Tags"])),
-                _ => check.absent_or_empty.push("Tags"),
-            }
-            check.fresh_arn = Some(("ChannelArn", "channel"));
+            let tags_sent = new.tags.as_ref().is_some_and(|tags| !tags.is_empty());
+            let keys: &[&str] = if tags_sent {
+                &["Name", "Source", "Destinations", "Tags"]
+            } else {
+                &["Name", "Source", "Destinations"]
+            };
+            let absent: Vec<&'static str> = if tags_sent { vec![] } else { vec!["Tags"] };
+            (keys, absent, Some(("ChannelArn", "channel")))
         }
-        Plan::GetChannel { .. } | Plan::UpdateChannel { .. } => {
-            check.members = pick(&["ChannelArn", "Name", "Source", "Destinations"]);
-        }
-        Plan::CreateStore(_) => {
-            check.members = pick(&["Name", "Status"]);
-            check.fresh_arn = Some(("EventDataStoreArn", "eventdatastore"));
-        }
-        Plan::GetStore { .. } => check.members = pick(&["EventDataStoreArn", "Name", "Status"]),
+        Plan::GetChannel { .. } | Plan::UpdateChannel { .. } => (
+            &["ChannelArn", "Name", "Source", "Destinations"],
+            Vec::new(),
+            None,
+        ),
+        Plan::CreateStore(_) => (
+            &["Name", "Status"],
+            Vec::new(),
+            Some(("EventDataStoreArn", "eventdatastore")),
+        ),
+        Plan::GetStore { .. } => (&["EventDataStoreArn", "Name", "Status"], Vec::new(), None),
         Plan::ListChannels { .. }
         | Plan::ListStores { .. }
         | Plan::DeleteChannel { .. }
         | Plan::StopIngestion { .. }
         | Plan::StartIngestion { .. }
-        | Plan::DeleteStore { .. } => {}
+        | Plan::DeleteStore { .. } => (&[], Vec::new(), None),
+    };
+    let members = if keys.is_empty() {
+        Map::new()
+    } else {
+        let placeholder = Fresh {
+            id: "00000000-0000-4000-8000-000000000000".into(),
+            now: 0.0,
+        };
+        let mut body = match region.success_body(&plan, &placeholder) {
+            Value::Object(body) => body,
+            _ => Map::new(),
+        };
+        keys.iter().filter_map(|k| body.remove_entry(*k)).collect()
+    };
+    SuccessCheck {
+        operation,
+        plan,
+        members,
+        absent_or_empty,
+        fresh_arn,
     }
-    check
 }
 
 /// The oracle with memory: it predicts each answer from the state the
@@ -410,7 +457,12 @@ impl Oracle {
 
     /// The answers that conform to `call` now.
     pub fn expect(&self, call: &Call<'_>) -> Acceptable {
-        acceptable(&self.region, &judge_call(&self.region, call))
+        self.expect_read(&read_call(call))
+    }
+
+    /// As [`Oracle::expect`], for a request already read.
+    pub fn expect_read(&self, read: &ReadCall) -> Acceptable {
+        acceptable(&self.region, judge_read(&self.region, read))
     }
 
     /// Judges an answer and, when it is a conforming success, moves the
@@ -434,7 +486,7 @@ impl Oracle {
             if !id.is_empty() {
                 self.seen_ids.insert(id.clone());
             }
-            self.region.apply(&success.plan, &Fresh { id, now: 0.0 });
+            self.region.commit(&success.plan, &Fresh { id, now: 0.0 });
         }
         Ok(())
     }

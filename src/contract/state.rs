@@ -284,7 +284,7 @@ impl Region {
 
     fn evaluate_create_channel(&self, body: &Map<String, Value>) -> Evaluation {
         let mut violations = Vec::new();
-        let mut reader = Reader::new(body, String::new(), &mut violations);
+        let mut reader = Reader::new(body, &mut violations);
         let name = reader.string("Name");
         let source = reader.string("Source");
         let destinations = reader.list_of_objects("Destinations", read_destination);
@@ -449,7 +449,8 @@ impl Region {
         location: &str,
         violations: &mut Vec<Violation>,
     ) {
-        let at = format!("Destinations[{index}].Location");
+        // Written out only when a rule is broken: most locations are fine.
+        let at = || format!("Destinations[{index}].Location");
         let store = match self.find_store(location) {
             StoreLookup::Found(store) => store,
             StoreLookup::MalformedArn => {
@@ -457,19 +458,25 @@ impl Region {
                 return violations.push(Violation::with_codes(
                     RuleId::E1,
                     codes,
-                    format!("{at} is not an event data store ARN"),
+                    format!("{} is not an event data store ARN", at()),
                 ));
             }
             StoreLookup::UnknownId => {
                 return violations.push(Violation::of(
                     RuleId::E1,
-                    format!("{at} is neither an event data store ARN nor a known store id"),
+                    format!(
+                        "{} is neither an event data store ARN nor a known store id",
+                        at()
+                    ),
                 ));
             }
             StoreLookup::ForeignArn => {
                 return violations.push(Violation::of(
                     RuleId::E2,
-                    format!("{at} names an event data store of another account or region"),
+                    format!(
+                        "{} names an event data store of another account or region",
+                        at()
+                    ),
                 ));
             }
             StoreLookup::UnknownArn => {
@@ -477,7 +484,7 @@ impl Region {
                 return violations.push(Violation::with_codes(
                     RuleId::E2,
                     codes,
-                    format!("{at} names no event data store"),
+                    format!("{} names no event data store", at()),
                 ));
             }
         };
@@ -485,7 +492,8 @@ impl Region {
             violations.push(Violation::of(
                 RuleId::E3,
                 format!(
-                    "{at} is a store of category {}, not ActivityAuditLog",
+                    "{} is a store of category {}, not ActivityAuditLog",
+                    at(),
                     store.category
                 ),
             ));
@@ -494,14 +502,14 @@ impl Region {
             StoreStatus::Enabled => {}
             StoreStatus::PendingDeletion => violations.push(Violation::of(
                 RuleId::E4,
-                format!("{at} is pending deletion"),
+                format!("{} is pending deletion", at()),
             )),
             StoreStatus::StoppedIngestion => {
                 let codes: &'static [ErrorCode] = &[InactiveEventDataStoreException];
                 violations.push(Violation::with_codes(
                     RuleId::E4,
                     codes,
-                    format!("{at} has stopped ingestion"),
+                    format!("{} has stopped ingestion", at()),
                 ));
             }
         }
@@ -548,7 +556,7 @@ impl Region {
     /// The id of the channel named by the `Channel` member (OP4).
     fn channel_target(&self, body: &Map<String, Value>) -> Result<String, Vec<Violation>> {
         let mut violations = Vec::new();
-        let channel = Reader::new(body, String::new(), &mut violations).string("Channel");
+        let channel = Reader::new(body, &mut violations).string("Channel");
         let reference = match channel {
             Member::Present(reference) => reference,
             Member::Absent => {
@@ -622,7 +630,7 @@ impl Region {
             }
         };
         let mut violations = Vec::new();
-        let mut reader = Reader::new(body, String::new(), &mut violations);
+        let mut reader = Reader::new(body, &mut violations);
         let name = reader.string("Name");
         let destinations = reader.list_of_objects("Destinations", read_destination);
         check_name(&name, false, &mut violations);
@@ -652,7 +660,7 @@ impl Region {
         plan: impl FnOnce(usize, usize) -> Plan,
     ) -> Evaluation {
         let mut violations = Vec::new();
-        let mut reader = Reader::new(body, String::new(), &mut violations);
+        let mut reader = Reader::new(body, &mut violations);
         let max_results = reader.integer("MaxResults");
         let token = reader.string("NextToken");
         let (min, max) = shapes::MAX_RESULTS;
@@ -690,7 +698,7 @@ impl Region {
 
     fn evaluate_create_store(&self, body: &Map<String, Value>) -> Evaluation {
         let mut violations = Vec::new();
-        let mut reader = Reader::new(body, String::new(), &mut violations);
+        let mut reader = Reader::new(body, &mut violations);
         let name = reader.string("Name");
         let selectors = reader.raw_list("AdvancedEventSelectors");
         let retention = reader.integer("RetentionPeriod");
@@ -804,7 +812,7 @@ impl Region {
         plan: impl FnOnce(&Store, String) -> Result<Plan, Violation>,
     ) -> Evaluation {
         let mut violations = Vec::new();
-        let reference = Reader::new(body, String::new(), &mut violations).string("EventDataStore");
+        let reference = Reader::new(body, &mut violations).string("EventDataStore");
         let reference = match reference {
             Member::Present(reference) => reference,
             Member::Absent => {
@@ -928,25 +936,29 @@ impl Region {
 
     /// Carries out a conforming request's plan and returns the success body.
     pub fn apply(&mut self, plan: &Plan, fresh: &Fresh) -> Value {
+        let body = self.success_body(plan, fresh);
+        self.commit(plan, fresh);
+        body
+    }
+
+    /// The body a success of `plan` answers, read from the state before the
+    /// plan is carried out: pure, so the oracle can preview it without
+    /// copying the region.
+    pub fn success_body(&self, plan: &Plan, fresh: &Fresh) -> Value {
         match plan {
             Plan::CreateChannel(new) => {
-                self.channels.push(Channel {
-                    id: fresh.id.clone(),
-                    name: new.name.clone(),
-                    source: new.source.clone(),
-                    destinations: new.destinations.clone(),
-                });
-                let mut body = self.channel_summary(self.channels.last().expect("just pushed"));
+                let mut body = self.channel_summary(&fresh.id, &new.name, &new.source);
+                body.insert("Destinations".into(), destinations_json(&new.destinations));
                 if let Some(tags) = &new.tags {
                     body.insert("Tags".into(), tags_json(tags));
                 }
                 Value::Object(body)
             }
             Plan::GetChannel { id } => {
-                let Some(channel) = self.channels.iter().find(|c| &c.id == id) else {
+                let Some(channel) = self.channel(id) else {
                     return json!({});
                 };
-                let mut body = self.channel_summary(channel);
+                let mut body = self.channel_body(channel);
                 body.insert(
                     "SourceConfig".into(),
                     json!({"ApplyToAllRegions": false, "AdvancedEventSelectors": []}),
@@ -959,21 +971,14 @@ impl Region {
                 name,
                 destinations,
             } => {
-                let Some(channel) = self.channels.iter_mut().find(|c| &c.id == id) else {
+                let Some(channel) = self.channel(id) else {
                     return json!({});
                 };
-                if let Some(name) = name {
-                    channel.name = name.clone();
-                }
-                if let Some(destinations) = destinations {
-                    channel.destinations = destinations.clone();
-                }
-                let channel = channel.clone();
-                Value::Object(self.channel_summary(&channel))
-            }
-            Plan::DeleteChannel { id } => {
-                self.channels.retain(|c| &c.id != id);
-                json!({})
+                let name = name.as_deref().unwrap_or(&channel.name);
+                let destinations = destinations.as_deref().unwrap_or(&channel.destinations);
+                let mut body = self.channel_summary(&channel.id, name, &channel.source);
+                body.insert("Destinations".into(), destinations_json(destinations));
+                Value::Object(body)
             }
             Plan::ListChannels { start, max } => {
                 let page: Vec<Value> = self
@@ -988,12 +993,10 @@ impl Region {
                 page_body("Channels", page, *start, *max, self.channels.len())
             }
             Plan::CreateStore(new) => {
-                let store = new_store(new, fresh);
-                let mut body = self.store_body(&store);
+                let mut body = self.store_body(&new_store(new, fresh));
                 if let Some(tags) = &new.tags {
                     body.insert("TagsList".into(), tags_json(tags));
                 }
-                self.stores.push(store);
                 Value::Object(body)
             }
             Plan::GetStore { id } => match self.stores.iter().find(|s| &s.id == id) {
@@ -1010,27 +1013,70 @@ impl Region {
                     .collect();
                 page_body("EventDataStores", page, *start, *max, self.stores.len())
             }
+            Plan::DeleteChannel { .. }
+            | Plan::StopIngestion { .. }
+            | Plan::StartIngestion { .. }
+            | Plan::DeleteStore { .. } => json!({}),
+        }
+    }
+
+    /// Moves the state to where a success of `plan` leaves it.
+    pub fn commit(&mut self, plan: &Plan, fresh: &Fresh) {
+        match plan {
+            Plan::CreateChannel(new) => self.channels.push(Channel {
+                id: fresh.id.clone(),
+                name: new.name.clone(),
+                source: new.source.clone(),
+                destinations: new.destinations.clone(),
+            }),
+            Plan::UpdateChannel {
+                id,
+                name,
+                destinations,
+            } => {
+                let Some(channel) = self.channels.iter_mut().find(|c| &c.id == id) else {
+                    return;
+                };
+                if let Some(name) = name {
+                    channel.name = name.clone();
+                }
+                if let Some(destinations) = destinations {
+                    channel.destinations = destinations.clone();
+                }
+            }
+            Plan::DeleteChannel { id } => self.channels.retain(|c| &c.id != id),
+            Plan::CreateStore(new) => self.stores.push(new_store(new, fresh)),
             Plan::StopIngestion { id } => self.set_store_status(id, StoreStatus::StoppedIngestion),
             Plan::StartIngestion { id } => self.set_store_status(id, StoreStatus::Enabled),
             Plan::DeleteStore { id } => self.set_store_status(id, StoreStatus::PendingDeletion),
+            Plan::GetChannel { .. }
+            | Plan::ListChannels { .. }
+            | Plan::GetStore { .. }
+            | Plan::ListStores { .. } => {}
         }
     }
 
-    fn set_store_status(&mut self, id: &str, status: StoreStatus) -> Value {
+    fn channel(&self, id: &str) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.id == id)
+    }
+
+    fn set_store_status(&mut self, id: &str, status: StoreStatus) {
         if let Some(store) = self.stores.iter_mut().find(|s| s.id == id) {
             store.status = status;
         }
-        json!({})
     }
 
-    fn channel_summary(&self, channel: &Channel) -> Map<String, Value> {
+    /// A channel's ARN, name and source: the members every channel body has.
+    fn channel_summary(&self, id: &str, name: &str, source: &str) -> Map<String, Value> {
         let mut body = Map::new();
-        body.insert(
-            "ChannelArn".into(),
-            self.identity.channel_arn(&channel.id).into(),
-        );
-        body.insert("Name".into(), channel.name.clone().into());
-        body.insert("Source".into(), channel.source.clone().into());
+        body.insert("ChannelArn".into(), self.identity.channel_arn(id).into());
+        body.insert("Name".into(), name.into());
+        body.insert("Source".into(), source.into());
+        body
+    }
+
+    fn channel_body(&self, channel: &Channel) -> Map<String, Value> {
+        let mut body = self.channel_summary(&channel.id, &channel.name, &channel.source);
         body.insert(
             "Destinations".into(),
             destinations_json(&channel.destinations),

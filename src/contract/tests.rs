@@ -68,7 +68,7 @@ fn judge(region: &Region, operation: Operation, body: &Value) -> Acceptable {
         media_type: MediaType::Json11,
         body: &bytes,
     };
-    acceptable(region, &judge_call(region, &call))
+    acceptable(region, judge_call(region, &call))
 }
 
 fn channel(name: &str) -> Value {
@@ -482,7 +482,7 @@ fn protocol_rules() {
     let call = |operation, media_type, body: &'static [u8]| {
         acceptable(
             &region,
-            &judge_call(
+            judge_call(
                 &region,
                 &Call {
                     method_is_post: true,

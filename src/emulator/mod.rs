@@ -18,8 +18,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::contract::{
-    judge_call, Call, ErrorCode, Fresh, Identity, Judged, Limits, MediaType, Region,
-    RequestedOperation, Violation,
+    judge_read, read_call, Call, ErrorCode, Fresh, Identity, Judged, Limits, MediaType, ReadCall,
+    Region, RequestedOperation, Violation,
 };
 use crate::protocol::{self, Target};
 
@@ -175,7 +175,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 /// The HTTP handler keeps the region locked throughout, so concurrent
 /// creates of one name see each other.
 pub fn answer_call(region: &mut Region, call: &Call<'_>) -> (u16, Vec<u8>) {
-    match judge_call(region, call) {
+    answer_read(region, &read_call(call))
+}
+
+/// As [`answer_call`], for a request the caller has already read (the
+/// in-process fuzzer reads each request once for the oracle and the emulator).
+pub fn answer_read(region: &mut Region, read: &ReadCall) -> (u16, Vec<u8>) {
+    match judge_read(region, read) {
         Judged::AnyClientError { detail, .. } => (
             StatusCode::BAD_REQUEST.as_u16(),
             protocol::error_body(ErrorCode::UnknownOperationException.as_str(), &detail),
@@ -209,13 +215,17 @@ pub fn answer_call(region: &mut Region, call: &Call<'_>) -> (u16, Vec<u8>) {
 /// reader of the reference emulator learns the contract from its answers.
 fn refusal(violation: &Violation) -> (u16, Vec<u8>) {
     let code = violation.codes[0];
-    let conforming: Vec<&str> = violation.codes.iter().map(|c| c.as_str()).collect();
-    let message = format!(
-        "{} [contract rule {}; conforming codes: {}]",
-        violation.detail,
-        violation.rule,
-        conforming.join(", ")
+    let mut message = format!(
+        "{} [contract rule {}; conforming codes: ",
+        violation.detail, violation.rule
     );
+    for (index, conforming) in violation.codes.iter().enumerate() {
+        if index > 0 {
+            message.push_str(", ");
+        }
+        message.push_str(conforming.as_str());
+    }
+    message.push(']');
     (
         code.emulator_status(),
         protocol::error_body(code.as_str(), &message),
