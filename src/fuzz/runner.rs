@@ -362,7 +362,9 @@ impl Shared {
     async fn run_session(&self, index: u64, worker: usize) {
         let session = session_plan(self.seed, index);
         let ns = Namespace::session(&self.run_id, index);
-        let mut driver = Driver::new(&self.fixtures, ns, partners_for(worker, self.jobs));
+        // Scenario twins are rendered again when a finding is replayed.
+        let mut driver =
+            Driver::new(&self.fixtures, ns, partners_for(worker, self.jobs)).without_templates();
         let mut ran = false;
         for (step_index, step) in session.steps.iter().enumerate() {
             if !self.take_case() {
@@ -474,13 +476,7 @@ impl Replay for LiveReplayer<'_> {
             let prepared = driver.prepare(step);
             let outcome = shared.send(&prepared.request).await;
             let (verdict, capture) = driver.settle(&prepared, &outcome, |op| shared.quota_full(op));
-            records.push(ExportStep {
-                live: prepared.request,
-                template: prepared.template,
-                expected: prepared.expected,
-                status: outcome.status(),
-                capture,
-            });
+            records.push(prepared.recorded(&outcome, capture));
             if step_index + 1 == steps.len() {
                 result = Some(verdict);
             } else if matches!(verdict, Verdict::Diverged(_)) {

@@ -11,13 +11,15 @@ use std::time::Duration;
 use http::HeaderMap;
 use serde_json::{json, Value};
 
+use super::export::ExportStep;
 use super::plan::{Session, Step};
 use super::render::{call_parts, render, var, CallParts, Handle, Namespace, Resources};
 use crate::contract::shapes::{self, PARTNER_SOURCES};
 use crate::contract::{
-    Acceptable, Identity, Limits, Operation, Oracle, Region, RequestedOperation, RuleId,
+    read_call, Acceptable, Identity, Limits, Operation, Oracle, ReadCall, Region,
+    RequestedOperation, RuleId,
 };
-use crate::emulator::answer_call;
+use crate::emulator;
 use crate::runner::fixture_store_request;
 use crate::wire::{parse_response, Fault, Outcome, Request};
 
@@ -226,9 +228,28 @@ pub enum Verdict {
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub request: Request,
-    pub template: Request,
+    /// The request with scenario variables, when the driver renders them.
+    pub template: Option<Request>,
     pub parts: CallParts,
+    /// The request as the contract reads it (parsed once, for the oracle
+    /// and, in process, the emulator).
+    pub read: ReadCall,
     pub expected: Acceptable,
+}
+
+impl Prepared {
+    /// The step as the exporter writes it, once its answer is in; without
+    /// a rendered template the live request stands in.
+    pub fn recorded(self, outcome: &Outcome, capture: Option<Capture>) -> ExportStep {
+        let template = self.template.unwrap_or_else(|| self.request.clone());
+        ExportStep {
+            live: self.request,
+            template,
+            expected: self.expected,
+            status: outcome.status(),
+            capture,
+        }
+    }
 }
 
 /// What a settled step created, as a variable for the exporter to capture.
@@ -268,7 +289,8 @@ impl Driver {
         }
     }
 
-    /// Skips rendering scenario twins (`Prepared::template` is then the live request).
+    /// Skips rendering scenario twins (`Prepared::template` is then `None`):
+    /// only the exporter needs them.
     pub fn without_templates(mut self) -> Driver {
         self.render_templates = false;
         self
@@ -283,17 +305,17 @@ impl Driver {
 
     pub fn prepare(&self, step: &Step) -> Prepared {
         let request = render(step, &self.ns, &self.live);
-        let template = if self.render_templates {
-            render(step, &self.template_ns, &self.template)
-        } else {
-            request.clone()
-        };
+        let template = self
+            .render_templates
+            .then(|| render(step, &self.template_ns, &self.template));
         let parts = call_parts(&request);
-        let expected = self.oracle.expect(&parts.call());
+        let read = read_call(&parts.call());
+        let expected = self.oracle.expect_read(&read);
         Prepared {
             request,
             template,
             parts,
+            read,
             expected,
         }
     }
@@ -398,15 +420,18 @@ impl Driver {
                 &mut self.template.store_names,
             )
         };
-        let var_name = format!("{prefix}{}", template_list.len());
+        // Both lists grow together, so the live count names the variable.
+        let var_name = format!("{prefix}{}", live_list.len());
         live_list.push(handle);
         live_names.push(name(&prepared.request));
-        // Scenarios cannot cut an id out of a captured ARN: the ARN stands in.
-        template_list.push(Handle {
-            arn: var(&var_name),
-            id: var(&var_name),
-        });
-        template_names.push(name(&prepared.template));
+        if let Some(template) = &prepared.template {
+            // Scenarios cannot cut an id out of a captured ARN: the ARN stands in.
+            template_list.push(Handle {
+                arn: var(&var_name),
+                id: var(&var_name),
+            });
+            template_names.push(name(template));
+        }
         Some(Capture {
             var: var_name,
             member,
@@ -474,12 +499,12 @@ fn describe(outcome: &Outcome) -> String {
 
 /// Sends a request to the reference emulator's logic directly: no HTTP.
 pub fn answer_in_process(region: &mut Region, request: &Request) -> Outcome {
-    answer_parts(region, &call_parts(request))
+    answer_read(region, &read_call(&call_parts(request).call()))
 }
 
-/// As [`answer_in_process`], for a request already read as a call.
-pub fn answer_parts(region: &mut Region, parts: &CallParts) -> Outcome {
-    let (status, body) = answer_call(region, &parts.call());
+/// As [`answer_in_process`], for a request already read.
+pub fn answer_read(region: &mut Region, read: &ReadCall) -> Outcome {
+    let (status, body) = emulator::answer_read(region, read);
     let mut headers = HeaderMap::new();
     headers.insert(
         http::header::CONTENT_TYPE,
@@ -528,7 +553,7 @@ impl InProcess {
     }
 
     /// Runs a session in process and keeps each step as the exporter needs it.
-    pub fn run_recorded(&self, session: &Session) -> Vec<super::export::ExportStep> {
+    pub fn run_recorded(&self, session: &Session) -> Vec<ExportStep> {
         let mut region = self.region.clone();
         let mut driver = Driver::new(
             &self.fixtures,
@@ -538,15 +563,9 @@ impl InProcess {
         let mut records = Vec::new();
         for step in &session.steps {
             let prepared = driver.prepare(step);
-            let outcome = answer_in_process(&mut region, &prepared.request);
+            let outcome = answer_read(&mut region, &prepared.read);
             let (_, capture) = driver.settle(&prepared, &outcome, |_| true);
-            records.push(super::export::ExportStep {
-                live: prepared.request,
-                template: prepared.template,
-                expected: prepared.expected,
-                status: outcome.status(),
-                capture,
-            });
+            records.push(prepared.recorded(&outcome, capture));
         }
         records
     }
@@ -561,7 +580,7 @@ impl InProcess {
         let mut seen = HashSet::new();
         for (index, step) in session.steps.iter().enumerate() {
             let prepared = driver.prepare(step);
-            let outcome = answer_parts(&mut region, &prepared.parts);
+            let outcome = answer_read(&mut region, &prepared.read);
             // The in-process emulator has the contract's own quotas.
             let quota_full = |_: Operation| true;
             if let (Verdict::Diverged(deviation), _) =
