@@ -10,6 +10,10 @@ use arbitrary::{Arbitrary, Unstructured};
 use ctconform::fuzz::{InProcess, Session};
 use libfuzzer_sys::fuzz_target;
 
+#[cfg(feature = "fast-alloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn world() -> &'static InProcess {
     static WORLD: OnceLock<InProcess> = OnceLock::new();
     WORLD.get_or_init(|| InProcess::new().expect("the in-process emulator makes its fixtures"))
