@@ -7,13 +7,14 @@
 # readable when other work shares the machine and the rates do not.
 # Every run gets a fresh server: the emulator keeps deleted stores against
 # the 10-store quota, so a second run on the same one could not start.
+# Without JOBS, the fuzzer's own default for a loopback endpoint.
 # Needs wrk (apt-get install -y wrk).
 #   benches/fuzz-throughput.sh [SECONDS] [JOBS...]     e.g. 10 4 8 16
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 shift || true
-jobs_list=("${@:-4}")
+jobs_list=("${@:-default}")
 bin="${CTCONFORM_BIN:-${CARGO_TARGET_DIR:-target}/release/ctconform}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 [ -x "$bin" ] || cargo build --release --bin ctconform
@@ -63,12 +64,14 @@ for jobs in "${jobs_list[@]}"; do
   before="$(server_cpu)"
   times_file="$(mktemp)"
   TIMEFORMAT='%U %S'
-  report="$( { time "$bin" fuzz --endpoint "$url" --duration "${seconds}s" --jobs "$jobs" --seed 1 --format json 2>/dev/null; } 2>"$times_file")" || true
+  jobs_flag=()
+  [ "$jobs" = default ] || jobs_flag=(--jobs "$jobs")
+  report="$( { time "$bin" fuzz --endpoint "$url" --duration "${seconds}s" "${jobs_flag[@]}" --seed 1 --format json 2>/dev/null; } 2>"$times_file")" || true
   after="$(server_cpu)"
   stop_server
   client_cpu="$(awk '{print $1 + $2}' "$times_file")"
   rm -f "$times_file"
-  read -r fuzz_rps fuzz_cps requests <<<"$(printf '%s' "$report" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(round(d["requests_per_sec"]), round(d["cases_per_sec"]), d["requests"])')"
+  read -r fuzz_rps fuzz_cps requests jobs <<<"$(printf '%s' "$report" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(round(d["requests_per_sec"]), round(d["cases_per_sec"]), d["requests"], d["jobs"])')"
   echo "ctconform fuzz:        ${fuzz_rps} requests/s (${fuzz_cps} cases/s), ${jobs} jobs" \
     "(client $(per_request "$client_cpu" "$requests"), server $(per_request "$(awk -v a="$after" -v b="$before" 'BEGIN {print a - b}')" "$requests") us CPU/request)"
   python3 -c "print(f'ratio fuzz/wrk:        {float(\"$fuzz_rps\")/float(\"$wrk_rps\"):.0%}')"
