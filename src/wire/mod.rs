@@ -68,10 +68,10 @@ impl Client {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never())
-            .connect_timeout(config.connect_timeout)
-            // Also enforced around the whole exchange in `send`; this one
-            // makes reqwest drop the connection itself.
-            .timeout(config.timeout);
+            // No reqwest `timeout`: `send` bounds the whole exchange, and
+            // dropping it mid-flight drops the connection with it; a second
+            // timer per request would only cost time.
+            .connect_timeout(config.connect_timeout);
         if is_loopback(&config.endpoint) {
             builder = builder.no_proxy();
         }
@@ -144,11 +144,12 @@ impl Client {
         let method = reqwest::Method::from_bytes(request.method_name().as_bytes())
             .map_err(|_| Fault::Client(format!("invalid method {:?}", request.method_name())))?;
         let body = request.body_bytes();
-        let mut headers = request.protocol_headers();
-        // Checked before signing: the signer expects valid header values.
-        for (name, value) in &headers {
-            header_value(name, value)?;
-        }
+        let headers = request.protocol_headers();
+        // Room for the protocol headers and the (up to three) signature ones.
+        let mut header_map = http::HeaderMap::with_capacity(headers.len() + 3);
+        // Converted, and so checked, before signing: the signer expects
+        // valid header values.
+        append_headers(&mut header_map, &headers)?;
         match &request.signing {
             Signing::Sign => {
                 let credentials = inner.signer.credentials().await.map_err(Fault::Client)?;
@@ -162,25 +163,33 @@ impl Client {
                     SystemTime::now(),
                 )
                 .map_err(Fault::Client)?;
-                headers.extend(added);
+                append_headers(&mut header_map, &added)?;
             }
             Signing::Unsigned => {}
-            Signing::Authorization(value) => headers.push(("authorization", value.clone())),
+            Signing::Authorization(value) => {
+                append_headers(&mut header_map, &[("authorization", value.clone())])?;
+            }
         }
-        let mut header_map = http::HeaderMap::new();
-        for (name, value) in &headers {
-            let mut value = header_value(name, value)?;
-            value.set_sensitive(is_secret_header(name));
-            header_map.append(*name, value);
-        }
-        inner
-            .http
-            .request(method, inner.url.clone())
-            .headers(header_map)
-            .body(body)
-            .build()
-            .map_err(|e| Fault::Client(fault::chain_message(&e)))
+        // Built directly rather than through `RequestBuilder`, which would
+        // copy the header map entry by entry into a fresh one.
+        let mut http_request = reqwest::Request::new(method, inner.url.clone());
+        *http_request.headers_mut() = header_map;
+        *http_request.body_mut() = Some(body.into());
+        Ok(http_request)
     }
+}
+
+/// Appends `headers` in order, secret ones marked sensitive.
+fn append_headers(
+    map: &mut http::HeaderMap,
+    headers: &[(&'static str, String)],
+) -> Result<(), Fault> {
+    for (name, value) in headers {
+        let mut value = header_value(name, value)?;
+        value.set_sensitive(is_secret_header(name));
+        map.append(*name, value);
+    }
+    Ok(())
 }
 
 fn header_value(name: &str, value: &str) -> Result<http::HeaderValue, Fault> {
