@@ -8,7 +8,7 @@
 # Every run gets a fresh server: the emulator keeps deleted stores against
 # the 10-store quota, so a second run on the same one could not start.
 # Without JOBS, the fuzzer's own default for a loopback endpoint.
-# Needs wrk (apt-get install -y wrk).
+# Then the fuzzer against its embedded emulator. Needs wrk (apt-get install -y wrk).
 #   benches/fuzz-throughput.sh [SECONDS] [JOBS...]     e.g. 10 4 8 16
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,3 +76,10 @@ for jobs in "${jobs_list[@]}"; do
     "(client $(per_request "$client_cpu" "$requests"), server $(per_request "$(awk -v a="$after" -v b="$before" 'BEGIN {print a - b}')" "$requests") us CPU/request)"
   python3 -c "print(f'ratio fuzz/wrk:        {float(\"$fuzz_rps\")/float(\"$wrk_rps\"):.0%}')"
 done
+
+# The same fuzzer against its embedded emulator (no --endpoint): the
+# emulator serves from the fuzzer's process, over loopback as above.
+report="$("$bin" fuzz --duration "${seconds}s" --seed 1 --format json 2>/dev/null)" || true
+read -r fuzz_rps fuzz_cps jobs <<<"$(printf '%s' "$report" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(round(d["requests_per_sec"]), round(d["cases_per_sec"]), d["jobs"])')"
+echo "ctconform fuzz (embedded emulator): ${fuzz_rps} requests/s (${fuzz_cps} cases/s), ${jobs} jobs"
+python3 -c "print(f'ratio embedded/wrk:    {float(\"$fuzz_rps\")/float(\"$wrk_rps\"):.0%} (cases: {float(\"$fuzz_cps\")/float(\"$wrk_rps\"):.0%})')"

@@ -7,7 +7,8 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{args, Exit};
-use crate::fuzz::{fuzz, FuzzOptions};
+use crate::emulator::Emulator;
+use crate::fuzz::{embedded_emulator_config, fuzz, FuzzOptions};
 use crate::wire;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -35,8 +36,8 @@ pub struct FuzzArgs {
     /// The seed: the same seed sends the same plans.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Sessions run at once [default: 16 for an endpoint on this machine, 2
-    /// for the embedded emulator or a remote endpoint].
+    /// Sessions run at once [default: 16 for the embedded emulator or an
+    /// endpoint on this machine, 2 for a remote endpoint].
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Per-request timeout, e.g. 10s.
@@ -59,18 +60,29 @@ pub struct FuzzArgs {
 }
 
 pub async fn fuzz_command(args: FuzzArgs) -> Exit {
-    let result = if args.endpoint.is_some() {
-        on_one_thread(args).await
-    } else {
-        // The embedded emulator serves from this runtime too: it keeps the
-        // shared one, where client and server each get a core.
-        run(args).await
+    let result = match &args.endpoint {
+        Some(_) => on_one_thread(args, false).await,
+        None => with_embedded_emulator(args).await,
     };
     match result {
         Ok(true) => Exit::Diverged,
         Ok(false) => Exit::Conform,
         Err(message) => Exit::Usage(message),
     }
+}
+
+/// Serves the embedded emulator from this (multi-threaded) runtime and
+/// fuzzes it from a thread of its own, over loopback HTTP like any
+/// endpoint: client and server each get a core.
+async fn with_embedded_emulator(mut args: FuzzArgs) -> Result<bool, String> {
+    let config = embedded_emulator_config(&args.region);
+    let emulator = Emulator::start_local(config)
+        .await
+        .map_err(|error| format!("cannot start the embedded emulator: {error}"))?;
+    args.endpoint = Some(emulator.url());
+    let result = on_one_thread(args, true).await;
+    emulator.stop().await;
+    result
 }
 
 /// Runs the fuzzer against an endpoint on a runtime of its own, on one
@@ -81,13 +93,13 @@ pub async fn fuzz_command(args: FuzzArgs) -> Exit {
 /// and 10.2-11.4k against 9.2-10.3k requests/s, the other core left to the
 /// endpoint. One thread caps the client near 18k requests/s, well above what
 /// an endpoint sharing the machine or one across a network answers.
-async fn on_one_thread(args: FuzzArgs) -> Result<bool, String> {
+async fn on_one_thread(args: FuzzArgs, embedded: bool) -> Result<bool, String> {
     let joined = tokio::task::spawn_blocking(move || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the fuzzer's runtime: {e}"))?
-            .block_on(run(args))
+            .block_on(run(args, embedded))
     })
     .await;
     // A panic in the run stays a panic, as it was on the shared runtime.
@@ -97,8 +109,8 @@ async fn on_one_thread(args: FuzzArgs) -> Result<bool, String> {
 /// Sessions at once when `--jobs` is not given. On this machine a session
 /// mostly waits on its own round trip: with the client on one thread, 16
 /// (wrk's connection count) gave 11.4k requests/s against 10.2-10.3k with 8
-/// and 9.3-10.6k with 32 or 64. The embedded emulator shares the runtime and
-/// did no better with more than 2; a remote account gets the gentler two.
+/// and 9.3-10.6k with 32 or 64. The embedded emulator is served over
+/// loopback too; a remote account gets the gentler two.
 fn default_jobs(endpoint: Option<&str>) -> usize {
     match endpoint {
         Some(endpoint) if wire::is_loopback(endpoint) => 16,
@@ -108,7 +120,7 @@ fn default_jobs(endpoint: Option<&str>) -> usize {
 
 /// `Ok(true)` when divergences were found, `Err` for a usage error or a
 /// run that could not start.
-async fn run(args: FuzzArgs) -> Result<bool, String> {
+async fn run(args: FuzzArgs, embedded: bool) -> Result<bool, String> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| default_jobs(args.endpoint.as_deref()));
@@ -147,6 +159,7 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
         rate: args.rate,
         out: args.out,
         credentials,
+        embedded,
         ..FuzzOptions::default()
     };
     let report = fuzz(options).await;

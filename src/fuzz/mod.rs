@@ -12,5 +12,7 @@ pub mod session;
 pub mod shrink;
 
 pub use plan::{Session, Step};
-pub use runner::{fuzz, plans, session_plan, Finding, FuzzOptions, FuzzReport};
+pub use runner::{
+    embedded_emulator_config, fuzz, plans, session_plan, Finding, FuzzOptions, FuzzReport,
+};
 pub use session::{Class, Deviation, Driver, Fixtures, InProcess, InProcessDivergence, Verdict};

@@ -59,6 +59,30 @@ pub struct FuzzOptions {
     /// Whose credentials sign; `None`: the local identity for loopback
     /// endpoints, the AWS chain otherwise.
     pub credentials: Option<crate::wire::CredentialSource>,
+    /// `endpoint` is an emulator the caller started with
+    /// [`embedded_emulator_config`] (reported as the embedded emulator).
+    pub embedded: bool,
+}
+
+/// The emulator a fuzz run embeds. It keeps pending-deletion stores against
+/// the quota, as AWS does for 7 days, so the 10-store quota would be full
+/// after the first sessions; a run gets room for 100. Not more: every store
+/// stays in the emulator's state and in each ListEventDataStores page, so an
+/// unbounded quota made memory and the cost of a request grow for the whole
+/// run. Creates beyond it are refused with the quota error, which the runner
+/// counts (`quota_refusals`) rather than judges.
+pub const EMBEDDED_STORE_QUOTA: usize = 100;
+
+/// See [`EMBEDDED_STORE_QUOTA`].
+pub fn embedded_emulator_config(region: &str) -> EmulatorConfig {
+    EmulatorConfig {
+        limits: Limits {
+            store_quota: EMBEDDED_STORE_QUOTA,
+            ..Limits::default()
+        },
+        region: region.to_string(),
+        ..EmulatorConfig::default()
+    }
 }
 
 impl Default for FuzzOptions {
@@ -76,6 +100,7 @@ impl Default for FuzzOptions {
             shrink_budget: 200,
             run_id: None,
             credentials: None,
+            embedded: false,
         }
     }
 }
@@ -501,7 +526,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         .unwrap_or_else(crate::runner::new_run_id);
     let mut report = FuzzReport {
         endpoint: options.endpoint.clone().unwrap_or_default(),
-        embedded: options.endpoint.is_none(),
+        embedded: options.endpoint.is_none() || options.embedded,
         seed: options.seed,
         run_id: run_id.clone(),
         jobs: options.jobs.max(1),
@@ -519,19 +544,10 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         error: None,
         setup_failure: None,
     };
-    // The embedded emulator keeps pending-deletion stores against the
-    // 10-store quota, as AWS does for 7 days; a run would fill it in seconds.
     let emulator = match &options.endpoint {
         Some(_) => None,
         None => {
-            let config = EmulatorConfig {
-                limits: Limits {
-                    store_quota: 1_000_000,
-                    ..Limits::default()
-                },
-                region: options.region.clone(),
-                ..EmulatorConfig::default()
-            };
+            let config = embedded_emulator_config(&options.region);
             match Emulator::start_local(config).await {
                 Ok(emulator) => Some(emulator),
                 Err(error) => {
