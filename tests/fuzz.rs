@@ -1,7 +1,8 @@
 //! The fuzzer end to end: against the embedded emulator it finds nothing and
 //! leaves nothing behind; against an endpoint with one rule disabled it
 //! finds the divergence, shrinks it and exports a scenario that loads and
-//! lints; the same seed gives the same plans.
+//! lints; given fixture stores are used and kept; the same seed gives the
+//! same plans.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use ctconform::contract::{Call, Identity, Limits, MediaType, Region, RequestedOperation};
 use ctconform::emulator::answer_call;
-use ctconform::fuzz::{fuzz, plans, FuzzOptions};
+use ctconform::fuzz::{fuzz, plans, FuzzOptions, GivenFixtures};
 use ctconform::protocol::{self, Target};
 use ctconform::scenario::{check, load_str, Step};
 use ctconform::wire::{Client, ClientConfig, Request as WireRequest};
@@ -189,6 +190,91 @@ async fn nothing_is_left_in_the_embedded_emulator_state_model() {
     for store in body["EventDataStores"].as_array().unwrap() {
         assert_eq!(store["Status"], "PENDING_DELETION", "{store}");
     }
+}
+
+/// Makes a store on `client`'s endpoint; its ARN.
+async fn make_store(client: &Client, name: &str, category: &str) -> String {
+    let body = json!({
+        "Name": name,
+        "TerminationProtectionEnabled": false,
+        "AdvancedEventSelectors": [{"Name": "s", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": [category]}]}],
+    });
+    let outcome = client
+        .send(&WireRequest::json("CreateEventDataStore", body))
+        .await;
+    let json = outcome.response().unwrap().json.clone().unwrap();
+    json["EventDataStoreArn"].as_str().unwrap().to_string()
+}
+
+async fn store_status(client: &Client, arn: &str) -> Value {
+    let outcome = client
+        .send(&WireRequest::json(
+            "GetEventDataStore",
+            json!({"EventDataStore": arn}),
+        ))
+        .await;
+    outcome.response().unwrap().json.clone().unwrap()["Status"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_fixture_stores_are_used_and_kept() {
+    // The contract's quota of 10, as on a shared account.
+    let emulator = ctconform::emulator::Emulator::start_local(Default::default())
+        .await
+        .unwrap();
+    let client = Client::new(ClientConfig::new(emulator.url(), "us-east-1"))
+        .await
+        .unwrap();
+    let integration = make_store(&client, "given-int", "ActivityAuditLog").await;
+    let management = make_store(&client, "given-mgmt", "Management").await;
+    let pending = make_store(&client, "given-pend", "ActivityAuditLog").await;
+    client
+        .send(&WireRequest::json(
+            "DeleteEventDataStore",
+            json!({"EventDataStore": pending}),
+        ))
+        .await;
+    let given = GivenFixtures {
+        integration: integration.clone(),
+        management: management.clone(),
+        pending: pending.clone(),
+    };
+
+    let mut run = options(Some(emulator.url()), 600);
+    run.fixtures = Some(given.clone());
+    let report = fuzz(run).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert!(!report.diverged(), "{}", report.render_pretty());
+    assert!(report.coverage["E3"] > 0 && report.coverage["E4"] > 0);
+    // Kept as they were; no fixture of the run's own was made.
+    assert_eq!(store_status(&client, &integration).await, "ENABLED");
+    assert_eq!(store_status(&client, &management).await, "ENABLED");
+    let stores = client
+        .send(&WireRequest::json("ListEventDataStores", json!({})))
+        .await;
+    let body = stores.response().unwrap().json.clone().unwrap();
+    let names: Vec<&str> = body["EventDataStores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["Name"].as_str())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("fx-")), "{names:?}");
+
+    // A store that does not fit its role is the caller's error, not the endpoint's.
+    let mut run = options(Some(emulator.url()), 10);
+    run.fixtures = Some(GivenFixtures {
+        integration: management.clone(),
+        ..given
+    });
+    let report = fuzz(run).await;
+    let error = report.error.expect("a misfit fixture is refused");
+    assert!(
+        error.contains("fixture.eds_integration") && error.contains("Management"),
+        "{error}"
+    );
+    assert_eq!(report.cases, 0);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::{args, Exit};
 use crate::emulator::Emulator;
-use crate::fuzz::{embedded_emulator_config, fuzz, FuzzOptions};
+use crate::fuzz::{embedded_emulator_config, fuzz, FuzzOptions, GivenFixtures};
 use crate::wire;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -54,6 +54,12 @@ pub struct FuzzArgs {
     /// Allow an endpoint that is not on this machine (a real account).
     #[arg(long, env = "CTCONFORM_ALLOW_REMOTE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
     pub allow_remote: bool,
+    /// Pre-created fixture stores, as for `ctconform run`:
+    /// fixture.eds_integration=ARN, fixture.eds_management=ARN and
+    /// fixture.eds_pending=ARN (all three or none). The run then creates and
+    /// deletes no fixture stores (for a shared account's 10-store quota).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = args::key_value)]
+    pub vars: Vec<(String, String)>,
     /// Whose credentials sign: auto (local identity for loopback, AWS chain otherwise), chain, local.
     #[arg(long, value_enum, default_value_t = args::CredentialsFlag::Auto)]
     pub credentials: args::CredentialsFlag,
@@ -140,6 +146,7 @@ async fn run(args: FuzzArgs, embedded: bool) -> Result<bool, String> {
             ));
         }
     }
+    let fixtures = GivenFixtures::from_vars(&args.vars)?;
     let credentials = args
         .endpoint
         .as_deref()
@@ -160,6 +167,7 @@ async fn run(args: FuzzArgs, embedded: bool) -> Result<bool, String> {
         out: args.out,
         credentials,
         embedded,
+        fixtures,
         ..FuzzOptions::default()
     };
     let report = fuzz(options).await;

@@ -17,7 +17,7 @@ pub use oracle::{
     Oracle, ReadCall, RequestedOperation, SuccessCheck,
 };
 pub use rules::{Basis, ErrorCode, Rule, RuleId, Section, RULES};
-pub use state::{Evaluation, Fresh, Identity, Limits, Plan, Region};
+pub use state::{Evaluation, Fresh, Identity, Limits, Plan, Region, Store};
 pub use violation::{Strictness, Violation};
 
 #[cfg(test)]

@@ -96,6 +96,17 @@ impl StoreStatus {
             StoreStatus::PendingDeletion => "PENDING_DELETION",
         }
     }
+
+    /// The status a `Status` member names, if the model tracks it.
+    pub fn parse(text: &str) -> Option<StoreStatus> {
+        [
+            StoreStatus::Enabled,
+            StoreStatus::StoppedIngestion,
+            StoreStatus::PendingDeletion,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
 }
 
 pub fn char_count(text: &str) -> usize {

@@ -1265,6 +1265,48 @@ fn ingestion_change(store: &Store, needed: StoreStatus) -> Result<(), Violation>
     Ok(())
 }
 
+impl Store {
+    /// A store an endpoint already holds, as its GetEventDataStore answer
+    /// describes it: how a run takes pre-created stores into its model.
+    pub fn described(id: &str, body: &Value) -> Result<Store, String> {
+        let text = |member: &str| body.get(member).and_then(Value::as_str);
+        let status = text("Status")
+            .and_then(StoreStatus::parse)
+            .ok_or_else(|| format!("Status {:?} is not one the contract models", text("Status")))?;
+        let selectors = body
+            .get("AdvancedEventSelectors")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        Ok(Store {
+            id: id.to_string(),
+            name: text("Name").ok_or("the answer has no Name")?.to_string(),
+            category: store_category(&selectors),
+            status,
+            termination_protection: body
+                .get("TerminationProtectionEnabled")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            retention_days: body
+                .get("RetentionPeriod")
+                .and_then(Value::as_i64)
+                .unwrap_or(2557),
+            selectors,
+            multi_region: body
+                .get("MultiRegionEnabled")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            billing_mode: text("BillingMode")
+                .unwrap_or("EXTENDABLE_RETENTION_PRICING")
+                .to_string(),
+            created: body
+                .get("CreatedTimestamp")
+                .and_then(Value::as_f64)
+                .unwrap_or_default(),
+        })
+    }
+}
+
 fn new_store(new: &NewStore, fresh: &Fresh) -> Store {
     let selectors = new.selectors.clone().unwrap_or_else(|| {
         vec![json!({"Name": "Default management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]})]

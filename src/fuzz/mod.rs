@@ -15,4 +15,6 @@ pub use plan::{Session, Step};
 pub use runner::{
     embedded_emulator_config, fuzz, plans, session_plan, Finding, FuzzOptions, FuzzReport,
 };
-pub use session::{Class, Deviation, Driver, Fixtures, InProcess, InProcessDivergence, Verdict};
+pub use session::{
+    Class, Deviation, Driver, Fixtures, GivenFixtures, InProcess, InProcessDivergence, Verdict,
+};

@@ -23,7 +23,7 @@ use super::plan::{Session, Step};
 use super::render::Namespace;
 use super::session::{
     delete_channel, delete_store, fixture_creates, partners_for, Class, Deviation, Driver,
-    Fixtures, Verdict,
+    Fixtures, GivenFixtures, Verdict,
 };
 use super::shrink::{self, Replay};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
@@ -62,6 +62,8 @@ pub struct FuzzOptions {
     /// `endpoint` is an emulator the caller started with
     /// [`embedded_emulator_config`] (reported as the embedded emulator).
     pub embedded: bool,
+    /// Pre-created fixture stores; `None`: the run makes (and deletes) its own.
+    pub fixtures: Option<GivenFixtures>,
 }
 
 /// The emulator a fuzz run embeds. It keeps pending-deletion stores against
@@ -101,6 +103,7 @@ impl Default for FuzzOptions {
             run_id: None,
             credentials: None,
             embedded: false,
+            fixtures: None,
         }
     }
 }
@@ -304,6 +307,8 @@ struct Shared {
     config: ClientConfig,
     limiter: Option<RateLimit>,
     fixtures: Fixtures,
+    /// Whether the run made the fixtures (and so deletes them).
+    own_fixtures: bool,
     run_id: String,
     seed: u64,
     jobs: usize,
@@ -579,8 +584,23 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         interval: Duration::from_secs_f64(1.0 / rate),
         next: tokio::sync::Mutex::new(Instant::now()),
     });
-    let (fixtures, setup_requests) = match make_fixtures(&client, limiter.as_ref(), &run_id).await {
+    let (fixtures, setup_requests) = match make_fixtures(
+        &client,
+        limiter.as_ref(),
+        &run_id,
+        options.fixtures.as_ref(),
+    )
+    .await
+    {
         Ok(made) => made,
+        // Given stores that do not fit are the caller's input (exit 2);
+        // stores the endpoint would not make are its failure (exit 1).
+        Err(failure) if options.fixtures.is_some() => {
+            report.error = Some(format!(
+                "the given fixture stores cannot be used: {failure}"
+            ));
+            return report;
+        }
         Err(failure) => {
             report.setup_failure = Some(failure);
             return report;
@@ -591,6 +611,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         config,
         limiter,
         fixtures,
+        own_fixtures: options.fixtures.is_none(),
         run_id,
         seed: options.seed,
         jobs: options.jobs.max(1),
@@ -638,10 +659,13 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     report
 }
 
+/// Makes the fixture stores, or describes the given ones; the fixtures and
+/// the requests that took.
 async fn make_fixtures(
     client: &Client,
     limiter: Option<&RateLimit>,
     run_id: &str,
+    given: Option<&GivenFixtures>,
 ) -> Result<(Fixtures, u64), String> {
     let send = |request: Request| async move {
         if let Some(limiter) = limiter {
@@ -650,6 +674,15 @@ async fn make_fixtures(
         let outcome = client.send(&request).await;
         (request, outcome)
     };
+    if let Some(given) = given {
+        let [integration, management, pending] = given.describe_requests();
+        let answers = [
+            send(integration).await.1,
+            send(management).await.1,
+            send(pending).await.1,
+        ];
+        return Fixtures::from_given(given, &answers).map(|f| (f, 3));
+    }
     let mut exchanges = Vec::new();
     for request in fixture_creates(&format!("ctf-{run_id}-")) {
         exchanges.push(send(request).await);
@@ -663,7 +696,12 @@ async fn make_fixtures(
     Fixtures::from_exchanges(&exchanges).map(|f| (f, count))
 }
 
+/// Deletes the fixtures the run made (the pending one already is); given
+/// ones stay.
 async fn clean_up_fixtures(shared: &Shared) {
+    if !shared.own_fixtures {
+        return;
+    }
     for store in [&shared.fixtures.integration, &shared.fixtures.management] {
         let outcome = shared.send(&delete_store(&store.arn)).await;
         shared.note_cleanup(&store.arn, &outcome, &[]);

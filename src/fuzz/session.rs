@@ -14,10 +14,10 @@ use serde_json::{json, Value};
 use super::export::ExportStep;
 use super::plan::{Session, Step};
 use super::render::{call_parts, render, var, CallParts, Handle, Namespace, Resources};
-use crate::contract::shapes::{self, PARTNER_SOURCES};
+use crate::contract::shapes::{self, StoreStatus, PARTNER_SOURCES};
 use crate::contract::{
     read_call, Acceptable, Identity, Limits, Operation, Oracle, ReadCall, Region,
-    RequestedOperation, RuleId,
+    RequestedOperation, RuleId, Store,
 };
 use crate::emulator;
 use crate::runner::fixture_store_request;
@@ -32,6 +32,66 @@ pub struct Fixtures {
     pub pending: Handle,
     /// An oracle that knows the three stores, cloned for every session.
     pub template: Oracle,
+}
+
+/// Pre-created fixture stores, by ARN (as `ctconform run` takes them:
+/// `--var fixture.eds_integration=ARN` and so on): a run that is given
+/// them creates and deletes none, which keeps a shared account's 10-store
+/// quota for the sessions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GivenFixtures {
+    /// An ENABLED store of category ActivityAuditLog.
+    pub integration: String,
+    /// A store of another category.
+    pub management: String,
+    /// An ActivityAuditLog store pending deletion.
+    pub pending: String,
+}
+
+impl GivenFixtures {
+    /// The scenario variables that name them, as `ctconform run` spells them.
+    pub const VARIABLES: [&'static str; 3] = [
+        "fixture.eds_integration",
+        "fixture.eds_management",
+        "fixture.eds_pending",
+    ];
+
+    /// From `--var` pairs: all three or none; any other variable is an error.
+    pub fn from_vars(vars: &[(String, String)]) -> Result<Option<GivenFixtures>, String> {
+        if let Some((unknown, _)) = vars
+            .iter()
+            .find(|(name, _)| !Self::VARIABLES.contains(&name.as_str()))
+        {
+            return Err(format!(
+                "ctconform fuzz takes only {} as --var, not {unknown}",
+                Self::VARIABLES.join(", ")
+            ));
+        }
+        let value = |name: &str| {
+            vars.iter()
+                .rev()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        };
+        match Self::VARIABLES.map(value) {
+            [None, None, None] => Ok(None),
+            [Some(integration), Some(management), Some(pending)] => Ok(Some(GivenFixtures {
+                integration,
+                management,
+                pending,
+            })),
+            _ => Err(format!(
+                "give all three fixture stores or none: {}",
+                Self::VARIABLES.join(", ")
+            )),
+        }
+    }
+
+    /// GetEventDataStore for each, in the order of `Fixtures::from_given`.
+    pub fn describe_requests(&self) -> [Request; 3] {
+        [&self.integration, &self.management, &self.pending]
+            .map(|arn| Request::json("GetEventDataStore", json!({ "EventDataStore": arn })))
+    }
 }
 
 /// The three fixture stores to create: integration, wrong category, and
@@ -92,14 +152,7 @@ impl Fixtures {
             region: parsed.region.into(),
             account: parsed.account.into(),
         };
-        // Quotas are account-wide while the oracle sees one session: the
-        // runner judges quota refusals itself (see `Verdict::Exhausted`).
-        let limits = Limits {
-            channel_quota: usize::MAX,
-            store_quota: usize::MAX,
-            extra_sources: Vec::new(),
-        };
-        let mut oracle = Oracle::new(Region::new(identity.clone(), limits));
+        let mut oracle = Oracle::new(Region::new(identity.clone(), session_limits()));
         for (request, outcome) in exchanges {
             let parts = call_parts(request);
             let expected = oracle.expect(&parts.call());
@@ -130,6 +183,82 @@ impl Fixtures {
         })
     }
 
+    /// Takes pre-created stores from their GetEventDataStore answers (in
+    /// the order of [`GivenFixtures::describe_requests`]); each must fit its
+    /// role, or the rules it stands for would be judged against the wrong store.
+    pub fn from_given(given: &GivenFixtures, answers: &[Outcome; 3]) -> Result<Fixtures, String> {
+        let arns = [&given.integration, &given.management, &given.pending];
+        let mut stores = Vec::new();
+        let mut handles = Vec::new();
+        for ((arn, outcome), variable) in arns.iter().zip(answers).zip(GivenFixtures::VARIABLES) {
+            let parsed = shapes::parse_arn(arn, "eventdatastore")
+                .ok_or_else(|| format!("{variable} {arn:?} is not an event data store ARN"))?;
+            let response = outcome
+                .response()
+                .filter(|r| (200..300).contains(&r.status))
+                .ok_or_else(|| {
+                    format!("GetEventDataStore for {variable}: {}", describe(outcome))
+                })?;
+            let body = response
+                .json
+                .as_ref()
+                .map_err(|_| format!("GetEventDataStore for {variable}: the answer is not JSON"))?;
+            let store = Store::described(parsed.id, body)
+                .map_err(|why| format!("GetEventDataStore for {variable}: {why}"))?;
+            handles.push(Handle {
+                arn: arn.to_string(),
+                id: parsed.id.to_string(),
+            });
+            stores.push(store);
+        }
+        let [integration, management, pending] = [&stores[0], &stores[1], &stores[2]];
+        let role = |fits: bool, variable: &str, wanted: &str, store: &Store| {
+            fits.then_some(()).ok_or_else(|| {
+                format!(
+                    "{variable} must be {wanted}; it is {} of category {}",
+                    store.status.as_str(),
+                    store.category
+                )
+            })
+        };
+        let audit = shapes::ACTIVITY_AUDIT_LOG;
+        role(
+            integration.status == StoreStatus::Enabled && integration.category == audit,
+            GivenFixtures::VARIABLES[0],
+            "an ENABLED ActivityAuditLog store",
+            integration,
+        )?;
+        role(
+            management.category != audit && management.status != StoreStatus::PendingDeletion,
+            GivenFixtures::VARIABLES[1],
+            "a store of another category than ActivityAuditLog, not pending deletion",
+            management,
+        )?;
+        role(
+            pending.status == StoreStatus::PendingDeletion && pending.category == audit,
+            GivenFixtures::VARIABLES[2],
+            "an ActivityAuditLog store PENDING_DELETION",
+            pending,
+        )?;
+        let parsed = shapes::parse_arn(&given.integration, "eventdatastore")
+            .ok_or("the integration store's ARN does not parse")?;
+        let identity = Identity {
+            partition: parsed.partition.into(),
+            region: parsed.region.into(),
+            account: parsed.account.into(),
+        };
+        let mut region = Region::new(identity.clone(), session_limits());
+        region.stores = stores;
+        let [integration, management, pending] = [&handles[0], &handles[1], &handles[2]];
+        Ok(Fixtures {
+            identity,
+            integration: integration.clone(),
+            management: management.clone(),
+            pending: pending.clone(),
+            template: Oracle::new(region),
+        })
+    }
+
     fn resources(&self, partners: Vec<&'static str>) -> Resources {
         Resources {
             identity: self.identity.clone(),
@@ -142,6 +271,16 @@ impl Fixtures {
             store_names: Vec::new(),
             partners,
         }
+    }
+}
+
+/// Quotas are account-wide while the oracle sees one session: the runner
+/// judges quota refusals itself (see `Verdict::Exhausted`).
+fn session_limits() -> Limits {
+    Limits {
+        channel_quota: usize::MAX,
+        store_quota: usize::MAX,
+        extra_sources: Vec::new(),
     }
 }
 
@@ -617,6 +756,27 @@ mod tests {
                 panic!("{found:#?}\n{session:#?}");
             }
         }
+    }
+
+    #[test]
+    fn given_fixtures_are_all_three_or_none() {
+        let var = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(GivenFixtures::from_vars(&[]), Ok(None));
+        let all = [
+            var("fixture.eds_integration", "a"),
+            var("fixture.eds_management", "b"),
+            var("fixture.eds_pending", "c"),
+        ];
+        let given = GivenFixtures::from_vars(&all).unwrap().unwrap();
+        assert_eq!(
+            (given.integration.as_str(), given.pending.as_str()),
+            ("a", "c")
+        );
+        assert!(GivenFixtures::from_vars(&all[..2]).is_err());
+        let other = [var("run_id", "x")];
+        assert!(GivenFixtures::from_vars(&other)
+            .unwrap_err()
+            .contains("run_id"));
     }
 
     #[test]
