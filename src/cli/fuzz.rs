@@ -36,8 +36,8 @@ pub struct FuzzArgs {
     /// The seed: the same seed sends the same plans.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Sessions run at once [default: 16 for the embedded emulator or an
-    /// endpoint on this machine, 2 for a remote endpoint].
+    /// Sessions run at once [default: 16 per core for the embedded emulator
+    /// or an endpoint on this machine, 2 for a remote endpoint].
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Per-request timeout, e.g. 10s.
@@ -67,7 +67,7 @@ pub struct FuzzArgs {
 
 pub async fn fuzz_command(args: FuzzArgs) -> Exit {
     let result = match &args.endpoint {
-        Some(_) => on_one_thread(args, false).await,
+        Some(_) => run(args, false).await,
         None => with_embedded_emulator(args).await,
     };
     match result {
@@ -77,49 +77,39 @@ pub async fn fuzz_command(args: FuzzArgs) -> Exit {
     }
 }
 
-/// Serves the embedded emulator from this (multi-threaded) runtime and
-/// fuzzes it from a thread of its own, over loopback HTTP like any
-/// endpoint: client and server each get a core.
+/// Serves the embedded emulator from this runtime and fuzzes it over
+/// loopback HTTP like any endpoint, the sessions on threads of their own.
 async fn with_embedded_emulator(mut args: FuzzArgs) -> Result<bool, String> {
     let config = embedded_emulator_config(&args.region);
     let emulator = Emulator::start_local(config)
         .await
         .map_err(|error| format!("cannot start the embedded emulator: {error}"))?;
     args.endpoint = Some(emulator.url());
-    let result = on_one_thread(args, true).await;
+    let result = run(args, true).await;
     emulator.stop().await;
     result
 }
 
-/// Runs the fuzzer against an endpoint on a runtime of its own, on one
-/// thread. Its sessions alternate short bursts of CPU (render, sign, judge)
-/// with waits on the wire; on one thread they hand requests and answers to
-/// hyper's connection tasks without cross-thread wake-ups. Against the local
-/// emulator on two cores: 55-59 against 75-85 us of client CPU per request,
-/// and 10.2-11.4k against 9.2-10.3k requests/s, the other core left to the
-/// endpoint. One thread caps the client near 18k requests/s, well above what
-/// an endpoint sharing the machine or one across a network answers.
-async fn on_one_thread(args: FuzzArgs, embedded: bool) -> Result<bool, String> {
-    let joined = tokio::task::spawn_blocking(move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the fuzzer's runtime: {e}"))?
-            .block_on(run(args, embedded))
-    })
-    .await;
-    // A panic in the run stays a panic, as it was on the shared runtime.
-    joined.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()))
+/// Threads of sessions: one per core for an endpoint on this machine (the
+/// client, not the endpoint, was the limit on one thread: 41 us of CPU per
+/// request against the server's 25); one for a remote endpoint, which the
+/// network and `--rate` hold back long before.
+fn default_threads(endpoint: Option<&str>) -> usize {
+    match endpoint {
+        Some(endpoint) if wire::is_loopback(endpoint) => {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        }
+        _ => 1,
+    }
 }
 
-/// Sessions at once when `--jobs` is not given. On this machine a session
-/// mostly waits on its own round trip: with the client on one thread, 16
-/// (wrk's connection count) gave 11.4k requests/s against 10.2-10.3k with 8
-/// and 9.3-10.6k with 32 or 64. The embedded emulator is served over
-/// loopback too; a remote account gets the gentler two.
-fn default_jobs(endpoint: Option<&str>) -> usize {
+/// Sessions at once when `--jobs` is not given: 16 per thread for an
+/// endpoint on this machine (a session mostly waits on its own round trip;
+/// on 2 cores, 2 threads: 32 gave 27-28k requests/s against 23-24k with 16
+/// and 25-26k with 48 or 64), the gentler two for a remote account.
+fn default_jobs(endpoint: Option<&str>, threads: usize) -> usize {
     match endpoint {
-        Some(endpoint) if wire::is_loopback(endpoint) => 16,
+        Some(endpoint) if wire::is_loopback(endpoint) => 16 * threads,
         _ => 2,
     }
 }
@@ -127,9 +117,10 @@ fn default_jobs(endpoint: Option<&str>) -> usize {
 /// `Ok(true)` when divergences were found, `Err` for a usage error or a
 /// run that could not start.
 async fn run(args: FuzzArgs, embedded: bool) -> Result<bool, String> {
+    let threads = default_threads(args.endpoint.as_deref());
     let jobs = args
         .jobs
-        .unwrap_or_else(|| default_jobs(args.endpoint.as_deref()));
+        .unwrap_or_else(|| default_jobs(args.endpoint.as_deref(), threads));
     if jobs == 0 {
         return Err("--jobs must be at least 1".into());
     }
@@ -168,6 +159,7 @@ async fn run(args: FuzzArgs, embedded: bool) -> Result<bool, String> {
         credentials,
         embedded,
         fixtures,
+        threads,
         ..FuzzOptions::default()
     };
     let report = fuzz(options).await;

@@ -64,6 +64,9 @@ pub struct FuzzOptions {
     pub embedded: bool,
     /// Pre-created fixture stores; `None`: the run makes (and deletes) its own.
     pub fixtures: Option<GivenFixtures>,
+    /// Threads the sessions run on (at most `jobs`), each with its own
+    /// client and runtime.
+    pub threads: usize,
 }
 
 /// The emulator a fuzz run embeds. It keeps pending-deletion stores against
@@ -104,6 +107,7 @@ impl Default for FuzzOptions {
             credentials: None,
             embedded: false,
             fixtures: None,
+            threads: 1,
         }
     }
 }
@@ -331,12 +335,18 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// Sends through the run's own client: setup, replays, fixture cleanup.
     async fn send(&self, request: &Request) -> Outcome {
+        self.send_via(&self.client, request).await
+    }
+
+    /// Sends through `client` (each thread of sessions has its own).
+    async fn send_via(&self, client: &Client, request: &Request) -> Outcome {
         if let Some(limiter) = &self.limiter {
             limiter.acquire().await;
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        self.client.send(request).await
+        client.send(request).await
     }
 
     /// Takes one case from the budget; false once the run is over.
@@ -381,15 +391,15 @@ impl Shared {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    async fn run_worker(&self, worker: usize) {
+    async fn run_worker(&self, worker: usize, client: &Client) {
         let mut index = worker as u64;
         while !self.stop.load(Ordering::Relaxed) {
-            self.run_session(index, worker).await;
+            self.run_session(index, worker, client).await;
             index += self.jobs as u64;
         }
     }
 
-    async fn run_session(&self, index: u64, worker: usize) {
+    async fn run_session(&self, index: u64, worker: usize, client: &Client) {
         let session = session_plan(self.seed, index);
         let ns = Namespace::session(&self.run_id, index);
         // Scenario twins are rendered again when a finding is replayed.
@@ -408,7 +418,7 @@ impl Shared {
                     *coverage.entry(rule).or_default() += 1;
                 }
             }
-            let outcome = self.send(&prepared.request).await;
+            let outcome = self.send_via(client, &prepared.request).await;
             let (verdict, capture) = driver.settle(&prepared, &outcome, |op| self.quota_full(op));
             if let Some(capture) = capture {
                 self.count_capture(capture.member);
@@ -427,7 +437,7 @@ impl Shared {
         if ran {
             self.sessions.fetch_add(1, Ordering::Relaxed);
         }
-        self.clean_up(&driver).await;
+        self.clean_up(&driver, client).await;
     }
 
     fn record(&self, session: u64, worker: usize, steps: &[Step], deviation: Deviation) {
@@ -450,15 +460,15 @@ impl Shared {
     }
 
     /// Deletes what a session's driver saw created: channels, then stores.
-    async fn clean_up(&self, driver: &Driver) {
+    async fn clean_up(&self, driver: &Driver, client: &Client) {
         for channel in driver.channels() {
-            let outcome = self.send(&delete_channel(&channel.arn)).await;
+            let outcome = self.send_via(client, &delete_channel(&channel.arn)).await;
             self.note_cleanup(&channel.arn, &outcome, &["ChannelNotFoundException"]);
         }
         self.channels_live
             .fetch_sub(driver.channels().len() as i64, Ordering::Relaxed);
         for store in driver.stores() {
-            let outcome = self.send(&delete_store(&store.arn)).await;
+            let outcome = self.send_via(client, &delete_store(&store.arn)).await;
             let gone = [
                 "InactiveEventDataStoreException",
                 "EventDataStoreNotFoundException",
@@ -513,7 +523,7 @@ impl Replay for LiveReplayer<'_> {
                 break;
             }
         }
-        shared.clean_up(&driver).await;
+        shared.clean_up(&driver, &shared.client).await;
         result.map(|verdict| (verdict, records))
     }
 }
@@ -573,13 +583,20 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     if let Some(credentials) = &options.credentials {
         config.credentials = credentials.clone();
     }
-    let client = match Client::new(config.clone()).await {
-        Ok(client) => client,
-        Err(error) => {
-            report.error = Some(error.to_string());
-            return report;
+    let threads = options.threads.clamp(1, options.jobs.max(1));
+    let mut clients = Vec::with_capacity(threads + 1);
+    for _ in 0..=threads {
+        match Client::new(config.clone()).await {
+            Ok(client) => clients.push(client),
+            Err(error) => {
+                report.error = Some(error.to_string());
+                return report;
+            }
         }
-    };
+    }
+    // One client for this runtime (setup, shrinking, cleanup), one per thread of sessions.
+    let client = clients.remove(0);
+    let lane_clients = clients;
     let limiter = options.rate.filter(|r| *r > 0.0).map(|rate| RateLimit {
         interval: Duration::from_secs_f64(1.0 / rate),
         next: tokio::sync::Mutex::new(Instant::now()),
@@ -628,14 +645,18 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         findings: Mutex::new(Vec::new()),
         cleanup_failures: Mutex::new(Vec::new()),
     });
-    let workers: Vec<_> = (0..shared.jobs)
-        .map(|worker| {
+    let lanes: Vec<_> = lane_clients
+        .into_iter()
+        .enumerate()
+        .map(|(lane, client)| {
             let shared = Arc::clone(&shared);
-            tokio::spawn(async move { shared.run_worker(worker).await })
+            tokio::task::spawn_blocking(move || run_lane(&shared, lane, threads, client))
         })
         .collect();
-    for worker in workers {
-        let _ = worker.await;
+    for lane in lanes {
+        if let Ok(Err(error)) = lane.await {
+            report.error = Some(error);
+        }
     }
     let fuzz_elapsed = started.elapsed().as_secs_f64();
     let raw_findings = std::mem::take(&mut *lock(&shared.findings));
@@ -657,6 +678,32 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         emulator.stop().await;
     }
     report
+}
+
+/// Runs the sessions of workers `lane`, `lane + lanes`, ... on a runtime
+/// of this thread's own. A session alternates short bursts of CPU (render,
+/// sign, judge) with waits on the wire; on one thread it hands requests and
+/// answers to hyper's connection tasks without cross-thread wake-ups, and
+/// its client's connections are driven by this runtime only.
+fn run_lane(shared: &Arc<Shared>, lane: usize, lanes: usize, client: Client) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a fuzzing thread's runtime: {e}"))?;
+    runtime.block_on(async {
+        let workers: Vec<_> = (lane..shared.jobs)
+            .step_by(lanes)
+            .map(|worker| {
+                let shared = Arc::clone(shared);
+                let client = client.clone();
+                tokio::spawn(async move { shared.run_worker(worker, &client).await })
+            })
+            .collect();
+        for worker in workers {
+            let _ = worker.await;
+        }
+    });
+    Ok(())
 }
 
 /// Makes the fixture stores, or describes the given ones; the fixtures and
