@@ -583,20 +583,26 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     if let Some(credentials) = &options.credentials {
         config.credentials = credentials.clone();
     }
-    let threads = options.threads.clamp(1, options.jobs.max(1));
-    let mut clients = Vec::with_capacity(threads + 1);
-    for _ in 0..=threads {
-        match Client::new(config.clone()).await {
-            Ok(client) => clients.push(client),
-            Err(error) => {
-                report.error = Some(error.to_string());
-                return report;
-            }
+    let client = match Client::new(config.clone()).await {
+        Ok(client) => client,
+        Err(error) => {
+            report.error = Some(error.to_string());
+            return report;
         }
-    }
-    // One client for this runtime (setup, shrinking, cleanup), one per thread of sessions.
-    let client = clients.remove(0);
-    let lane_clients = clients;
+    };
+    // This runtime keeps `client` (setup, shrinking, cleanup); each thread
+    // of sessions gets the same client over connections of its own.
+    let threads = options.threads.clamp(1, options.jobs.max(1));
+    let lane_clients: Result<Vec<Client>, _> = (0..threads)
+        .map(|_| client.with_own_connections())
+        .collect();
+    let lane_clients = match lane_clients {
+        Ok(clients) => clients,
+        Err(error) => {
+            report.error = Some(error.to_string());
+            return report;
+        }
+    };
     let limiter = options.rate.filter(|r| *r > 0.0).map(|rate| RateLimit {
         interval: Duration::from_secs_f64(1.0 / rate),
         next: tokio::sync::Mutex::new(Instant::now()),

@@ -53,11 +53,14 @@ struct Inner {
     region: String,
     timeout: std::time::Duration,
     max_body_bytes: usize,
-    /// Room for answers being read, in KiB, shared by every request.
-    body_budget: Semaphore,
-    signer: Signer,
+    /// To build another connection pool like this one.
+    connect_timeout: std::time::Duration,
+    /// Room for answers being read, in KiB, shared by every request (and
+    /// by every pool made with `with_own_connections`).
+    body_budget: Arc<Semaphore>,
+    signer: Arc<Signer>,
     /// Requests sent through this client and its clones, for rates in reports.
-    sent: AtomicUsize,
+    sent: Arc<AtomicUsize>,
 }
 
 impl Client {
@@ -65,19 +68,7 @@ impl Client {
     /// once, so that a bad setup fails here and not on every request.
     pub async fn new(config: ClientConfig) -> Result<Client, WireError> {
         let url = validate_endpoint(&config.endpoint)?;
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .retry(reqwest::retry::never())
-            // No reqwest `timeout`: `send` bounds the whole exchange, and
-            // dropping it mid-flight drops the connection with it; a second
-            // timer per request would only cost time.
-            .connect_timeout(config.connect_timeout);
-        if is_loopback(&config.endpoint) {
-            builder = builder.no_proxy();
-        }
-        let http = builder
-            .build()
-            .map_err(|e| WireError::HttpClient(fault::chain_message(&e)))?;
+        let http = http_client(&url, config.connect_timeout)?;
         let signer = Signer::resolve(&config.credentials, &config.region).await?;
         let body_budget = Semaphore::new(budget_kib(&config));
         Ok(Client {
@@ -87,9 +78,31 @@ impl Client {
                 region: config.region,
                 timeout: config.timeout,
                 max_body_bytes: config.max_body_bytes,
-                body_budget,
-                signer,
-                sent: AtomicUsize::new(0),
+                connect_timeout: config.connect_timeout,
+                body_budget: Arc::new(body_budget),
+                signer: Arc::new(signer),
+                sent: Arc::new(AtomicUsize::new(0)),
+            }),
+        })
+    }
+
+    /// The same client (credentials, body budget, request count) over a
+    /// connection pool of its own. hyper drives a connection on the runtime
+    /// that opened it: a runtime of its own (the fuzzer's session threads)
+    /// should not share a pool with another.
+    pub fn with_own_connections(&self) -> Result<Client, WireError> {
+        let inner = &self.inner;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: http_client(&inner.url, inner.connect_timeout)?,
+                url: inner.url.clone(),
+                region: inner.region.clone(),
+                timeout: inner.timeout,
+                max_body_bytes: inner.max_body_bytes,
+                connect_timeout: inner.connect_timeout,
+                body_budget: Arc::clone(&inner.body_budget),
+                signer: Arc::clone(&inner.signer),
+                sent: Arc::clone(&inner.sent),
             }),
         })
     }
@@ -221,6 +234,27 @@ fn grow_within(body: &mut Vec<u8>, more: usize, limit: usize) {
 }
 
 /// The body budget in KiB permits: never less than one full answer.
+/// The HTTP client under a [`Client`]: no redirects, no retries, no proxy
+/// for loopback.
+fn http_client(
+    url: &Url,
+    connect_timeout: std::time::Duration,
+) -> Result<reqwest::Client, WireError> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never())
+        // No reqwest `timeout`: `send` bounds the whole exchange, and
+        // dropping it mid-flight drops the connection with it; a second
+        // timer per request would only cost time.
+        .connect_timeout(connect_timeout);
+    if is_loopback(url.as_str()) {
+        builder = builder.no_proxy();
+    }
+    builder
+        .build()
+        .map_err(|e| WireError::HttpClient(fault::chain_message(&e)))
+}
+
 fn budget_kib(config: &ClientConfig) -> usize {
     let bytes = config.body_budget_bytes.max(config.max_body_bytes);
     bytes.div_ceil(1024).min(Semaphore::MAX_PERMITS)
@@ -283,5 +317,24 @@ mod tests {
         assert_eq!(budget_kib(&config), config.max_body_bytes / 1024);
         config.body_budget_bytes = DEFAULT_BODY_BUDGET_BYTES;
         assert_eq!(budget_kib(&config), 32 * 1024);
+    }
+
+    #[tokio::test]
+    async fn own_connections_share_credentials_budget_and_count() {
+        // Port 1: refused at once, which still counts as a request sent.
+        let config = ClientConfig::new("http://127.0.0.1:1", "us-east-1");
+        let client = Client::new(config).await.unwrap();
+        let other = client.with_own_connections().unwrap();
+        let outcome = other
+            .send(&Request::json("ListChannels", serde_json::json!({})))
+            .await;
+        assert!(outcome.result.is_err());
+        assert_eq!(client.requests_sent(), 1);
+        assert!(Arc::ptr_eq(
+            &client.inner.body_budget,
+            &other.inner.body_budget
+        ));
+        assert!(Arc::ptr_eq(&client.inner.signer, &other.inner.signer));
+        assert!(!Arc::ptr_eq(&client.inner, &other.inner));
     }
 }
