@@ -7,8 +7,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{args, Exit};
-use crate::emulator::Emulator;
-use crate::fuzz::{embedded_emulator_config, fuzz, FuzzOptions, GivenFixtures};
+use crate::fuzz::{fuzz, FuzzOptions, GivenFixtures};
 use crate::wire;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -66,28 +65,17 @@ pub struct FuzzArgs {
 }
 
 pub async fn fuzz_command(args: FuzzArgs) -> Exit {
-    let result = match &args.endpoint {
-        Some(_) => run(args, false).await,
-        None => with_embedded_emulator(args).await,
-    };
-    match result {
+    match run(args).await {
         Ok(true) => Exit::Diverged,
         Ok(false) => Exit::Conform,
         Err(message) => Exit::Usage(message),
     }
 }
 
-/// Serves the embedded emulator from this runtime and fuzzes it over
-/// loopback HTTP like any endpoint, the sessions on threads of their own.
-async fn with_embedded_emulator(mut args: FuzzArgs) -> Result<bool, String> {
-    let config = embedded_emulator_config(&args.region);
-    let emulator = Emulator::start_local(config)
-        .await
-        .map_err(|error| format!("cannot start the embedded emulator: {error}"))?;
-    args.endpoint = Some(emulator.url());
-    let result = run(args, true).await;
-    emulator.stop().await;
-    result
+/// Whether the sessions' endpoint is on this machine: the embedded
+/// emulator (no `--endpoint`, served over loopback) or a loopback URL.
+fn local(endpoint: Option<&str>) -> bool {
+    endpoint.is_none_or(wire::is_loopback)
 }
 
 /// Threads of sessions: one per core for an endpoint on this machine (the
@@ -95,11 +83,10 @@ async fn with_embedded_emulator(mut args: FuzzArgs) -> Result<bool, String> {
 /// request against the server's 25); one for a remote endpoint, which the
 /// network and `--rate` hold back long before.
 fn default_threads(endpoint: Option<&str>) -> usize {
-    match endpoint {
-        Some(endpoint) if wire::is_loopback(endpoint) => {
-            std::thread::available_parallelism().map_or(1, usize::from)
-        }
-        _ => 1,
+    if local(endpoint) {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        1
     }
 }
 
@@ -108,15 +95,16 @@ fn default_threads(endpoint: Option<&str>) -> usize {
 /// on 2 cores, 2 threads: 32 gave 27-28k requests/s against 23-24k with 16
 /// and 25-26k with 48 or 64), the gentler two for a remote account.
 fn default_jobs(endpoint: Option<&str>, threads: usize) -> usize {
-    match endpoint {
-        Some(endpoint) if wire::is_loopback(endpoint) => 16 * threads,
-        _ => 2,
+    if local(endpoint) {
+        16 * threads
+    } else {
+        2
     }
 }
 
 /// `Ok(true)` when divergences were found, `Err` for a usage error or a
 /// run that could not start.
-async fn run(args: FuzzArgs, embedded: bool) -> Result<bool, String> {
+async fn run(args: FuzzArgs) -> Result<bool, String> {
     let threads = default_threads(args.endpoint.as_deref());
     let jobs = args
         .jobs
@@ -157,7 +145,6 @@ async fn run(args: FuzzArgs, embedded: bool) -> Result<bool, String> {
         rate: args.rate,
         out: args.out,
         credentials,
-        embedded,
         fixtures,
         threads,
         ..FuzzOptions::default()

@@ -13,7 +13,7 @@ pub mod shrink;
 
 pub use plan::{Session, Step};
 pub use runner::{
-    embedded_emulator_config, fuzz, plans, session_plan, Finding, FuzzOptions, FuzzReport,
+    fuzz, plans, session_plan, Finding, FuzzOptions, FuzzReport, EMBEDDED_STORE_QUOTA,
 };
 pub use session::{
     Class, Deviation, Driver, Fixtures, GivenFixtures, InProcess, InProcessDivergence, Verdict,

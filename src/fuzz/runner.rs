@@ -59,9 +59,6 @@ pub struct FuzzOptions {
     /// Whose credentials sign; `None`: the local identity for loopback
     /// endpoints, the AWS chain otherwise.
     pub credentials: Option<crate::wire::CredentialSource>,
-    /// `endpoint` is an emulator the caller started with
-    /// [`embedded_emulator_config`] (reported as the embedded emulator).
-    pub embedded: bool,
     /// Pre-created fixture stores; `None`: the run makes (and deletes) its own.
     pub fixtures: Option<GivenFixtures>,
     /// Threads the sessions run on (at most `jobs`), each with its own
@@ -79,7 +76,7 @@ pub struct FuzzOptions {
 pub const EMBEDDED_STORE_QUOTA: usize = 100;
 
 /// See [`EMBEDDED_STORE_QUOTA`].
-pub fn embedded_emulator_config(region: &str) -> EmulatorConfig {
+fn embedded_emulator_config(region: &str) -> EmulatorConfig {
     EmulatorConfig {
         limits: Limits {
             store_quota: EMBEDDED_STORE_QUOTA,
@@ -105,7 +102,6 @@ impl Default for FuzzOptions {
             shrink_budget: 200,
             run_id: None,
             credentials: None,
-            embedded: false,
             fixtures: None,
             threads: 1,
         }
@@ -541,7 +537,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         .unwrap_or_else(crate::runner::new_run_id);
     let mut report = FuzzReport {
         endpoint: options.endpoint.clone().unwrap_or_default(),
-        embedded: options.endpoint.is_none() || options.embedded,
+        embedded: options.endpoint.is_none(),
         seed: options.seed,
         run_id: run_id.clone(),
         jobs: options.jobs.max(1),
