@@ -31,6 +31,15 @@ impl Identity {
         }
     }
 
+    /// The partition, region and account an ARN names.
+    pub fn of(arn: &shapes::CloudTrailArn<'_>) -> Identity {
+        Identity {
+            partition: arn.partition.into(),
+            region: arn.region.into(),
+            account: arn.account.into(),
+        }
+    }
+
     pub fn channel_arn(&self, id: &str) -> String {
         self.arn("channel", id)
     }
@@ -1286,18 +1295,18 @@ impl Store {
             termination_protection: body
                 .get("TerminationProtectionEnabled")
                 .and_then(Value::as_bool)
-                .unwrap_or(true),
+                .unwrap_or(DEFAULT_TERMINATION_PROTECTION),
             retention_days: body
                 .get("RetentionPeriod")
                 .and_then(Value::as_i64)
-                .unwrap_or(2557),
+                .unwrap_or(DEFAULT_RETENTION_DAYS),
             selectors,
             multi_region: body
                 .get("MultiRegionEnabled")
                 .and_then(Value::as_bool)
-                .unwrap_or(true),
+                .unwrap_or(DEFAULT_MULTI_REGION),
             billing_mode: text("BillingMode")
-                .unwrap_or("EXTENDABLE_RETENTION_PRICING")
+                .unwrap_or(DEFAULT_BILLING_MODE)
                 .to_string(),
             created: body
                 .get("CreatedTimestamp")
@@ -1306,6 +1315,16 @@ impl Store {
         })
     }
 }
+
+// What a store has when its create request leaves a setting out, and what
+// a description that omits one is read as.
+
+/// The model leaves it open; the console enables protection, so the
+/// emulator does too and scenarios must say `false` to delete.
+const DEFAULT_TERMINATION_PROTECTION: bool = true;
+const DEFAULT_RETENTION_DAYS: i64 = 2557;
+const DEFAULT_MULTI_REGION: bool = true;
+const DEFAULT_BILLING_MODE: &str = "EXTENDABLE_RETENTION_PRICING";
 
 fn new_store(new: &NewStore, fresh: &Fresh) -> Store {
     let selectors = new.selectors.clone().unwrap_or_else(|| {
@@ -1320,16 +1339,16 @@ fn new_store(new: &NewStore, fresh: &Fresh) -> Store {
         } else {
             StoreStatus::Enabled
         },
-        // The model leaves the default open; the console enables protection,
-        // so the emulator does too and scenarios must say `false` to delete.
-        termination_protection: new.termination_protection.unwrap_or(true),
-        retention_days: new.retention_days.unwrap_or(2557),
+        termination_protection: new
+            .termination_protection
+            .unwrap_or(DEFAULT_TERMINATION_PROTECTION),
+        retention_days: new.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS),
         selectors,
-        multi_region: new.multi_region.unwrap_or(true),
+        multi_region: new.multi_region.unwrap_or(DEFAULT_MULTI_REGION),
         billing_mode: new
             .billing_mode
             .clone()
-            .unwrap_or_else(|| "EXTENDABLE_RETENTION_PRICING".into()),
+            .unwrap_or_else(|| DEFAULT_BILLING_MODE.into()),
         created: fresh.now,
     }
 }

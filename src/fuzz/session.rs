@@ -5,7 +5,6 @@
 //! HTTP, the in-process target calls the emulator's `answer_call`, and both
 //! go through this one judge.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use http::HeaderMap;
@@ -21,6 +20,10 @@ use crate::contract::{
 };
 use crate::emulator;
 use crate::runner::fixture_store_request;
+use crate::scenario::vars::{
+    FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_INTEGRATION_ID, FIXTURE_EDS_MANAGEMENT,
+    FIXTURE_EDS_PENDING,
+};
 use crate::wire::{parse_response, Fault, Outcome, Request};
 
 /// The event data stores the runner makes before any session, shared by all.
@@ -51,9 +54,9 @@ pub struct GivenFixtures {
 impl GivenFixtures {
     /// The scenario variables that name them, as `ctconform run` spells them.
     pub const VARIABLES: [&'static str; 3] = [
-        "fixture.eds_integration",
-        "fixture.eds_management",
-        "fixture.eds_pending",
+        FIXTURE_EDS_INTEGRATION,
+        FIXTURE_EDS_MANAGEMENT,
+        FIXTURE_EDS_PENDING,
     ];
 
     /// From `--var` pairs: all three or none; any other variable is an error.
@@ -147,11 +150,7 @@ impl Fixtures {
         };
         let parsed = shapes::parse_arn(&integration.arn, "eventdatastore")
             .ok_or("the fixture store's ARN does not parse")?;
-        let identity = Identity {
-            partition: parsed.partition.into(),
-            region: parsed.region.into(),
-            account: parsed.account.into(),
-        };
+        let identity = Identity::of(&parsed);
         let mut oracle = Oracle::new(Region::new(identity.clone(), session_limits()));
         for (request, outcome) in exchanges {
             let parts = call_parts(request);
@@ -190,6 +189,8 @@ impl Fixtures {
         let arns = [&given.integration, &given.management, &given.pending];
         let mut stores = Vec::new();
         let mut handles = Vec::new();
+        // The integration store's, as for fixtures a run makes.
+        let mut identity = None;
         for ((arn, outcome), variable) in arns.iter().zip(answers).zip(GivenFixtures::VARIABLES) {
             let parsed = shapes::parse_arn(arn, "eventdatastore")
                 .ok_or_else(|| format!("{variable} {arn:?} is not an event data store ARN"))?;
@@ -205,6 +206,7 @@ impl Fixtures {
                 .map_err(|_| format!("GetEventDataStore for {variable}: the answer is not JSON"))?;
             let store = Store::described(parsed.id, body)
                 .map_err(|why| format!("GetEventDataStore for {variable}: {why}"))?;
+            identity.get_or_insert_with(|| Identity::of(&parsed));
             handles.push(Handle {
                 arn: arn.to_string(),
                 id: parsed.id.to_string(),
@@ -240,13 +242,7 @@ impl Fixtures {
             "an ActivityAuditLog store PENDING_DELETION",
             pending,
         )?;
-        let parsed = shapes::parse_arn(&given.integration, "eventdatastore")
-            .ok_or("the integration store's ARN does not parse")?;
-        let identity = Identity {
-            partition: parsed.partition.into(),
-            region: parsed.region.into(),
-            account: parsed.account.into(),
-        };
+        let identity = identity.ok_or("no fixture store was given")?;
         let mut region = Region::new(identity.clone(), session_limits());
         region.stores = stores;
         let [integration, management, pending] = [&handles[0], &handles[1], &handles[2]];
@@ -296,10 +292,10 @@ fn template_resources(partners: Vec<&'static str>) -> Resources {
             region: var("region"),
             account: var("account"),
         },
-        integration: both("fixture.eds_integration", "fixture.eds_integration_id"),
+        integration: both(FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_INTEGRATION_ID),
         // No id variables for these two: the ARN stands in.
-        management: both("fixture.eds_management", "fixture.eds_management"),
-        pending: both("fixture.eds_pending", "fixture.eds_pending"),
+        management: both(FIXTURE_EDS_MANAGEMENT, FIXTURE_EDS_MANAGEMENT),
+        pending: both(FIXTURE_EDS_PENDING, FIXTURE_EDS_PENDING),
         channels: Vec::new(),
         channel_names: Vec::new(),
         stores: Vec::new(),
@@ -716,7 +712,6 @@ impl InProcess {
         let partners = partners_for(0, 1);
         let mut driver = Driver::new(&self.fixtures, Namespace::session("inproc", 0), partners)
             .without_templates();
-        let mut seen = HashSet::new();
         for (index, step) in session.steps.iter().enumerate() {
             let prepared = driver.prepare(step);
             let outcome = answer_read(&mut region, &prepared.read);
@@ -732,9 +727,8 @@ impl InProcess {
                     deviation,
                 }));
             }
-            seen.insert(index);
         }
-        Ok(seen.len())
+        Ok(session.steps.len())
     }
 }
 

@@ -14,7 +14,10 @@ use super::execute::UnknownAnswer;
 use super::ledger::{delete, Resource};
 use super::shape::success_body_problem;
 use crate::contract::shapes;
-use crate::scenario::vars::FIXTURE_PREFIX;
+use crate::scenario::vars::{
+    FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_INTEGRATION_ID, FIXTURE_EDS_MANAGEMENT,
+    FIXTURE_EDS_PENDING,
+};
 use crate::wire::{Client, Outcome, Request};
 
 /// One kind of store a fixture variable stands for.
@@ -27,19 +30,19 @@ enum Kind {
 
 impl Kind {
     fn of(variable: &str) -> Option<Kind> {
-        match variable.strip_prefix(FIXTURE_PREFIX)? {
-            "eds_integration" | "eds_integration_id" => Some(Kind::Integration),
-            "eds_management" => Some(Kind::Management),
-            "eds_pending" => Some(Kind::Pending),
+        match variable {
+            FIXTURE_EDS_INTEGRATION | FIXTURE_EDS_INTEGRATION_ID => Some(Kind::Integration),
+            FIXTURE_EDS_MANAGEMENT => Some(Kind::Management),
+            FIXTURE_EDS_PENDING => Some(Kind::Pending),
             _ => None,
         }
     }
 
     fn variable(self) -> &'static str {
         match self {
-            Kind::Integration => "fixture.eds_integration",
-            Kind::Management => "fixture.eds_management",
-            Kind::Pending => "fixture.eds_pending",
+            Kind::Integration => FIXTURE_EDS_INTEGRATION,
+            Kind::Management => FIXTURE_EDS_MANAGEMENT,
+            Kind::Pending => FIXTURE_EDS_PENDING,
         }
     }
 
@@ -116,7 +119,7 @@ impl Fixtures {
                 .get_or_insert_with(|| parsed.partition.to_string());
             if kind == Kind::Integration {
                 self.vars
-                    .insert("fixture.eds_integration_id".into(), parsed.id.to_string());
+                    .insert(FIXTURE_EDS_INTEGRATION_ID.into(), parsed.id.to_string());
             }
         }
         self.vars.insert(kind.variable().into(), arn);

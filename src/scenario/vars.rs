@@ -21,6 +21,14 @@ pub const RUNNER_VARS: [&str; 7] = [
 ];
 /// Names starting with this are runner-provided fixtures.
 pub const FIXTURE_PREFIX: &str = "fixture.";
+/// The ARN of an ENABLED ActivityAuditLog store (a channel's destination).
+pub const FIXTURE_EDS_INTEGRATION: &str = "fixture.eds_integration";
+/// The same store's bare id.
+pub const FIXTURE_EDS_INTEGRATION_ID: &str = "fixture.eds_integration_id";
+/// The ARN of a store of another category (E3).
+pub const FIXTURE_EDS_MANAGEMENT: &str = "fixture.eds_management";
+/// The ARN of an ActivityAuditLog store pending deletion (E4).
+pub const FIXTURE_EDS_PENDING: &str = "fixture.eds_pending";
 
 /// Upper bound on what one `repeat` may produce, in characters.
 pub const MAX_REPEAT_CHARS: usize = 1 << 20;
