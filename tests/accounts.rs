@@ -164,6 +164,40 @@ async fn cleanup_deletes_one_runs_resources_and_nothing_else() {
     emulator.stop().await;
 }
 
+/// A boundary scenario's exact-length name (`ctc`) has no room for a run
+/// id; its channel still goes, because it delivers into the run's store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_takes_channels_that_deliver_into_the_runs_stores() {
+    let emulator = Emulator::start_local(EmulatorConfig::default())
+        .await
+        .unwrap();
+    let (url, client) = (emulator.url(), client(&emulator.url()).await);
+    let run = new_run_id();
+    let store = create_store(&client, &format!("ctc-{run}-integration")).await;
+    let bare_id = store.rsplit_once('/').unwrap().1.to_string();
+    create_channel(&client, "ctc", &bare_id).await;
+    create_channel(&client, &format!("ctc-n2-128-{}", "a".repeat(117)), &store).await;
+    bystanders(&client).await;
+
+    let done = tokio::task::spawn_blocking(move || cleanup(&url, &["--run-id", &run]))
+        .await
+        .unwrap();
+    assert_eq!(done.code, Some(0), "{}", done.text());
+    assert!(
+        done.stdout.contains("deleted channel ctc (")
+            && done.stdout.contains("which delivers into ctc-r"),
+        "{}",
+        done.text()
+    );
+    assert!(done.stdout.contains("3 deleted"), "{}", done.text());
+    assert_eq!(
+        channel_names(&client).await,
+        vec!["ctc-notarun-x", "ctc-production", "my-channel"]
+    );
+    assert_eq!(live_store_names(&client).await, vec!["audit"]);
+    emulator.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cleanup_older_than_spares_young_runs() {
     let emulator = Emulator::start_local(EmulatorConfig::default())

@@ -1,7 +1,8 @@
 //! `ctconform cleanup`: deletes what runs left behind (an interrupted run,
 //! a killed CI job): channels, then event data stores, named
 //! `ctc-<run id>-...` or `ctf-<run id>-...`, for one run id or every run
-//! older than a duration. Nothing else is touched.
+//! older than a duration, and any channel delivering into such a store.
+//! Nothing else is touched.
 
 use std::time::Duration;
 
@@ -54,7 +55,8 @@ pub async fn cleanup(args: CleanupArgs) -> Exit {
     if !wire::is_loopback(&args.endpoint) && !args.allow_remote {
         return Exit::Usage(format!(
             "{} is not on this machine: cleanup deletes channels and event data stores named \
-             ctc-<run id>-... or ctf-<run id>-... in region {} of the account of these credentials ({}); \
+             ctc-<run id>-... or ctf-<run id>-..., and channels delivering into those stores, \
+             in region {} of the account of these credentials ({}); \
              pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed, --dry-run to only list them",
             args.endpoint,
             args.region,

@@ -359,7 +359,7 @@ fn remote_plan(config: &ClientConfig, scenarios: &[Scenario], vars: &[(String, S
     format!(
         "{} is not on this machine: a run there creates and deletes up to {} channels at a time and {} event data \
          stores (billed, at most 10 per region; pass existing ones with --var fixture.NAME=ARN) in region {} of \
-         the account of these credentials ({}), all named ctc-<run id>-...",
+         the account of these credentials ({}), named ctc-<run id>-... but for a few fixed boundary names (ctc)",
         config.endpoint,
         scenarios.len().min(shapes::CHANNEL_QUOTA),
         fixtures + scenario_stores,

@@ -24,11 +24,7 @@ pub async fn list_all(
             input["NextToken"] = Value::from(token.clone());
         }
         let outcome = client.send(&Request::json(operation.name(), input)).await;
-        let Some(body) = outcome
-            .response()
-            .filter(|_| outcome.is_success())
-            .and_then(|r| r.json.as_ref().ok())
-        else {
+        let Some(body) = outcome.success_json() else {
             return Err(format!("{operation}: {}", describe(&outcome)));
         };
         items.extend(

@@ -1,17 +1,23 @@
 //! Sweeping an account for what runs left behind (`ctconform cleanup`):
 //! channels, then event data stores, whose names carry a run id after a
 //! ctconform prefix (`ctc-<run id>-` for scenarios, `ctf-<run id>-` for the
-//! fuzzer). Nothing else is ever touched: a name must have the prefix, a
-//! well-formed run id and a `-` after it.
+//! fuzzer). A name must have the prefix, a well-formed run id and a `-`
+//! after it. The one other thing touched is a channel that delivers into a
+//! store being swept: only the run that made the store can have put it there
+//! (the boundary scenarios' exact-length names, like `ctc`, have no room for
+//! a run id), and while it exists the store cannot be deleted.
 
 use std::time::Duration;
 
+use serde_json::{json, Value};
+
 use super::execute::list_channels;
+use super::fixtures::describe;
 use super::ledger::{delete, Resource};
 use super::listing::{list_all, text};
 use super::run_id::run_id_age;
 use crate::contract::Operation;
-use crate::wire::Client;
+use crate::wire::{Client, Request};
 
 /// The name prefixes of ctconform's resources: scenarios, fuzzer.
 pub const RESOURCE_PREFIXES: [&str; 2] = ["ctc-", "ctf-"];
@@ -58,13 +64,37 @@ pub struct SweepReport {
 }
 
 /// Deletes (unless `dry_run`) the channels, then the event data stores not
-/// already pending deletion, that `target` covers.
+/// already pending deletion, that `target` covers, and any other channel
+/// that delivers into one of those stores.
 pub async fn sweep(client: &Client, target: &SweepTarget, dry_run: bool) -> SweepReport {
     let mut report = SweepReport::default();
+    let stores = match list_stores(client).await {
+        Ok(stores) => stores
+            .into_iter()
+            .filter(|s| target.covers(&s.name) && s.status != "PENDING_DELETION")
+            .collect(),
+        Err(why) => {
+            report.problems.push(why);
+            Vec::new()
+        }
+    };
     match list_channels(client).await {
         Ok(channels) => {
-            for (arn, name) in channels.into_iter().filter(|(_, name)| target.covers(name)) {
-                let described = format!("channel {name} ({arn})");
+            for (arn, name) in channels {
+                let described = if target.covers(&name) {
+                    format!("channel {name} ({arn})")
+                } else {
+                    match delivers_into(client, &arn, &stores).await {
+                        Ok(Some(store)) => {
+                            format!("channel {name} ({arn}), which delivers into {store}")
+                        }
+                        Ok(None) => continue,
+                        Err(why) => {
+                            report.problems.push(why);
+                            continue;
+                        }
+                    }
+                };
                 report
                     .remove(client, Resource::Channel(arn), described, dry_run)
                     .await;
@@ -72,21 +102,42 @@ pub async fn sweep(client: &Client, target: &SweepTarget, dry_run: bool) -> Swee
         }
         Err(why) => report.problems.push(why),
     }
-    match list_stores(client).await {
-        Ok(stores) => {
-            for store in stores.into_iter().filter(|s| target.covers(&s.name)) {
-                if store.status == "PENDING_DELETION" {
-                    continue;
-                }
-                let described = format!("event data store {} ({})", store.name, store.arn);
-                report
-                    .remove(client, Resource::Store(store.arn), described, dry_run)
-                    .await;
-            }
-        }
-        Err(why) => report.problems.push(why),
+    for store in stores {
+        let described = format!("event data store {} ({})", store.name, store.arn);
+        report
+            .remove(client, Resource::Store(store.arn), described, dry_run)
+            .await;
     }
     report
+}
+
+/// The name of the first of `stores` that channel `arn` delivers into, if
+/// any. Asks the endpoint only when there are stores to ask about.
+async fn delivers_into(
+    client: &Client,
+    arn: &str,
+    stores: &[StoreSummary],
+) -> Result<Option<String>, String> {
+    if stores.is_empty() {
+        return Ok(None);
+    }
+    let request = Request::json(Operation::GetChannel.name(), json!({ "Channel": arn }));
+    let outcome = client.send(&request).await;
+    let Some(body) = outcome.success_json() else {
+        return Err(format!("GetChannel {arn}: {}", describe(&outcome)));
+    };
+    let locations = body
+        .get("Destinations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|destination| destination.get("Location").and_then(Value::as_str));
+    for location in locations {
+        if let Some(store) = stores.iter().find(|store| store.is_named_by(location)) {
+            return Ok(Some(store.name.clone()));
+        }
+    }
+    Ok(None)
 }
 
 impl SweepReport {
@@ -116,6 +167,18 @@ struct StoreSummary {
     arn: String,
     name: String,
     status: String,
+}
+
+impl StoreSummary {
+    /// True when a destination `Location` names this store: by ARN, or by
+    /// the bare id that ends it (E1 accepts both).
+    fn is_named_by(&self, location: &str) -> bool {
+        location == self.arn
+            || self
+                .arn
+                .rsplit_once('/')
+                .is_some_and(|(_, id)| !id.is_empty() && id == location)
+    }
 }
 
 async fn list_stores(client: &Client) -> Result<Vec<StoreSummary>, String> {
@@ -153,6 +216,20 @@ mod tests {
         assert!(!target.covers("ctc-r0abcd124-c1"));
         assert!(!target.covers("xctc-r0abcd123-c1"));
         assert!(!target.covers("r0abcd123"));
+    }
+
+    #[test]
+    fn a_location_names_a_store_by_arn_or_bare_id() {
+        let store = StoreSummary {
+            arn: "arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/abc-123".into(),
+            name: "ctc-r0abcd123-store".into(),
+            status: "ENABLED".into(),
+        };
+        assert!(store.is_named_by(&store.arn));
+        assert!(store.is_named_by("abc-123"));
+        assert!(!store.is_named_by("abc-12"));
+        assert!(!store.is_named_by("eventdatastore/abc-123"));
+        assert!(!store.is_named_by(""));
     }
 
     #[test]

@@ -41,6 +41,13 @@ impl Outcome {
         self.result.as_ref().ok()
     }
 
+    /// The parsed body of a 2xx answer whose body is JSON.
+    pub fn success_json(&self) -> Option<&Value> {
+        self.response()
+            .filter(|_| self.is_success())
+            .and_then(|r| r.json.as_ref().ok())
+    }
+
     pub fn fault(&self) -> Option<&Fault> {
         self.result.as_ref().err()
     }
