@@ -369,8 +369,16 @@ impl Envelope {
 // ---------------------------------------------------------------- choosing
 
 /// A number in 0..100, for weighted choices.
+// An exhausted `Unstructured` reads as zeros, and libFuzzer starts from
+// short inputs, so every choice puts its ordinary case at 0: a short input
+// makes a small valid request, not a 200-destination one.
 fn percent(u: &mut Unstructured<'_>) -> Result<u8> {
     u.int_in_range(0..=99)
+}
+
+/// True `chance` percent of the time; false on an exhausted input.
+fn now_and_then(u: &mut Unstructured<'_>, chance: u8) -> Result<bool> {
+    Ok(percent(u)? >= 100 - chance)
 }
 
 fn pick<T: Copy>(u: &mut Unstructured<'_>, items: &[T]) -> Result<T> {
@@ -471,15 +479,15 @@ fn destination(u: &mut Unstructured<'_>) -> Result<Destination> {
 
 fn destinations(u: &mut Unstructured<'_>) -> Result<Destinations> {
     let count = match percent(u)? {
-        0..=4 => 0,
-        5..=79 => 1,
-        80..=92 => 2,
-        _ => 3,
+        0..=74 => 1,
+        75..=87 => 2,
+        88..=94 => 3,
+        _ => 0,
     };
     let items = (0..count)
         .map(|_| destination(u))
         .collect::<Result<Vec<_>>>()?;
-    let pad_to = if percent(u)? < 5 {
+    let pad_to = if now_and_then(u, 5)? {
         Some(pick(u, DESTINATION_COUNTS)?)
     } else {
         None
@@ -516,7 +524,7 @@ fn tag(u: &mut Unstructured<'_>, index: u8) -> Result<Tag> {
 fn tags(u: &mut Unstructured<'_>) -> Result<Tags> {
     let count = u.int_in_range(0..=4u8)?;
     let items = (0..count).map(|i| tag(u, i)).collect::<Result<Vec<_>>>()?;
-    let pad_to = if percent(u)? < 8 {
+    let pad_to = if now_and_then(u, 8)? {
         Some(pick(u, TAG_COUNTS)?)
     } else {
         None
@@ -534,7 +542,7 @@ fn channel_input(u: &mut Unstructured<'_>) -> Result<ChannelInput> {
         } else {
             field(u, 92, tags)?
         },
-        unknown_member: percent(u)? < 5,
+        unknown_member: now_and_then(u, 5)?,
     })
 }
 
@@ -581,7 +589,7 @@ fn page(u: &mut Unstructured<'_>) -> Result<Page> {
         } else {
             field(u, 85, |u| pick(u, MAX_RESULTS))?
         },
-        bogus_token: percent(u)? < 10,
+        bogus_token: now_and_then(u, 10)?,
     })
 }
 
@@ -700,6 +708,19 @@ mod tests {
     fn empty_input_still_makes_a_session() {
         let session = Session::arbitrary(&mut Unstructured::new(&[])).unwrap();
         assert_eq!(session.steps.len(), 1);
+    }
+
+    #[test]
+    fn an_exhausted_input_makes_a_small_valid_create() {
+        let session = Session::arbitrary(&mut Unstructured::new(&[])).unwrap();
+        let Action::CreateChannel(input) = &session.steps[0].action else {
+            panic!("{session:?}");
+        };
+        let Field::Set(destinations) = &input.destinations else {
+            panic!("{input:?}");
+        };
+        assert_eq!((destinations.items.len(), destinations.pad_to), (1, None));
+        assert!(!input.unknown_member, "{input:?}");
     }
 
     #[test]
