@@ -12,7 +12,9 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use ctconform::contract::{Call, Identity, Limits, MediaType, Region, RequestedOperation};
+use ctconform::contract::{
+    Call, CallBody, Identity, Limits, MediaType, Region, RequestedOperation,
+};
 use ctconform::emulator::answer_call;
 use ctconform::fuzz::{fuzz, plans, FuzzOptions, GivenFixtures};
 use ctconform::protocol::{self, Target};
@@ -72,7 +74,7 @@ fn call_of<'a>(headers: &HeaderMap, post: bool, body: &'a [u8]) -> Call<'a> {
         method_is_post: post,
         operation,
         media_type,
-        body,
+        body: CallBody::Bytes(body),
     }
 }
 

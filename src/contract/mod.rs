@@ -13,8 +13,8 @@ mod violation;
 pub use input::{json_type, Member};
 pub use operation::Operation;
 pub use oracle::{
-    acceptable, judge_call, judge_read, read_call, Acceptable, Call, Divergence, Judged, MediaType,
-    Oracle, ReadCall, RequestedOperation, SuccessCheck,
+    acceptable, judge_call, judge_read, read_call, Acceptable, Call, CallBody, Divergence, Judged,
+    MediaType, Oracle, ReadCall, RequestedOperation, SuccessCheck,
 };
 pub use rules::{Basis, ErrorCode, Rule, RuleId, Section, RULES};
 pub use state::{Evaluation, Fresh, Identity, Limits, Plan, Region, Store};

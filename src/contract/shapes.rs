@@ -221,7 +221,7 @@ pub fn parse_arn<'a>(text: &'a str, resource: &str) -> Option<CloudTrailArn<'a>>
         && account.len() == 12
         && account.bytes().all(|b| b.is_ascii_digit())
         && !id.is_empty()
-        && !id.contains(['/', ':']);
+        && !id.bytes().any(|b| b == b'/' || b == b':');
     well_formed.then_some(CloudTrailArn {
         partition,
         region,

@@ -376,10 +376,28 @@ impl Region {
                 format!("Destinations has {count} entries, not 1..=200"),
             ));
         }
-        let mut checked = Vec::with_capacity(destinations.len());
+        let mut checked: Vec<Destination> = Vec::with_capacity(destinations.len());
+        // A destination equal to the one before that passed every rule
+        // passes them too: lists padded to the count limit repeat one entry
+        // up to 200 times, and each check looks the store up.
+        let mut passed: Option<&DestinationInput> = None;
         for (index, destination) in destinations.iter().enumerate() {
-            if let Some(destination) = self.check_destination(index, destination, violations) {
-                checked.push(destination);
+            if passed == Some(destination) {
+                let again = checked
+                    .last()
+                    .expect("a passed destination was kept")
+                    .clone();
+                checked.push(again);
+                continue;
+            }
+            let before = violations.len();
+            let destination_checked = self.check_destination(index, destination, violations);
+            passed = None;
+            if let Some(valid) = destination_checked {
+                if violations.len() == before {
+                    passed = Some(destination);
+                }
+                checked.push(valid);
             }
         }
         checked

@@ -2,7 +2,9 @@
 
 use serde_json::{json, Value};
 
-use super::oracle::{acceptable, judge_call, Acceptable, Call, MediaType, RequestedOperation};
+use super::oracle::{
+    acceptable, judge_call, read_call, Acceptable, Call, CallBody, MediaType, RequestedOperation,
+};
 use super::rules::{ErrorCode, RuleId};
 use super::state::{Fresh, Identity, Limits, Plan, Region};
 use super::Operation;
@@ -66,7 +68,7 @@ fn judge(region: &Region, operation: Operation, body: &Value) -> Acceptable {
         method_is_post: true,
         operation: RequestedOperation::Known(operation),
         media_type: MediaType::Json11,
-        body: &bytes,
+        body: CallBody::Bytes(&bytes),
     };
     acceptable(region, judge_call(region, &call))
 }
@@ -488,7 +490,7 @@ fn protocol_rules() {
                     method_is_post: true,
                     operation,
                     media_type,
-                    body,
+                    body: CallBody::Bytes(body),
                 },
             ),
         )
@@ -573,7 +575,7 @@ fn success_echo_and_fresh_arn() {
         method_is_post: true,
         operation: RequestedOperation::Known(Operation::CreateChannel),
         media_type: MediaType::Json11,
-        body: &bytes,
+        body: CallBody::Bytes(&bytes),
     };
     let expected = oracle.expect(&call);
     let arn =
@@ -768,4 +770,31 @@ fn a_malformed_store_location_also_breaks_e1() {
         judge(&region(), Operation::CreateChannel, &service).rules,
         vec![RuleId::D3]
     );
+}
+
+#[test]
+fn a_json_body_reads_as_its_serialisation_would() {
+    let bodies = [
+        json!({}),
+        json!({"Name": "abc", "Source": "Custom", "Destinations": [{"Type": "EVENT_DATA_STORE", "Location": "x"}]}),
+        json!({"Name": 12, "Tags": [{"Key": "é😀", "Value": null}], "Deep": {"a": [1.5, -0.0, 1e300, u64::MAX, i64::MIN]}}),
+        json!([]),
+        json!(null),
+        json!("text"),
+        json!(3.25),
+    ];
+    for body in bodies {
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let call = |body| Call {
+            method_is_post: true,
+            operation: RequestedOperation::Known(Operation::CreateChannel),
+            media_type: MediaType::Json11,
+            body,
+        };
+        assert_eq!(
+            format!("{:?}", read_call(&call(CallBody::Json(&body)))),
+            format!("{:?}", read_call(&call(CallBody::Bytes(&bytes)))),
+            "{body}"
+        );
+    }
 }

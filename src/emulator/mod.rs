@@ -18,8 +18,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::contract::{
-    judge_read, read_call, Call, ErrorCode, Fresh, Identity, Judged, Limits, MediaType, ReadCall,
-    Region, RequestedOperation, Violation,
+    judge_read, read_call, Call, CallBody, ErrorCode, Fresh, Identity, Judged, Limits, MediaType,
+    ReadCall, Region, RequestedOperation, Violation,
 };
 use crate::protocol::{self, Target};
 
@@ -162,7 +162,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         method_is_post: parts.method == Method::POST,
         operation: requested_operation(&parts.headers),
         media_type: media_type(&parts.headers),
-        body: &body,
+        body: CallBody::Bytes(&body),
     };
     let region = shared.region(&region_name);
     let (status, body) = answer_call(&mut lock(&region), &call);

@@ -15,7 +15,7 @@ use super::plan::{
     DestinationKind, Destinations, Field, Fill, Json, Location, MethodChoice, Name, Page, Source,
     Step, StoreInput, StoreRef, StoreTarget, TagKey, TagValue, Tags, TargetChoice,
 };
-use crate::contract::{Call, Identity, MediaType, Operation, RequestedOperation};
+use crate::contract::{Call, CallBody, Identity, MediaType, Operation, RequestedOperation};
 use crate::protocol::{self, Target, TargetForm};
 use crate::wire::{Body, HeaderValue, Request, TargetHeader};
 
@@ -540,16 +540,20 @@ pub struct CallParts {
     pub method_is_post: bool,
     pub operation: RequestedOperation,
     pub media_type: MediaType,
-    pub body: Vec<u8>,
 }
 
 impl CallParts {
-    pub fn call(&self) -> Call<'_> {
+    /// The call these parts and `request`'s body make: a JSON body is read
+    /// as the value it will be serialised from, a raw one byte for byte.
+    pub fn call<'a>(&self, request: &'a Request) -> Call<'a> {
         Call {
             method_is_post: self.method_is_post,
             operation: self.operation.clone(),
             media_type: self.media_type,
-            body: &self.body,
+            body: match &request.body {
+                Body::Json(value) => CallBody::Json(value),
+                Body::Raw(bytes) => CallBody::Bytes(bytes),
+            },
         }
     }
 }
@@ -573,7 +577,6 @@ pub fn call_parts(request: &Request) -> CallParts {
         method_is_post: request.method_name() == "POST",
         operation,
         media_type,
-        body: request.body_bytes(),
     }
 }
 

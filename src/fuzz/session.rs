@@ -154,7 +154,7 @@ impl Fixtures {
         let mut oracle = Oracle::new(Region::new(identity.clone(), session_limits()));
         for (request, outcome) in exchanges {
             let parts = call_parts(request);
-            let expected = oracle.expect(&parts.call());
+            let expected = oracle.expect(&parts.call(request));
             let response = outcome.response().ok_or_else(|| describe(outcome))?;
             let body = response.json.as_ref().ok();
             oracle
@@ -444,7 +444,7 @@ impl Driver {
             .render_templates
             .then(|| render(step, &self.template_ns, &self.template));
         let parts = call_parts(&request);
-        let read = read_call(&parts.call());
+        let read = read_call(&parts.call(&request));
         let expected = self.oracle.expect_read(&read);
         Prepared {
             request,
@@ -634,7 +634,7 @@ fn describe(outcome: &Outcome) -> String {
 
 /// Sends a request to the reference emulator's logic directly: no HTTP.
 pub fn answer_in_process(region: &mut Region, request: &Request) -> Outcome {
-    answer_read(region, &read_call(&call_parts(request).call()))
+    answer_read(region, &read_call(&call_parts(request).call(request)))
 }
 
 /// As [`answer_in_process`], for a request already read.
