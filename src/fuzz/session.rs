@@ -667,6 +667,9 @@ pub struct InProcessDivergence {
 pub struct InProcess {
     region: Region,
     fixtures: Fixtures,
+    /// The driver every live session starts from, built once: a session
+    /// copies it rather than formatting names and resources anew.
+    driver: Driver,
 }
 
 impl InProcess {
@@ -684,7 +687,17 @@ impl InProcess {
         let outcome = answer_in_process(&mut region, &delete);
         exchanges.push((delete, outcome));
         let fixtures = Fixtures::from_exchanges(&exchanges)?;
-        Ok(InProcess { region, fixtures })
+        let driver = Driver::new(
+            &fixtures,
+            Namespace::session("inproc", 0),
+            partners_for(0, 1),
+        )
+        .without_templates();
+        Ok(InProcess {
+            region,
+            fixtures,
+            driver,
+        })
     }
 
     /// Runs a session in process and keeps each step as the exporter needs it.
@@ -709,9 +722,7 @@ impl InProcess {
     /// number of steps run, or the first divergence.
     pub fn run(&self, session: &Session) -> Result<usize, Box<InProcessDivergence>> {
         let mut region = self.region.clone();
-        let partners = partners_for(0, 1);
-        let mut driver = Driver::new(&self.fixtures, Namespace::session("inproc", 0), partners)
-            .without_templates();
+        let mut driver = self.driver.clone();
         for (index, step) in session.steps.iter().enumerate() {
             let prepared = driver.prepare(step);
             let outcome = answer_read(&mut region, &prepared.read);
