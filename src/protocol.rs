@@ -96,16 +96,8 @@ pub fn error_message(body: &Value) -> Option<&str> {
 }
 
 /// An awsJson1_1 error body, with the code as `__type` as Coral services send it.
-pub fn error_body(code: &str, message: &str) -> Vec<u8> {
-    /// Serialised straight from borrowed text: no map is built per error.
-    #[derive(serde::Serialize)]
-    struct ErrorBody<'a> {
-        #[serde(rename = "__type")]
-        code: &'a str,
-        message: &'a str,
-    }
-    serde_json::to_vec(&ErrorBody { code, message })
-        .expect("a JSON object of two strings always serialises")
+pub fn error_body(code: &str, message: &str) -> Value {
+    serde_json::json!({ "__type": code, "message": message })
 }
 
 /// The region in a SigV4 `Authorization` header's credential scope

@@ -94,7 +94,10 @@ async fn wrong_handler(State(wrong): State<Wrong>, request: Request) -> Response
             });
             (200, serde_json::to_vec(&echo).unwrap())
         }
-        _ => answer_call(&mut wrong.region.lock().unwrap(), &call),
+        _ => {
+            let (status, body) = answer_call(&mut wrong.region.lock().unwrap(), &call);
+            (status, serde_json::to_vec(&body).unwrap())
+        }
     };
     let mut response = (StatusCode::from_u16(status).unwrap(), Body::from(bytes)).into_response();
     response.headers_mut().insert(

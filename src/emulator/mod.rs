@@ -13,6 +13,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -167,20 +168,20 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let region = shared.region(&region_name);
     let (status, body) = answer_call(&mut lock(&region), &call);
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    json_response(status, body)
+    json_response(status, &body)
 }
 
 /// Judges and, when it conforms, carries out one call: the emulator's whole
 /// request → (status, JSON body) logic without HTTP, for in-process fuzzing.
 /// The HTTP handler keeps the region locked throughout, so concurrent
 /// creates of one name see each other.
-pub fn answer_call(region: &mut Region, call: &Call<'_>) -> (u16, Vec<u8>) {
+pub fn answer_call(region: &mut Region, call: &Call<'_>) -> (u16, Value) {
     answer_read(region, &read_call(call))
 }
 
 /// As [`answer_call`], for a request the caller has already read (the
 /// in-process fuzzer reads each request once for the oracle and the emulator).
-pub fn answer_read(region: &mut Region, read: &ReadCall) -> (u16, Vec<u8>) {
+pub fn answer_read(region: &mut Region, read: &ReadCall) -> (u16, Value) {
     match judge_read(region, read) {
         Judged::AnyClientError { detail, .. } => (
             StatusCode::BAD_REQUEST.as_u16(),
@@ -201,11 +202,7 @@ pub fn answer_read(region: &mut Region, read: &ReadCall) -> (u16, Vec<u8>) {
                     .map(|d| d.as_secs_f64().floor())
                     .unwrap_or_default(),
             };
-            let body = region.apply(&plan, &fresh);
-            (
-                StatusCode::OK.as_u16(),
-                serde_json::to_vec(&body).unwrap_or_default(),
-            )
+            (StatusCode::OK.as_u16(), region.apply(&plan, &fresh))
         }
     }
 }
@@ -213,7 +210,7 @@ pub fn answer_read(region: &mut Region, read: &ReadCall) -> (u16, Vec<u8>) {
 /// The emulator's answer to a broken rule: the rule's first code, and a
 /// message that names the rule and every code that would conform, so a
 /// reader of the reference emulator learns the contract from its answers.
-fn refusal(violation: &Violation) -> (u16, Vec<u8>) {
+fn refusal(violation: &Violation) -> (u16, Value) {
     let code = violation.codes[0];
     let mut message = format!(
         "{} [contract rule {}; conforming codes: ",
@@ -233,11 +230,13 @@ fn refusal(violation: &Violation) -> (u16, Vec<u8>) {
 }
 
 fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    json_response(status, protocol::error_body(code, message))
+    json_response(status, &protocol::error_body(code, message))
 }
 
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut response = (status, Body::from(body)).into_response();
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    // Serialising a `Value` cannot fail: its map keys are strings.
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut response = (status, Body::from(bytes)).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

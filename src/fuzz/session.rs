@@ -24,7 +24,7 @@ use crate::scenario::vars::{
     FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_INTEGRATION_ID, FIXTURE_EDS_MANAGEMENT,
     FIXTURE_EDS_PENDING,
 };
-use crate::wire::{parse_response, Fault, Outcome, Request};
+use crate::wire::{json_response, Fault, Outcome, Request};
 
 /// The event data stores the runner makes before any session, shared by all.
 #[derive(Clone, Debug)]
@@ -647,7 +647,7 @@ pub fn answer_read(region: &mut Region, read: &ReadCall) -> Outcome {
     );
     Outcome {
         latency: Duration::ZERO,
-        result: Ok(parse_response(status, &headers, body)),
+        result: Ok(json_response(status, &headers, body)),
     }
 }
 

@@ -34,7 +34,7 @@ pub use config::{
 pub use curl::curl_command;
 pub use fault::Fault;
 pub use request::{mask_authorization, Body, HeaderValue, Request, Signing, TargetHeader};
-pub use response::{parse_json, parse_response, BodyProblem, Outcome, Response};
+pub use response::{json_response, parse_json, parse_response, BodyProblem, Outcome, Response};
 
 use fault::classify_reqwest;
 use sign::{signature_headers, Signer};

@@ -99,6 +99,24 @@ impl fmt::Display for BodyProblem {
 /// `json` for the runner to judge.
 pub fn parse_response(status: u16, headers: &HeaderMap, body: Vec<u8>) -> Response {
     let json = parse_json(&body);
+    read_response(status, headers, body, json)
+}
+
+/// The answer whose body is this JSON value, sent compactly: the same
+/// [`Response`] as [`parse_response`] reads from those bytes, without
+/// parsing them back (for the emulator answering in process).
+pub fn json_response(status: u16, headers: &HeaderMap, value: Value) -> Response {
+    // Serialising a `Value` cannot fail: its map keys are strings.
+    let body = serde_json::to_vec(&value).unwrap_or_default();
+    read_response(status, headers, body, Ok(value))
+}
+
+fn read_response(
+    status: u16,
+    headers: &HeaderMap,
+    body: Vec<u8>,
+    json: Result<Value, BodyProblem>,
+) -> Response {
     let error_type = header_text(headers, protocol::HEADER_ERROR_TYPE);
     let parsed = json.as_ref().ok();
     Response {
@@ -177,6 +195,33 @@ mod tests {
             map.append(*name, value.parse().unwrap());
         }
         map
+    }
+
+    #[test]
+    fn a_json_answer_reads_as_its_bytes_would() {
+        let with_type = headers(&[("content-type", "application/x-amz-json-1.1")]);
+        let with_error_type = headers(&[("x-amzn-errortype", "ResourceNotFoundException:x")]);
+        let values = [
+            json!({"ChannelArn": "arn:aws:cloudtrail:us-east-1:123456789012:channel/x", "Name": "é😀"}),
+            json!({"__type": "com.amazonaws#ChannelNotFoundException", "message": "no such channel"}),
+            json!({"code": "ValidationException", "Message": "bad"}),
+            json!({}),
+            json!([1, 2.5]),
+            json!(null),
+        ];
+        for value in values {
+            for (status, map) in [
+                (200, &with_type),
+                (400, &with_type),
+                (404, &with_error_type),
+            ] {
+                let bytes = serde_json::to_vec(&value).unwrap();
+                assert!(
+                    json_response(status, map, value.clone()) == parse_response(status, map, bytes),
+                    "{status} {value}"
+                );
+            }
+        }
     }
 
     #[test]
