@@ -11,8 +11,9 @@ use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
 use ctconform::fuzz::render::Namespace;
-use ctconform::fuzz::session::{delete_channel, delete_store, fixture_creates, partners_for, created_arn};
+use ctconform::fuzz::session::{fixture_creates, partners_for, created_arn};
 use ctconform::fuzz::{Driver, Fixtures, Session, Verdict};
+use ctconform::runner::Resource;
 use ctconform::wire::{Client, ClientConfig, Request};
 use libfuzzer_sys::fuzz_target;
 
@@ -46,7 +47,7 @@ fn live() -> &'static Live {
                 exchanges.push((request, outcome));
             }
             if let Some(pending) = created_arn(&exchanges[2].1, "EventDataStoreArn", "eventdatastore") {
-                let request = delete_store(&pending.arn);
+                let request = Resource::Store(pending.arn.clone()).deletion();
                 let outcome = client.send(&request).await;
                 exchanges.push((request, outcome));
             }
@@ -77,10 +78,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         for channel in driver.channels() {
-            live.client.send(&delete_channel(&channel.arn)).await;
+            live.client.send(&Resource::Channel(channel.arn.clone()).deletion()).await;
         }
         for store in driver.stores() {
-            live.client.send(&delete_store(&store.arn)).await;
+            live.client.send(&Resource::Store(store.arn.clone()).deletion()).await;
         }
         found
     });

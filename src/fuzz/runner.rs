@@ -22,13 +22,13 @@ use super::export::{self, ExportStep, Header};
 use super::plan::{Session, Step};
 use super::render::Namespace;
 use super::session::{
-    delete_channel, delete_store, fixture_creates, partners_for, Class, Deviation, Driver,
-    Fixtures, GivenFixtures, Verdict,
+    fixture_creates, partners_for, Class, Deviation, Driver, Fixtures, GivenFixtures, Verdict,
 };
 use super::shrink::{self, Replay};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
 use crate::contract::{Limits, Operation, RuleId};
 use crate::emulator::{Emulator, EmulatorConfig};
+use crate::runner::Resource;
 use crate::wire::{Client, ClientConfig, Outcome, Request};
 
 /// What to fuzz and for how long.
@@ -458,32 +458,23 @@ impl Shared {
     /// Deletes what a session's driver saw created: channels, then stores.
     async fn clean_up(&self, driver: &Driver, client: &Client) {
         for channel in driver.channels() {
-            let outcome = self.send_via(client, &delete_channel(&channel.arn)).await;
-            self.note_cleanup(&channel.arn, &outcome, &["ChannelNotFoundException"]);
+            self.remove_via(client, Resource::Channel(channel.arn.clone()))
+                .await;
         }
         self.channels_live
             .fetch_sub(driver.channels().len() as i64, Ordering::Relaxed);
         for store in driver.stores() {
-            let outcome = self.send_via(client, &delete_store(&store.arn)).await;
-            let gone = [
-                "InactiveEventDataStoreException",
-                "EventDataStoreNotFoundException",
-            ];
-            self.note_cleanup(&store.arn, &outcome, &gone);
+            self.remove_via(client, Resource::Store(store.arn.clone()))
+                .await;
         }
     }
 
-    fn note_cleanup(&self, arn: &str, outcome: &Outcome, already_gone: &[&str]) {
-        let fine = outcome.is_success()
-            || outcome
-                .error_code()
-                .is_some_and(|code| already_gone.contains(&code));
-        if !fine {
-            let what = match &outcome.result {
-                Ok(r) => format!("{} {}", r.status, r.error_code.as_deref().unwrap_or("")),
-                Err(fault) => fault.to_string(),
-            };
-            lock(&self.cleanup_failures).push(format!("{arn}: delete answered {what}"));
+    /// Deletes one resource within the rate limit (the ledger's deletion,
+    /// sent through the fuzzer's limiter) and notes what stayed.
+    async fn remove_via(&self, client: &Client, resource: Resource) {
+        let outcome = self.send_via(client, &resource.deletion()).await;
+        if let Some(problem) = resource.left_by(&outcome) {
+            lock(&self.cleanup_failures).push(problem);
         }
     }
 }
@@ -739,7 +730,7 @@ async fn make_fixtures(
     let pending =
         super::session::created_arn(&exchanges[2].1, "EventDataStoreArn", "eventdatastore");
     if let Some(pending) = pending {
-        exchanges.push(send(delete_store(&pending.arn)).await);
+        exchanges.push(send(Resource::Store(pending.arn.clone()).deletion()).await);
     }
     let count = exchanges.len() as u64;
     Fixtures::from_exchanges(&exchanges).map(|f| (f, count))
@@ -752,8 +743,9 @@ async fn clean_up_fixtures(shared: &Shared) {
         return;
     }
     for store in [&shared.fixtures.integration, &shared.fixtures.management] {
-        let outcome = shared.send(&delete_store(&store.arn)).await;
-        shared.note_cleanup(&store.arn, &outcome, &[]);
+        shared
+            .remove_via(&shared.client, Resource::Store(store.arn.clone()))
+            .await;
     }
 }
 

@@ -19,7 +19,7 @@ use crate::contract::{
     RequestedOperation, RuleId, Store,
 };
 use crate::emulator;
-use crate::runner::fixture_store_request;
+use crate::runner::{fixture_store_request, Resource};
 use crate::scenario::vars::{
     FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_INTEGRATION_ID, FIXTURE_EDS_MANAGEMENT,
     FIXTURE_EDS_PENDING,
@@ -109,14 +109,6 @@ pub fn fixture_creates(prefix: &str) -> [Request; 3] {
 }
 
 /// Deletes a store by ARN (makes the pending fixture; also cleanup).
-pub fn delete_store(arn: &str) -> Request {
-    Request::json("DeleteEventDataStore", json!({"EventDataStore": arn}))
-}
-
-pub fn delete_channel(arn: &str) -> Request {
-    Request::json("DeleteChannel", json!({"Channel": arn}))
-}
-
 /// The ARN a success body names under `member`, if it is one of `resource`.
 pub fn created_arn(outcome: &Outcome, member: &str, resource: &str) -> Option<Handle> {
     let response = outcome.response()?;
@@ -683,7 +675,7 @@ impl InProcess {
         }
         let pending = created_arn(&exchanges[2].1, "EventDataStoreArn", "eventdatastore")
             .ok_or("the in-process emulator made no pending store")?;
-        let delete = delete_store(&pending.arn);
+        let delete = Resource::Store(pending.arn.clone()).deletion();
         let outcome = answer_in_process(&mut region, &delete);
         exchanges.push((delete, outcome));
         let fixtures = Fixtures::from_exchanges(&exchanges)?;

@@ -80,15 +80,34 @@ impl Ledger {
 
 /// Deletes one resource; `None` when it is gone (deleted now, or already).
 pub async fn delete(client: &Client, resource: &Resource) -> Option<String> {
-    let (operation, body, arn) = match resource {
-        Resource::Channel(arn) => ("DeleteChannel", json!({ "Channel": arn }), arn),
-        Resource::Store(arn) => (
-            "DeleteEventDataStore",
-            json!({ "EventDataStore": arn }),
-            arn,
-        ),
-    };
-    let outcome = client.send(&Request::json(operation, body)).await;
+    let outcome = client.send(&resource.deletion()).await;
+    resource.left_by(&outcome)
+}
+
+impl Resource {
+    /// The request that deletes this resource.
+    pub fn deletion(&self) -> Request {
+        match self {
+            Resource::Channel(arn) => Request::json("DeleteChannel", json!({ "Channel": arn })),
+            Resource::Store(arn) => {
+                Request::json("DeleteEventDataStore", json!({ "EventDataStore": arn }))
+            }
+        }
+    }
+
+    /// What the answer to [`Resource::deletion`] left undone: `None` when
+    /// the resource is gone (deleted now, or already: not found, or a store
+    /// already pending deletion).
+    pub fn left_by(&self, outcome: &Outcome) -> Option<String> {
+        let (operation, arn) = match self {
+            Resource::Channel(arn) => ("DeleteChannel", arn),
+            Resource::Store(arn) => ("DeleteEventDataStore", arn),
+        };
+        deletion_problem(operation, arn, outcome)
+    }
+}
+
+fn deletion_problem(operation: &str, arn: &str, outcome: &Outcome) -> Option<String> {
     let gone = outcome.is_success()
         || matches!(
             outcome.error_code(),
