@@ -98,10 +98,16 @@ async fn bystanders(client: &Client) {
     create_channel(client, "ctc-production", &store).await;
 }
 
-fn cleanup(url: &str, extra: &[&str]) -> harness::Finished {
-    let mut args = vec!["cleanup", "--endpoint", url];
-    args.extend_from_slice(extra);
-    harness::ctconform(&args, LIMIT)
+/// Runs `ctconform cleanup --endpoint URL EXTRA...` off the async runtime.
+async fn cleanup(url: &str, extra: &[&str]) -> harness::Finished {
+    let mut args: Vec<String> = vec!["cleanup".into(), "--endpoint".into(), url.into()];
+    args.extend(extra.iter().map(|arg| arg.to_string()));
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        harness::ctconform(&args, LIMIT)
+    })
+    .await
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,12 +121,7 @@ async fn cleanup_deletes_one_runs_resources_and_nothing_else() {
     leftovers(&client, &other).await;
     bystanders(&client).await;
 
-    let dry = {
-        let (url, run) = (url.clone(), run.clone());
-        tokio::task::spawn_blocking(move || cleanup(&url, &["--run-id", &run, "--dry-run"]))
-            .await
-            .unwrap()
-    };
+    let dry = cleanup(&url, &["--run-id", &run, "--dry-run"]).await;
     assert_eq!(dry.code, Some(0), "{}", dry.text());
     assert!(
         dry.stdout
@@ -134,12 +135,7 @@ async fn cleanup_deletes_one_runs_resources_and_nothing_else() {
         "a dry run deletes nothing"
     );
 
-    let done = {
-        let (url, run) = (url.clone(), run.clone());
-        tokio::task::spawn_blocking(move || cleanup(&url, &["--run-id", &run]))
-            .await
-            .unwrap()
-    };
+    let done = cleanup(&url, &["--run-id", &run]).await;
     assert_eq!(done.code, Some(0), "{}", done.text());
     for deleted in [
         format!("deleted channel ctc-{run}-c1"),
@@ -179,9 +175,7 @@ async fn cleanup_takes_channels_that_deliver_into_the_runs_stores() {
     create_channel(&client, &format!("ctc-n2-128-{}", "a".repeat(117)), &store).await;
     bystanders(&client).await;
 
-    let done = tokio::task::spawn_blocking(move || cleanup(&url, &["--run-id", &run]))
-        .await
-        .unwrap();
+    let done = cleanup(&url, &["--run-id", &run]).await;
     assert_eq!(done.code, Some(0), "{}", done.text());
     assert!(
         done.stdout.contains("deleted channel ctc (")
@@ -208,12 +202,7 @@ async fn cleanup_older_than_spares_young_runs() {
     leftovers(&client, OLD_RUN).await;
     leftovers(&client, &young).await;
     bystanders(&client).await;
-    let done = {
-        let url = url.clone();
-        tokio::task::spawn_blocking(move || cleanup(&url, &["--older-than", "1d"]))
-            .await
-            .unwrap()
-    };
+    let done = cleanup(&url, &["--older-than", "1d"]).await;
     assert_eq!(done.code, Some(0), "{}", done.text());
     assert!(done.stdout.contains("3 deleted"), "{}", done.text());
     let names = channel_names(&client).await;
@@ -295,9 +284,7 @@ async fn cleanup_exits_1_when_something_stays() {
     let run = new_run_id();
     leftovers(&client, &run).await;
     let refusing = proxy(emulator.url(), Duration::ZERO, true).await;
-    let done = tokio::task::spawn_blocking(move || cleanup(&refusing, &["--run-id", &run]))
-        .await
-        .unwrap();
+    let done = cleanup(&refusing, &["--run-id", &run]).await;
     assert_eq!(done.code, Some(1), "{}", done.text());
     assert!(
         done.stderr.contains("not cleaned: DeleteChannel"),
@@ -401,10 +388,7 @@ async fn a_second_interrupt_exits_at_once_and_cleanup_removes_the_rest() {
         .collect();
     let url = emulator.url();
     for run in run_ids {
-        let url = url.clone();
-        let done = tokio::task::spawn_blocking(move || cleanup(&url, &["--run-id", &run]))
-            .await
-            .unwrap();
+        let done = cleanup(&url, &["--run-id", &run]).await;
         assert_eq!(done.code, Some(0), "{}", done.text());
     }
     let left = channel_names(&client).await;
