@@ -132,6 +132,6 @@ fn deletion_problem(operation: &str, arn: &str, outcome: &Outcome) -> Option<Str
 }
 
 /// True when `reference` (an ARN or a bare id) names the resource `arn`.
-fn same_resource(arn: &str, reference: &str, kind: &str) -> bool {
+pub(super) fn same_resource(arn: &str, reference: &str, kind: &str) -> bool {
     arn == reference || shapes::parse_arn(arn, kind).is_some_and(|parsed| parsed.id == reference)
 }

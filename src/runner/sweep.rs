@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::execute::list_channels;
 use super::fixtures::describe;
-use super::ledger::{delete, Resource};
+use super::ledger::{delete, same_resource, Resource};
 use super::listing::{list_all, text};
 use super::run_id::run_id_age;
 use crate::contract::Operation;
@@ -133,7 +133,9 @@ async fn delivers_into(
         .flatten()
         .filter_map(|destination| destination.get("Location").and_then(Value::as_str));
     for location in locations {
-        if let Some(store) = stores.iter().find(|store| store.is_named_by(location)) {
+        // By ARN or by the bare id that ends it (E1 accepts both).
+        let named = |store: &&StoreSummary| same_resource(&store.arn, location, "eventdatastore");
+        if let Some(store) = stores.iter().find(named) {
             return Ok(Some(store.name.clone()));
         }
     }
@@ -167,18 +169,6 @@ struct StoreSummary {
     arn: String,
     name: String,
     status: String,
-}
-
-impl StoreSummary {
-    /// True when a destination `Location` names this store: by ARN, or by
-    /// the bare id that ends it (E1 accepts both).
-    fn is_named_by(&self, location: &str) -> bool {
-        location == self.arn
-            || self
-                .arn
-                .rsplit_once('/')
-                .is_some_and(|(_, id)| !id.is_empty() && id == location)
-    }
 }
 
 async fn list_stores(client: &Client) -> Result<Vec<StoreSummary>, String> {
@@ -220,16 +210,13 @@ mod tests {
 
     #[test]
     fn a_location_names_a_store_by_arn_or_bare_id() {
-        let store = StoreSummary {
-            arn: "arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/abc-123".into(),
-            name: "ctc-r0abcd123-store".into(),
-            status: "ENABLED".into(),
-        };
-        assert!(store.is_named_by(&store.arn));
-        assert!(store.is_named_by("abc-123"));
-        assert!(!store.is_named_by("abc-12"));
-        assert!(!store.is_named_by("eventdatastore/abc-123"));
-        assert!(!store.is_named_by(""));
+        let arn = "arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/abc-123";
+        let named = |location| same_resource(arn, location, "eventdatastore");
+        assert!(named(arn));
+        assert!(named("abc-123"));
+        assert!(!named("abc-12"));
+        assert!(!named("eventdatastore/abc-123"));
+        assert!(!named(""));
     }
 
     #[test]
