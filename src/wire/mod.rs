@@ -46,7 +46,8 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+// Clone shares what the `Arc`s hold: see `Client::with_own_connections`.
+#[derive(Clone, Debug)]
 struct Inner {
     http: reqwest::Client,
     url: Url,
@@ -91,18 +92,11 @@ impl Client {
     /// that opened it: a runtime of its own (the fuzzer's session threads)
     /// should not share a pool with another.
     pub fn with_own_connections(&self) -> Result<Client, WireError> {
-        let inner = &self.inner;
+        let inner = &*self.inner;
         Ok(Client {
             inner: Arc::new(Inner {
                 http: http_client(&inner.url, inner.connect_timeout)?,
-                url: inner.url.clone(),
-                region: inner.region.clone(),
-                timeout: inner.timeout,
-                max_body_bytes: inner.max_body_bytes,
-                connect_timeout: inner.connect_timeout,
-                body_budget: Arc::clone(&inner.body_budget),
-                signer: Arc::clone(&inner.signer),
-                sent: Arc::clone(&inner.sent),
+                ..inner.clone()
             }),
         })
     }
@@ -233,7 +227,6 @@ fn grow_within(body: &mut Vec<u8>, more: usize, limit: usize) {
     body.reserve_exact(target - body.len());
 }
 
-/// The body budget in KiB permits: never less than one full answer.
 /// The HTTP client under a [`Client`]: no redirects, no retries, no proxy
 /// for loopback.
 fn http_client(
@@ -255,6 +248,7 @@ fn http_client(
         .map_err(|e| WireError::HttpClient(fault::chain_message(&e)))
 }
 
+/// The body budget in KiB permits: never less than one full answer.
 fn budget_kib(config: &ClientConfig) -> usize {
     let bytes = config.body_budget_bytes.max(config.max_body_bytes);
     bytes.div_ceil(1024).min(Semaphore::MAX_PERMITS)
