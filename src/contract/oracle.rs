@@ -155,9 +155,9 @@ pub fn judge_read(region: &Region, read: &ReadCall) -> Judged {
     }
 }
 
-/// The body as a JSON object, or the P4 violation it is.
 const SERIALIZATION: &[ErrorCode] = &[ErrorCode::SerializationException];
 
+/// The body as a JSON object, or the P4 violation it is.
 fn read_object(body: &[u8]) -> Result<Map<String, Value>, Violation> {
     match serde_json::from_slice::<Value>(body) {
         Ok(value) => object_of(value),
@@ -169,6 +169,7 @@ fn read_object(body: &[u8]) -> Result<Map<String, Value>, Violation> {
     }
 }
 
+/// A parsed body as the JSON object it must be, or the P4 violation it is.
 fn object_of(value: Value) -> Result<Map<String, Value>, Violation> {
     match value {
         Value::Object(object) => Ok(object),

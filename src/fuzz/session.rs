@@ -2,7 +2,7 @@
 //! and the [`Driver`] that renders each step against what the session has
 //! created so far, asks the contract's [`Oracle`] what may come back, and
 //! judges what did ([`Verdict`]). Transport-free: the live runner sends over
-//! HTTP, the in-process target calls the emulator's `answer_call`, and both
+//! HTTP, the in-process target calls the emulator's `answer_read`, and both
 //! go through this one judge.
 
 use std::time::Duration;
@@ -108,7 +108,6 @@ pub fn fixture_creates(prefix: &str) -> [Request; 3] {
     ]
 }
 
-/// Deletes a store by ARN (makes the pending fixture; also cleanup).
 /// The ARN a success body names under `member`, if it is one of `resource`.
 pub fn created_arn(outcome: &Outcome, member: &str, resource: &str) -> Option<Handle> {
     let response = outcome.response()?;
