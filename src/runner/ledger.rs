@@ -3,7 +3,7 @@
 //! failed on the way. Channels go first: a store with a channel pointing at
 //! it cannot be deleted.
 
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 use crate::contract::{shapes, Operation};
 use crate::wire::{Client, Outcome, Request};
@@ -85,24 +85,27 @@ pub async fn delete(client: &Client, resource: &Resource) -> Option<String> {
 }
 
 impl Resource {
+    /// The operation that deletes this resource, the member naming it, and its ARN.
+    fn delete_operation(&self) -> (&'static str, &'static str, &str) {
+        match self {
+            Resource::Channel(arn) => ("DeleteChannel", "Channel", arn),
+            Resource::Store(arn) => ("DeleteEventDataStore", "EventDataStore", arn),
+        }
+    }
+
     /// The request that deletes this resource.
     pub fn deletion(&self) -> Request {
-        match self {
-            Resource::Channel(arn) => Request::json("DeleteChannel", json!({ "Channel": arn })),
-            Resource::Store(arn) => {
-                Request::json("DeleteEventDataStore", json!({ "EventDataStore": arn }))
-            }
-        }
+        let (operation, member, arn) = self.delete_operation();
+        let mut body = Map::new();
+        body.insert(member.into(), arn.into());
+        Request::json(operation, Value::Object(body))
     }
 
     /// What the answer to [`Resource::deletion`] left undone: `None` when
     /// the resource is gone (deleted now, or already: not found, or a store
     /// already pending deletion).
     pub fn left_by(&self, outcome: &Outcome) -> Option<String> {
-        let (operation, arn) = match self {
-            Resource::Channel(arn) => ("DeleteChannel", arn),
-            Resource::Store(arn) => ("DeleteEventDataStore", arn),
-        };
+        let (operation, _, arn) = self.delete_operation();
         deletion_problem(operation, arn, outcome)
     }
 }
