@@ -77,8 +77,9 @@ for jobs in "${jobs_list[@]}"; do
   python3 -c "print(f'ratio fuzz/wrk:        {float(\"$fuzz_rps\")/float(\"$wrk_rps\"):.0%}')"
 done
 
-# The same fuzzer against its embedded emulator (no --endpoint): the
-# emulator serves from the fuzzer's process, over loopback as above.
+# The same fuzzer against its embedded emulator (no --endpoint): the same
+# emulator as `serve`, in the fuzzer's process, listening once per fuzzing
+# thread so that each thread serves its own requests over loopback HTTP.
 report="$("$bin" fuzz --duration "${seconds}s" --seed 1 --format json 2>/dev/null)" || true
 read -r fuzz_rps fuzz_cps jobs <<<"$(printf '%s' "$report" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(round(d["requests_per_sec"]), round(d["cases_per_sec"]), d["jobs"])')"
 echo "ctconform fuzz (embedded emulator): ${fuzz_rps} requests/s (${fuzz_cps} cases/s), ${jobs} jobs"

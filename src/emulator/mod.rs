@@ -77,6 +77,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A running emulator; dropping it stops the server.
 pub struct Emulator {
     address: SocketAddr,
+    shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -91,7 +92,7 @@ impl Emulator {
             config,
             regions: Mutex::new(HashMap::new()),
         });
-        let app = Router::new().fallback(handle).with_state(shared);
+        let app = router(Arc::clone(&shared));
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let server = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -102,6 +103,7 @@ impl Emulator {
         });
         Ok(Emulator {
             address,
+            shared,
             shutdown: Some(shutdown),
             task: Some(task),
         })
@@ -121,6 +123,18 @@ impl Emulator {
         format!("http://{}", self.address)
     }
 
+    /// Another loopback listener onto this emulator's state, to be served
+    /// by another runtime: the fuzzer gives each of its threads one, so that
+    /// a request and its answer are handled on the thread that sent it.
+    pub fn another_listener(&self) -> std::io::Result<Listener> {
+        let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        listener.set_nonblocking(true)?;
+        Ok(Listener {
+            listener,
+            shared: Arc::clone(&self.shared),
+        })
+    }
+
     /// Stops accepting and waits for the server task to end.
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -138,6 +152,30 @@ impl Drop for Emulator {
             task.abort();
         }
     }
+}
+
+/// A listener bound by [`Emulator::another_listener`], not yet served.
+pub struct Listener {
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+}
+
+impl Listener {
+    /// `http://<address>`, the endpoint to give a client.
+    pub fn url(&self) -> std::io::Result<String> {
+        Ok(format!("http://{}", self.listener.local_addr()?))
+    }
+
+    /// Serves on the current runtime until this future is dropped (with
+    /// its runtime) or accepting fails.
+    pub async fn serve(self) -> std::io::Result<()> {
+        let listener = TcpListener::from_std(self.listener)?;
+        axum::serve(listener, router(self.shared)).await
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {

@@ -12,9 +12,7 @@ pub mod session;
 pub mod shrink;
 
 pub use plan::{Session, Step};
-pub use runner::{
-    fuzz, plans, session_plan, Finding, FuzzOptions, FuzzReport, EMBEDDED_STORE_QUOTA,
-};
+pub use runner::{fuzz, plans, session_plan, Finding, FuzzOptions, FuzzReport};
 pub use session::{
     Class, Deviation, Driver, Fixtures, GivenFixtures, InProcess, InProcessDivergence, Verdict,
 };

@@ -26,8 +26,8 @@ use super::session::{
 };
 use super::shrink::{self, Replay};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
-use crate::contract::{Limits, Operation, RuleId};
-use crate::emulator::{Emulator, EmulatorConfig};
+use crate::contract::{Operation, RuleId};
+use crate::emulator::{Emulator, EmulatorConfig, Listener};
 use crate::runner::Resource;
 use crate::wire::{Client, ClientConfig, Outcome, Request};
 
@@ -66,22 +66,15 @@ pub struct FuzzOptions {
     pub threads: usize,
 }
 
-/// The emulator a fuzz run embeds. It keeps pending-deletion stores against
-/// the quota, as AWS does for 7 days, so the 10-store quota would be full
-/// after the first sessions; a run gets room for 100. Not more: every store
-/// stays in the emulator's state and in each ListEventDataStores page, so an
-/// unbounded quota made memory and the cost of a request grow for the whole
-/// run. Creates beyond it are refused with the quota error, which the runner
-/// counts (`quota_refusals`) rather than judges.
-pub const EMBEDDED_STORE_QUOTA: usize = 100;
-
-/// See [`EMBEDDED_STORE_QUOTA`].
+/// The emulator a fuzz run embeds: the one `ctconform serve` runs, with
+/// the contract's quotas. Stores pending deletion hold their slot (as on
+/// AWS for 7 days), so the store quota is full within the first moments;
+/// creates past it are answered with the quota error and counted as
+/// `quota_refusals`, not judged, and the three fixture stores keep the
+/// destination rules covered. A larger quota bought no coverage (it filled
+/// as fast) and made every ListEventDataStores answer longer.
 fn embedded_emulator_config(region: &str) -> EmulatorConfig {
     EmulatorConfig {
-        limits: Limits {
-            store_quota: EMBEDDED_STORE_QUOTA,
-            ..Limits::default()
-        },
         region: region.to_string(),
         ..EmulatorConfig::default()
     }
@@ -580,13 +573,13 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     // This runtime keeps `client` (setup, shrinking, cleanup); each thread
     // of sessions gets the same client over connections of its own.
     let threads = options.threads.clamp(1, options.jobs.max(1));
-    let lane_clients: Result<Vec<Client>, _> = (0..threads)
-        .map(|_| client.with_own_connections())
+    let lane_clients: Result<Vec<_>, _> = (0..threads)
+        .map(|_| lane_client(&client, emulator.as_ref()))
         .collect();
     let lane_clients = match lane_clients {
         Ok(clients) => clients,
         Err(error) => {
-            report.error = Some(error.to_string());
+            report.error = Some(error);
             return report;
         }
     };
@@ -641,9 +634,9 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     let lanes: Vec<_> = lane_clients
         .into_iter()
         .enumerate()
-        .map(|(lane, client)| {
+        .map(|(lane, (client, listener))| {
             let shared = Arc::clone(&shared);
-            tokio::task::spawn_blocking(move || run_lane(&shared, lane, threads, client))
+            tokio::task::spawn_blocking(move || run_lane(&shared, lane, threads, client, listener))
         })
         .collect();
     for lane in lanes {
@@ -673,17 +666,51 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     report
 }
 
+/// A thread's client: over connections of its own and, with the embedded
+/// emulator, to a listener of the emulator's that the thread serves itself.
+fn lane_client(
+    client: &Client,
+    emulator: Option<&Emulator>,
+) -> Result<(Client, Option<Listener>), String> {
+    let Some(emulator) = emulator else {
+        let client = client.with_own_connections().map_err(|e| e.to_string())?;
+        return Ok((client, None));
+    };
+    let listener = emulator
+        .another_listener()
+        .map_err(|e| format!("cannot listen for the embedded emulator: {e}"))?;
+    let url = listener
+        .url()
+        .map_err(|e| format!("cannot listen for the embedded emulator: {e}"))?;
+    let client = client
+        .with_own_connections_to(&url)
+        .map_err(|e| e.to_string())?;
+    Ok((client, Some(listener)))
+}
+
 /// Runs the sessions of workers `lane`, `lane + lanes`, ... on a runtime
 /// of this thread's own. A session alternates short bursts of CPU (render,
 /// sign, judge) with waits on the wire; on one thread it hands requests and
 /// answers to hyper's connection tasks without cross-thread wake-ups, and
-/// its client's connections are driven by this runtime only.
-fn run_lane(shared: &Arc<Shared>, lane: usize, lanes: usize, client: Client) -> Result<(), String> {
+/// its client's connections are driven by this runtime only. With the
+/// embedded emulator, this runtime also serves the thread's `listener`, so
+/// the server side of each exchange stays on the thread too.
+fn run_lane(
+    shared: &Arc<Shared>,
+    lane: usize,
+    lanes: usize,
+    client: Client,
+    listener: Option<Listener>,
+) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start a fuzzing thread's runtime: {e}"))?;
     runtime.block_on(async {
+        // Ends with the runtime, once the workers are done.
+        if let Some(listener) = listener {
+            tokio::spawn(listener.serve());
+        }
         let workers: Vec<_> = (lane..shared.jobs)
             .step_by(lanes)
             .map(|worker| {

@@ -101,6 +101,20 @@ impl Client {
         })
     }
 
+    /// As [`Client::with_own_connections`], to `endpoint`: another address
+    /// of the same server (the embedded emulator listens once per thread).
+    pub fn with_own_connections_to(&self, endpoint: &str) -> Result<Client, WireError> {
+        let inner = &*self.inner;
+        let url = validate_endpoint(endpoint)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: http_client(&url, inner.connect_timeout)?,
+                url,
+                ..inner.clone()
+            }),
+        })
+    }
+
     pub fn region(&self) -> &str {
         &self.inner.region
     }
