@@ -37,7 +37,7 @@ pub use request::{mask_authorization, Body, HeaderValue, Request, Signing, Targe
 pub use response::{json_response, parse_json, parse_response, BodyProblem, Outcome, Response};
 
 use fault::classify_reqwest;
-use sign::{signature_headers, Signer};
+use sign::{signature_headers, Signer, Unsigned};
 
 /// A client for one endpoint. Cloning is cheap and shares the connection pool
 /// and the credentials.
@@ -174,16 +174,15 @@ impl Client {
         match &request.signing {
             Signing::Sign => {
                 let credentials = inner.signer.credentials().await.map_err(Fault::Client)?;
-                let added = signature_headers(
-                    method.as_str(),
-                    inner.url.as_str(),
-                    &headers,
-                    &body,
-                    &credentials,
-                    &inner.region,
-                    SystemTime::now(),
-                )
-                .map_err(Fault::Client)?;
+                let unsigned = Unsigned {
+                    method: method.as_str(),
+                    headers: &headers,
+                    body: &body,
+                    credentials: &credentials,
+                    region: &inner.region,
+                    time: SystemTime::now(),
+                };
+                let added = signature_headers(&inner.url, &unsigned).map_err(Fault::Client)?;
                 append_headers(&mut header_map, &added)?;
             }
             Signing::Unsigned => {}
