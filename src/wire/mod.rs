@@ -10,7 +10,9 @@
 //!   3xx without `Location` is a plain [`Response`];
 //! - the response body is read chunk by chunk under `max_body_bytes`, and a
 //!   `Content-Length` above the cap is refused before reading;
-//! - proxies from the environment are ignored for loopback endpoints.
+//! - proxies from the environment are ignored for loopback endpoints;
+//! - plain-HTTP loopback endpoints are reached through hyper-util's client
+//!   directly, every other one through reqwest (see `transport`).
 
 mod config;
 mod curl;
@@ -18,11 +20,13 @@ mod fault;
 mod request;
 mod response;
 mod sign;
+mod transport;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use bytes::Bytes;
 use reqwest::Url;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -36,8 +40,8 @@ pub use fault::Fault;
 pub use request::{mask_authorization, Body, HeaderValue, Request, Signing, TargetHeader};
 pub use response::{json_response, parse_json, parse_response, BodyProblem, Outcome, Response};
 
-use fault::classify_reqwest;
 use sign::{signature_headers, Signer, Unsigned};
+use transport::{AnswerBody, Transport};
 
 /// A client for one endpoint. Cloning is cheap and shares the connection pool
 /// and the credentials.
@@ -49,7 +53,7 @@ pub struct Client {
 // Clone shares what the `Arc`s hold: see `Client::with_own_connections`.
 #[derive(Clone, Debug)]
 struct Inner {
-    http: reqwest::Client,
+    http: Transport,
     url: Url,
     region: String,
     timeout: std::time::Duration,
@@ -69,7 +73,7 @@ impl Client {
     /// once, so that a bad setup fails here and not on every request.
     pub async fn new(config: ClientConfig) -> Result<Client, WireError> {
         let url = validate_endpoint(&config.endpoint)?;
-        let http = http_client(&url, config.connect_timeout)?;
+        let http = Transport::new(&url, config.connect_timeout)?;
         let signer = Signer::resolve(&config.credentials, &config.region).await?;
         let body_budget = Semaphore::new(budget_kib(&config));
         Ok(Client {
@@ -95,7 +99,7 @@ impl Client {
         let inner = &*self.inner;
         Ok(Client {
             inner: Arc::new(Inner {
-                http: http_client(&inner.url, inner.connect_timeout)?,
+                http: Transport::new(&inner.url, inner.connect_timeout)?,
                 ..inner.clone()
             }),
         })
@@ -108,7 +112,7 @@ impl Client {
         let url = validate_endpoint(endpoint)?;
         Ok(Client {
             inner: Arc::new(Inner {
-                http: http_client(&url, inner.connect_timeout)?,
+                http: Transport::new(&url, inner.connect_timeout)?,
                 url,
                 ..inner.clone()
             }),
@@ -139,15 +143,11 @@ impl Client {
 
     async fn exchange(&self, request: &Request) -> Result<Response, Fault> {
         let inner = &*self.inner;
-        let http_request = self.build(request).await?;
-        let mut answer = inner
-            .http
-            .execute(http_request)
-            .await
-            .map_err(|e| classify_reqwest(&e))?;
-        let status = answer.status();
+        let (parts, body) = self.build(request).await?;
+        let (answer, mut answer_body) = inner.http.send(parts, body).await?.into_parts();
+        let status = answer.status;
         if status.is_redirection() {
-            if let Some(location) = answer.headers().get(http::header::LOCATION) {
+            if let Some(location) = answer.headers.get(http::header::LOCATION) {
                 return Err(Fault::Redirect(format!(
                     "HTTP {} to {}",
                     status.as_u16(),
@@ -155,14 +155,20 @@ impl Client {
                 )));
             }
         }
-        let body = read_capped(&mut answer, inner.max_body_bytes, &inner.body_budget).await?;
-        Ok(parse_response(status.as_u16(), answer.headers(), body))
+        let body = read_capped(
+            &mut answer_body,
+            content_length(&answer.headers),
+            inner.max_body_bytes,
+            &inner.body_budget,
+        )
+        .await?;
+        Ok(parse_response(status.as_u16(), &answer.headers, body))
     }
 
     /// The request as it goes on the wire: protocol headers, signature, body.
-    async fn build(&self, request: &Request) -> Result<reqwest::Request, Fault> {
+    async fn build(&self, request: &Request) -> Result<(http::request::Parts, Bytes), Fault> {
         let inner = &*self.inner;
-        let method = reqwest::Method::from_bytes(request.method_name().as_bytes())
+        let method = http::Method::from_bytes(request.method_name().as_bytes())
             .map_err(|_| Fault::Client(format!("invalid method {:?}", request.method_name())))?;
         let body = request.body_bytes();
         let headers = request.protocol_headers();
@@ -190,12 +196,10 @@ impl Client {
                 append_headers(&mut header_map, &[("authorization", value.clone())])?;
             }
         }
-        // Built directly rather than through `RequestBuilder`, which would
-        // copy the header map entry by entry into a fresh one.
-        let mut http_request = reqwest::Request::new(method, inner.url.clone());
-        *http_request.headers_mut() = header_map;
-        *http_request.body_mut() = Some(body.into());
-        Ok(http_request)
+        let (mut parts, ()) = http::Request::new(()).into_parts();
+        parts.method = method;
+        parts.headers = header_map;
+        Ok((parts, Bytes::from(body)))
     }
 }
 
@@ -240,42 +244,33 @@ fn grow_within(body: &mut Vec<u8>, more: usize, limit: usize) {
     body.reserve_exact(target - body.len());
 }
 
-/// The HTTP client under a [`Client`]: no redirects, no retries, no proxy
-/// for loopback.
-fn http_client(
-    url: &Url,
-    connect_timeout: std::time::Duration,
-) -> Result<reqwest::Client, WireError> {
-    let mut builder = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .retry(reqwest::retry::never())
-        // No reqwest `timeout`: `send` bounds the whole exchange, and
-        // dropping it mid-flight drops the connection with it; a second
-        // timer per request would only cost time.
-        .connect_timeout(connect_timeout);
-    if is_loopback(url.as_str()) {
-        builder = builder.no_proxy();
-    }
-    builder
-        .build()
-        .map_err(|e| WireError::HttpClient(fault::chain_message(&e)))
-}
-
 /// The body budget in KiB permits: never less than one full answer.
 fn budget_kib(config: &ClientConfig) -> usize {
     let bytes = config.body_budget_bytes.max(config.max_body_bytes);
     bytes.div_ceil(1024).min(Semaphore::MAX_PERMITS)
 }
 
+/// The `Content-Length` an answer announces, if it is a number.
+fn content_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// Reads the body chunk by chunk, failing as soon as it passes `limit`, or
-/// before reading when `Content-Length` already announces more. Each chunk
-/// takes room from `budget` until the body is read (or the read abandoned).
+/// before reading when `announced` (its `Content-Length`) is already more.
+/// Each chunk takes room from `budget` until the body is read (or the read
+/// abandoned).
 async fn read_capped(
-    answer: &mut reqwest::Response,
+    answer: &mut AnswerBody,
+    announced: Option<u64>,
     limit: usize,
     budget: &Semaphore,
 ) -> Result<Vec<u8>, Fault> {
-    let announced = answer.content_length();
     if announced.is_some_and(|length| length > limit as u64) {
         return Err(Fault::BodyTooLarge { limit });
     }
@@ -283,7 +278,7 @@ async fn read_capped(
     let first_capacity = announced.map_or(0, |length| length.min(64 * 1024) as usize);
     let mut body = Vec::with_capacity(first_capacity);
     let mut room: Option<SemaphorePermit<'_>> = None;
-    while let Some(chunk) = answer.chunk().await.map_err(|e| classify_reqwest(&e))? {
+    while let Some(chunk) = answer.chunk().await? {
         if body.len() + chunk.len() > limit {
             return Err(Fault::BodyTooLarge { limit });
         }
