@@ -11,6 +11,7 @@
 //! `tests::the_lean_path_signs_as_aws_sigv4_does` holds the two equal.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, SystemTime};
@@ -224,13 +225,9 @@ fn lean_signature_headers(
         "AWS4-HMAC-SHA256\n{date_time}\n{scope}\n{}",
         sha256_hex(request.as_bytes())
     );
-    let key = v4::generate_signing_key(
-        credentials.secret_access_key(),
-        time,
-        region,
-        protocol::SIGNING_NAME,
-    );
-    let signature = v4::calculate_signature(key, string_to_sign.as_bytes());
+    let signature = with_signing_key(credentials, &date_time[..8], region, time, |key| {
+        v4::calculate_signature(key, string_to_sign.as_bytes())
+    });
     let authorization = format!(
         "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
         credentials.access_key_id()
@@ -242,8 +239,65 @@ fn lean_signature_headers(
     added
 }
 
+/// A signing key and what it was derived from.
+struct DerivedKey {
+    credentials: Credentials,
+    date: String,
+    region: String,
+    key: Vec<u8>,
+}
+
+thread_local! {
+    /// The last signing key this thread derived. It changes once a day, or
+    /// with the credentials or the region, and deriving it is four HMACs.
+    /// It holds another reference to the credentials, not a copy.
+    static LAST_KEY: RefCell<Option<DerivedKey>> = const { RefCell::new(None) };
+}
+
+/// Calls `sign` with the SigV4 signing key of `credentials` for `date`
+/// (`YYYYMMDD` of `time`) and `region`, derived by aws-sigv4 when this
+/// thread has not just derived it.
+fn with_signing_key<T>(
+    credentials: &Credentials,
+    date: &str,
+    region: &str,
+    time: SystemTime,
+    sign: impl FnOnce(&[u8]) -> T,
+) -> T {
+    LAST_KEY.with_borrow_mut(|last| {
+        let derived = match last {
+            Some(derived)
+                if derived.date == date
+                    && derived.region == region
+                    && derived.credentials == *credentials =>
+            {
+                derived
+            }
+            _ => {
+                let key = v4::generate_signing_key(
+                    credentials.secret_access_key(),
+                    time,
+                    region,
+                    protocol::SIGNING_NAME,
+                );
+                last.insert(DerivedKey {
+                    credentials: credentials.clone(),
+                    date: date.to_string(),
+                    region: region.to_string(),
+                    key: key.as_ref().to_vec(),
+                })
+            }
+        };
+        sign(&derived.key)
+    })
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    let mut hex = [0u8; 64];
+    // Cannot fail: a SHA-256 digest is 32 bytes, 64 hex digits. (Faster
+    // than `hex::encode`, which pushes one char at a time.)
+    let _ = hex::encode_to_slice(Sha256::digest(bytes), &mut hex);
+    String::from_utf8_lossy(&hex).into_owned()
 }
 
 /// `YYYYMMDD'T'HHMMSS'Z'` in UTC, as `x-amz-date` has it.
@@ -420,6 +474,35 @@ mod tests {
             }
         }
         assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
+    fn the_cached_key_follows_credentials_day_and_region() {
+        let url = url("http://127.0.0.1:4566/");
+        let headers = [("content-type", protocol::CONTENT_TYPE.to_string())];
+        let first = Credentials::new("AKID", "first", None, None, "t");
+        let rotated = Credentials::new("AKID", "rotated", None, None, "t");
+        let inputs = [
+            (&first, "us-east-1", NEW_YEAR_2026),
+            (&first, "us-east-1", NEW_YEAR_2026 + 60),
+            (&rotated, "us-east-1", NEW_YEAR_2026 + 60),
+            (&rotated, "eu-west-3", NEW_YEAR_2026 + 60),
+            (&rotated, "eu-west-3", NEW_YEAR_2026 + 86_400),
+            (&first, "us-east-1", NEW_YEAR_2026),
+        ];
+        for (credentials, region, seconds) in inputs {
+            let request = Unsigned {
+                method: "POST",
+                headers: &headers,
+                body: b"{}",
+                credentials,
+                region,
+                time: at(seconds),
+            };
+            let lean = signature_headers(&url, &request).unwrap();
+            let sdk = sdk_signature_headers(url.as_str(), &request).unwrap();
+            assert_eq!(sorted(lean), sorted(sdk), "{region} {seconds}");
+        }
     }
 
     #[test]
