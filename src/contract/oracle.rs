@@ -4,6 +4,7 @@
 //! be in. `judge_call` is also what the reference emulator serves, so both
 //! read the rules from one place.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
@@ -75,13 +76,14 @@ pub enum Judged {
 /// classified (§1) and the body parsed. Reading is pure, so one read can
 /// serve both the oracle and the in-process emulator.
 #[derive(Clone, Debug)]
-pub enum ReadCall {
+pub enum ReadCall<'a> {
     /// Refused whatever the state holds.
     Refused(Judged),
-    /// A body for `operation`, to evaluate against a state.
+    /// A body for `operation`, to evaluate against a state: borrowed from a
+    /// call that carries its JSON value, parsed from one that carries bytes.
     Body {
         operation: Operation,
-        body: Map<String, Value>,
+        body: Cow<'a, Map<String, Value>>,
         /// The body was empty and read as `{}` (P5).
         empty_body: bool,
         /// Content-Type missing or other (P7).
@@ -96,7 +98,7 @@ pub fn judge_call(region: &Region, call: &Call<'_>) -> Judged {
 }
 
 /// Reads §1's envelope and parses the body.
-pub fn read_call(call: &Call<'_>) -> ReadCall {
+pub fn read_call<'a>(call: &Call<'a>) -> ReadCall<'a> {
     if !call.method_is_post {
         let detail = "only POST is an awsJson1_1 request".to_string();
         return ReadCall::Refused(Judged::AnyClientError {
@@ -119,11 +121,11 @@ pub fn read_call(call: &Call<'_>) -> ReadCall {
         }
     };
     let (read, empty_body) = match call.body {
-        CallBody::Json(value) => (object_of(value.clone()), false),
+        CallBody::Json(value) => (object_of(value).map(Cow::Borrowed), false),
         CallBody::Bytes(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
-            (Ok(Map::new()), true)
+            (Ok(Cow::Owned(Map::new())), true)
         }
-        CallBody::Bytes(bytes) => (read_object(bytes), false),
+        CallBody::Bytes(bytes) => (read_object(bytes).map(Cow::Owned), false),
     };
     let body = match read {
         Ok(body) => body,
@@ -138,7 +140,7 @@ pub fn read_call(call: &Call<'_>) -> ReadCall {
 }
 
 /// Judges a read request against a state.
-pub fn judge_read(region: &Region, read: &ReadCall) -> Judged {
+pub fn judge_read(region: &Region, read: &ReadCall<'_>) -> Judged {
     match read {
         ReadCall::Refused(judged) => judged.clone(),
         ReadCall::Body {
@@ -160,7 +162,8 @@ const SERIALIZATION: &[ErrorCode] = &[ErrorCode::SerializationException];
 /// The body as a JSON object, or the P4 violation it is.
 fn read_object(body: &[u8]) -> Result<Map<String, Value>, Violation> {
     match serde_json::from_slice::<Value>(body) {
-        Ok(value) => object_of(value),
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(other) => Err(not_an_object(&other)),
         Err(error) => Err(Violation::with_codes(
             RuleId::P4,
             SERIALIZATION,
@@ -169,19 +172,20 @@ fn read_object(body: &[u8]) -> Result<Map<String, Value>, Violation> {
     }
 }
 
-/// A parsed body as the JSON object it must be, or the P4 violation it is.
-fn object_of(value: Value) -> Result<Map<String, Value>, Violation> {
-    match value {
-        Value::Object(object) => Ok(object),
-        other => Err(Violation::with_codes(
-            RuleId::P4,
-            SERIALIZATION,
-            format!(
-                "the body is {}, not a JSON object",
-                super::input::json_type(&other)
-            ),
-        )),
-    }
+/// A body's JSON value as the object it must be, or the P4 violation it is.
+fn object_of(value: &Value) -> Result<&Map<String, Value>, Violation> {
+    value.as_object().ok_or_else(|| not_an_object(value))
+}
+
+fn not_an_object(value: &Value) -> Violation {
+    Violation::with_codes(
+        RuleId::P4,
+        SERIALIZATION,
+        format!(
+            "the body is {}, not a JSON object",
+            super::input::json_type(value)
+        ),
+    )
 }
 
 /// The answers that conform to one request.
@@ -483,7 +487,7 @@ impl Oracle {
     }
 
     /// As [`Oracle::expect`], for a request already read.
-    pub fn expect_read(&self, read: &ReadCall) -> Acceptable {
+    pub fn expect_read(&self, read: &ReadCall<'_>) -> Acceptable {
         acceptable(&self.region, judge_read(&self.region, read))
     }
 

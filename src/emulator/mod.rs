@@ -219,7 +219,7 @@ pub fn answer_call(region: &mut Region, call: &Call<'_>) -> (u16, Value) {
 
 /// As [`answer_call`], for a request the caller has already read (the
 /// in-process fuzzer reads each request once for the oracle and the emulator).
-pub fn answer_read(region: &mut Region, read: &ReadCall) -> (u16, Value) {
+pub fn answer_read(region: &mut Region, read: &ReadCall<'_>) -> (u16, Value) {
     match judge_read(region, read) {
         Judged::AnyClientError { detail, .. } => (
             StatusCode::BAD_REQUEST.as_u16(),

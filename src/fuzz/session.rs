@@ -357,9 +357,6 @@ pub struct Prepared {
     /// The request with scenario variables, when the driver renders them.
     pub template: Option<Request>,
     pub parts: CallParts,
-    /// The request as the contract reads it (parsed once, for the oracle
-    /// and, in process, the emulator).
-    pub read: ReadCall,
     pub expected: Acceptable,
 }
 
@@ -430,20 +427,34 @@ impl Driver {
     }
 
     pub fn prepare(&self, step: &Step) -> Prepared {
+        self.prepare_and(step, |_| ()).0
+    }
+
+    /// As [`Driver::prepare`], and hands the contract's reading of the
+    /// request to `also` as well: the in-process emulator answers from the
+    /// same reading as the oracle, which borrows the rendered body rather
+    /// than copying it.
+    pub fn prepare_and<T>(
+        &self,
+        step: &Step,
+        also: impl FnOnce(&ReadCall<'_>) -> T,
+    ) -> (Prepared, T) {
         let request = render(step, &self.ns, &self.live);
         let template = self
             .render_templates
             .then(|| render(step, &self.template_ns, &self.template));
         let parts = call_parts(&request);
-        let read = read_call(&parts.call(&request));
-        let expected = self.oracle.expect_read(&read);
-        Prepared {
+        let (expected, also) = {
+            let read = read_call(&parts.call(&request));
+            (self.oracle.expect_read(&read), also(&read))
+        };
+        let prepared = Prepared {
             request,
             template,
             parts,
-            read,
             expected,
-        }
+        };
+        (prepared, also)
     }
 
     /// Channels the endpoint said it created (conforming or not), for cleanup.
@@ -629,7 +640,7 @@ pub fn answer_in_process(region: &mut Region, request: &Request) -> Outcome {
 }
 
 /// As [`answer_in_process`], for a request already read.
-pub fn answer_read(region: &mut Region, read: &ReadCall) -> Outcome {
+pub fn answer_read(region: &mut Region, read: &ReadCall<'_>) -> Outcome {
     let (status, body) = emulator::answer_read(region, read);
     let mut headers = HeaderMap::new();
     headers.insert(
@@ -701,8 +712,8 @@ impl InProcess {
         );
         let mut records = Vec::new();
         for step in &session.steps {
-            let prepared = driver.prepare(step);
-            let outcome = answer_read(&mut region, &prepared.read);
+            let (prepared, outcome) =
+                driver.prepare_and(step, |read| answer_read(&mut region, read));
             let (_, capture) = driver.settle(&prepared, &outcome, |_| true);
             records.push(prepared.recorded(&outcome, capture));
         }
@@ -715,8 +726,8 @@ impl InProcess {
         let mut region = self.region.clone();
         let mut driver = self.driver.clone();
         for (index, step) in session.steps.iter().enumerate() {
-            let prepared = driver.prepare(step);
-            let outcome = answer_read(&mut region, &prepared.read);
+            let (prepared, outcome) =
+                driver.prepare_and(step, |read| answer_read(&mut region, read));
             // The in-process emulator has the contract's own quotas.
             let quota_full = |_: Operation| true;
             if let (Verdict::Diverged(deviation), _) =
