@@ -53,6 +53,11 @@ impl std::fmt::Display for Path<'_> {
     }
 }
 
+/// Objects up to this many members are searched by scanning: hashing the
+/// key (serde_json's map hashes with SipHash) cost more than comparing a
+/// few short names, and request objects have a handful of members.
+const SCAN_UP_TO: usize = 16;
+
 /// Reads members of one JSON object, collecting type errors as it goes.
 pub struct Reader<'a> {
     object: &'a Map<String, Value>,
@@ -71,7 +76,14 @@ impl<'a> Reader<'a> {
     }
 
     fn member(&mut self, key: &str) -> Option<&'a Value> {
-        self.object.get(key).filter(|value| !value.is_null())
+        let value = if self.object.len() <= SCAN_UP_TO {
+            self.object
+                .iter()
+                .find_map(|(name, value)| (name == key).then_some(value))
+        } else {
+            self.object.get(key)
+        };
+        value.filter(|value| !value.is_null())
     }
 
     fn wrong_type<T>(&mut self, key: &str, expected: &str, found: &Value) -> Member<T> {
