@@ -1,6 +1,6 @@
 //! Everything that can go wrong between sending a request and holding a
 //! complete HTTP answer, classified so the runner can name it: [`Fault`] and
-//! the classification of reqwest's error chains.
+//! the classification of the transports' error chains (reqwest, hyper-util).
 
 use std::error::Error as StdError;
 use std::fmt;
