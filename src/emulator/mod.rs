@@ -4,6 +4,7 @@
 //! nothing of scenarios or the runner.
 
 use std::collections::HashMap;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -166,11 +167,12 @@ impl Listener {
         Ok(format!("http://{}", self.listener.local_addr()?))
     }
 
-    /// Serves on the current runtime until this future is dropped (with
-    /// its runtime) or accepting fails.
-    pub async fn serve(self) -> std::io::Result<()> {
+    /// The server of this listener, for the current runtime (call it within
+    /// one): it serves until dropped, with its runtime, or until accepting
+    /// fails.
+    pub fn serving(self) -> std::io::Result<impl Future<Output = std::io::Result<()>> + Send> {
         let listener = TcpListener::from_std(self.listener)?;
-        axum::serve(listener, router(self.shared)).await
+        Ok(axum::serve(listener, router(self.shared)).into_future())
     }
 }
 

@@ -706,10 +706,15 @@ fn run_lane(
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start a fuzzing thread's runtime: {e}"))?;
+    let server = {
+        let _context = runtime.enter();
+        listener.map(Listener::serving).transpose()
+    }
+    .map_err(|e| format!("cannot serve the embedded emulator: {e}"))?;
     runtime.block_on(async {
         // Ends with the runtime, once the workers are done.
-        if let Some(listener) = listener {
-            tokio::spawn(listener.serve());
+        if let Some(server) = server {
+            tokio::spawn(server);
         }
         let workers: Vec<_> = (lane..shared.jobs)
             .step_by(lanes)
