@@ -27,7 +27,10 @@ type PlainClient = hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>
 /// A connection pool to one endpoint.
 #[derive(Clone, Debug)]
 pub(crate) enum Transport {
-    Reqwest(reqwest::Client),
+    Reqwest {
+        client: reqwest::Client,
+        url: Url,
+    },
     /// Plain HTTP to this machine, with the endpoint's URI parsed once
     /// (boxed: hyper-util's client is large, reqwest's an `Arc`).
     Plain {
@@ -64,6 +67,11 @@ impl Transport {
                 uri,
             });
         }
+        Transport::reqwest(url, connect_timeout)
+    }
+
+    /// The general transport, whatever the endpoint.
+    fn reqwest(url: &Url, connect_timeout: Duration) -> Result<Transport, WireError> {
         let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never())
@@ -76,14 +84,17 @@ impl Transport {
         } else {
             builder
         };
-        builder
+        let client = builder
             .build()
-            .map(Transport::Reqwest)
-            .map_err(|e| WireError::HttpClient(chain_message(&e)))
+            .map_err(|e| WireError::HttpClient(chain_message(&e)))?;
+        Ok(Transport::Reqwest {
+            client,
+            url: url.clone(),
+        })
     }
 
-    /// Sends `parts` with `body` to the endpoint (the URI of `parts` is
-    /// replaced by the endpoint's) and returns the answer's head.
+    /// Sends `parts` (method and headers: the URI is always the endpoint's)
+    /// with `body`, and returns the answer, its body still to read.
     pub(crate) async fn send(
         &self,
         parts: http::request::Parts,
@@ -102,9 +113,12 @@ impl Transport {
                 })?;
                 Ok(answer.map(AnswerBody::Plain))
             }
-            Transport::Reqwest(client) => {
-                let request = reqwest::Request::try_from(http::Request::from_parts(parts, body))
-                    .map_err(|e| Fault::Client(chain_message(&e)))?;
+            Transport::Reqwest { client, url } => {
+                // Built directly rather than through `RequestBuilder`, which
+                // would copy the header map entry by entry into a fresh one.
+                let mut request = reqwest::Request::new(parts.method, url.clone());
+                *request.headers_mut() = parts.headers;
+                *request.body_mut() = Some(body.into());
                 let answer = client
                     .execute(request)
                     .await
@@ -137,6 +151,69 @@ impl AnswerBody {
                     }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::{Emulator, EmulatorConfig};
+
+    /// Both transports carry a request to the endpoint and its answer back.
+    #[tokio::test]
+    async fn both_transports_reach_the_endpoint() {
+        let emulator = Emulator::start_local(EmulatorConfig::default())
+            .await
+            .unwrap();
+        let url = Url::parse(&emulator.url()).unwrap();
+        let plain = Transport::new(&url, Duration::from_secs(5)).unwrap();
+        assert!(matches!(plain, Transport::Plain { .. }));
+        let general = Transport::reqwest(&url, Duration::from_secs(5)).unwrap();
+        for transport in [plain, general] {
+            let (mut parts, ()) = http::Request::new(()).into_parts();
+            parts.method = http::Method::POST;
+            parts.headers.insert(
+                crate::protocol::HEADER_TARGET,
+                http::HeaderValue::from_static(
+                    "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.ListChannels",
+                ),
+            );
+            parts.headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(crate::protocol::CONTENT_TYPE),
+            );
+            let answer = transport
+                .send(parts, Bytes::from_static(b"{}"))
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), http::StatusCode::OK, "{transport:?}");
+            let mut body = answer.into_body();
+            let mut read = Vec::new();
+            while let Some(chunk) = body.chunk().await.unwrap() {
+                read.extend_from_slice(&chunk);
+            }
+            let json: serde_json::Value = serde_json::from_slice(&read).unwrap();
+            assert!(json["Channels"].is_array(), "{json}");
+        }
+    }
+
+    #[test]
+    fn only_plain_http_to_this_machine_skips_reqwest() {
+        let timeout = Duration::from_secs(1);
+        for (endpoint, plain) in [
+            ("http://127.0.0.1:4566", true),
+            ("http://localhost:4566", true),
+            ("https://127.0.0.1:4566", false),
+            ("http://192.0.2.1:4566", false),
+            ("https://cloudtrail.us-east-1.amazonaws.com", false),
+        ] {
+            let transport = Transport::new(&Url::parse(endpoint).unwrap(), timeout).unwrap();
+            assert_eq!(
+                matches!(transport, Transport::Plain { .. }),
+                plain,
+                "{endpoint}"
+            );
         }
     }
 }
