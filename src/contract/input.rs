@@ -195,6 +195,28 @@ mod tests {
     }
 
     #[test]
+    fn small_and_large_objects_find_the_same_members() {
+        for size in [1, SCAN_UP_TO, SCAN_UP_TO + 1, 40] {
+            let mut body = Map::new();
+            for n in 0..size {
+                body.insert(format!("m{n}"), json!(format!("v{n}")));
+            }
+            body.insert("Gone".into(), Value::Null);
+            let (found, errors) = read(Value::Object(body), |reader| {
+                let mut found: Vec<_> = (0..size + 1)
+                    .map(|n| reader.string(&format!("m{n}")).present().cloned())
+                    .collect();
+                found.push(reader.string("Gone").present().cloned());
+                found
+            });
+            let mut expected: Vec<_> = (0..size).map(|n| Some(format!("v{n}"))).collect();
+            expected.extend([None, None]);
+            assert_eq!(found, expected, "{size} members");
+            assert!(errors.is_empty());
+        }
+    }
+
+    #[test]
     fn null_is_absent_and_unknown_members_are_ignored() {
         let (name, errors) = read(json!({"Name": null, "Other": 1}), |r| r.string("Name"));
         assert_eq!(name, Member::Absent);
