@@ -41,7 +41,7 @@ pub use request::{mask_authorization, Body, HeaderValue, Request, Signing, Targe
 pub use response::{json_response, parse_json, parse_response, BodyProblem, Outcome, Response};
 
 use sign::{signature_headers, Signer, Unsigned};
-use transport::{AnswerBody, Transport};
+use transport::{AnswerBody, Outgoing, Transport};
 
 /// A client for one endpoint. Cloning is cheap and shares the connection pool
 /// and the credentials.
@@ -143,8 +143,8 @@ impl Client {
 
     async fn exchange(&self, request: &Request) -> Result<Response, Fault> {
         let inner = &*self.inner;
-        let (parts, body) = self.build(request).await?;
-        let (answer, mut answer_body) = inner.http.send(parts, body).await?.into_parts();
+        let outgoing = self.build(request).await?;
+        let (answer, mut answer_body) = inner.http.send(outgoing).await?.into_parts();
         let status = answer.status;
         if status.is_redirection() {
             if let Some(location) = answer.headers.get(http::header::LOCATION) {
@@ -166,7 +166,7 @@ impl Client {
     }
 
     /// The request as it goes on the wire: protocol headers, signature, body.
-    async fn build(&self, request: &Request) -> Result<(http::request::Parts, Bytes), Fault> {
+    async fn build(&self, request: &Request) -> Result<Outgoing, Fault> {
         let inner = &*self.inner;
         let method = http::Method::from_bytes(request.method_name().as_bytes())
             .map_err(|_| Fault::Client(format!("invalid method {:?}", request.method_name())))?;
@@ -196,10 +196,11 @@ impl Client {
                 append_headers(&mut header_map, &[("authorization", value.clone())])?;
             }
         }
-        let (mut parts, ()) = http::Request::new(()).into_parts();
-        parts.method = method;
-        parts.headers = header_map;
-        Ok((parts, Bytes::from(body)))
+        Ok(Outgoing {
+            method,
+            headers: header_map,
+            body: Bytes::from(body),
+        })
     }
 }
 

@@ -39,6 +39,13 @@ pub(crate) enum Transport {
     },
 }
 
+/// A request as a transport sends it: always to the endpoint's URL.
+pub(crate) struct Outgoing {
+    pub method: http::Method,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
 /// The body of an answer, read with [`AnswerBody::chunk`].
 pub(crate) enum AnswerBody {
     Reqwest(reqwest::Body),
@@ -93,17 +100,22 @@ impl Transport {
         })
     }
 
-    /// Sends `parts` (method and headers: the URI is always the endpoint's)
-    /// with `body`, and returns the answer, its body still to read.
+    /// Sends `outgoing` and returns the answer, its body still to read.
     pub(crate) async fn send(
         &self,
-        parts: http::request::Parts,
-        body: Bytes,
+        outgoing: Outgoing,
     ) -> Result<http::Response<AnswerBody>, Fault> {
+        let Outgoing {
+            method,
+            headers,
+            body,
+        } = outgoing;
         match self {
             Transport::Plain { client, uri } => {
-                let mut request = http::Request::from_parts(parts, Full::new(body));
+                let mut request = http::Request::new(Full::new(body));
+                *request.method_mut() = method;
                 *request.uri_mut() = uri.clone();
+                *request.headers_mut() = headers;
                 let answer = client.request(request).await.map_err(|e| {
                     if e.is_connect() {
                         Fault::Connect(chain_message(&e))
@@ -116,8 +128,8 @@ impl Transport {
             Transport::Reqwest { client, url } => {
                 // Built directly rather than through `RequestBuilder`, which
                 // would copy the header map entry by entry into a fresh one.
-                let mut request = reqwest::Request::new(parts.method, url.clone());
-                *request.headers_mut() = parts.headers;
+                let mut request = reqwest::Request::new(method, url.clone());
+                *request.headers_mut() = headers;
                 *request.body_mut() = Some(body.into());
                 let answer = client
                     .execute(request)
@@ -171,22 +183,23 @@ mod tests {
         assert!(matches!(plain, Transport::Plain { .. }));
         let general = Transport::reqwest(&url, Duration::from_secs(5)).unwrap();
         for transport in [plain, general] {
-            let (mut parts, ()) = http::Request::new(()).into_parts();
-            parts.method = http::Method::POST;
-            parts.headers.insert(
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
                 crate::protocol::HEADER_TARGET,
                 http::HeaderValue::from_static(
                     "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.ListChannels",
                 ),
             );
-            parts.headers.insert(
+            headers.insert(
                 http::header::CONTENT_TYPE,
                 http::HeaderValue::from_static(crate::protocol::CONTENT_TYPE),
             );
-            let answer = transport
-                .send(parts, Bytes::from_static(b"{}"))
-                .await
-                .unwrap();
+            let outgoing = Outgoing {
+                method: http::Method::POST,
+                headers,
+                body: Bytes::from_static(b"{}"),
+            };
+            let answer = transport.send(outgoing).await.unwrap();
             assert_eq!(answer.status(), http::StatusCode::OK, "{transport:?}");
             let mut body = answer.into_body();
             let mut read = Vec::new();
