@@ -40,7 +40,7 @@ pub use fault::Fault;
 pub use request::{mask_authorization, Body, HeaderValue, Request, Signing, TargetHeader};
 pub use response::{json_response, parse_json, parse_response, BodyProblem, Outcome, Response};
 
-use sign::{signature_headers, Signer, Unsigned};
+use sign::{signature_headers, Signer, SigningEndpoint, Unsigned};
 use transport::{AnswerBody, Outgoing, Transport};
 
 /// A client for one endpoint. Cloning is cheap and shares the connection pool
@@ -55,6 +55,8 @@ pub struct Client {
 struct Inner {
     http: Transport,
     url: Url,
+    /// `url` as SigV4 signs for it, worked out once.
+    signing: SigningEndpoint,
     region: String,
     timeout: std::time::Duration,
     max_body_bytes: usize,
@@ -79,6 +81,7 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                signing: SigningEndpoint::new(&url),
                 url,
                 region: config.region,
                 timeout: config.timeout,
@@ -113,6 +116,7 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 http: Transport::new(&url, inner.connect_timeout)?,
+                signing: SigningEndpoint::new(&url),
                 url,
                 ..inner.clone()
             }),
@@ -188,7 +192,7 @@ impl Client {
                     region: &inner.region,
                     time: SystemTime::now(),
                 };
-                let added = signature_headers(&inner.url, &unsigned).map_err(Fault::Client)?;
+                let added = signature_headers(&inner.signing, &unsigned).map_err(Fault::Client)?;
                 append_headers(&mut header_map, &added)?;
             }
             Signing::Unsigned => {}

@@ -120,15 +120,56 @@ pub(crate) struct Unsigned<'a> {
     pub time: SystemTime,
 }
 
-/// The headers a SigV4 signature adds to `request` sent to `url`, as
+/// An endpoint as SigV4 signs for it, worked out once per client: its URL
+/// and, when the lean path can sign for it, its canonical URI and `host`
+/// value.
+#[derive(Clone, Debug)]
+pub(crate) struct SigningEndpoint {
+    url: String,
+    lean: Option<LeanEndpoint>,
+}
+
+#[derive(Clone, Debug)]
+struct LeanEndpoint {
+    path: String,
+    host: String,
+}
+
+impl SigningEndpoint {
+    /// The lean path takes a path aws-sigv4 would neither normalise nor
+    /// percent-encode.
+    pub(crate) fn new(url: &Url) -> SigningEndpoint {
+        let path = url.path();
+        let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~' | b'/');
+        let plain_path = path.starts_with('/') && !path.contains("//") && path.bytes().all(plain);
+        // `Url::port` is `None` for the scheme's default port, which the
+        // host value leaves out (as hyper and aws-sigv4 do).
+        let lean = url
+            .host_str()
+            .filter(|_| plain_path)
+            .map(|host| LeanEndpoint {
+                path: path.to_string(),
+                host: match url.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host.to_string(),
+                },
+            });
+        SigningEndpoint {
+            url: url.as_str().to_string(),
+            lean,
+        }
+    }
+}
+
+/// The headers a SigV4 signature adds to `request` sent to `endpoint`, as
 /// aws-sigv4's `sign` makes them with default settings. Pure.
 pub(crate) fn signature_headers(
-    url: &Url,
+    endpoint: &SigningEndpoint,
     request: &Unsigned<'_>,
 ) -> Result<Vec<(&'static str, String)>, String> {
-    match lean_target(url, request.headers) {
-        Some(target) => Ok(lean_signature_headers(&target, request)),
-        None => sdk_signature_headers(url.as_str(), request),
+    match &endpoint.lean {
+        Some(lean) if lean_headers(request.headers) => Ok(lean_signature_headers(lean, request)),
+        _ => sdk_signature_headers(&endpoint.url, request),
     }
 }
 
@@ -136,42 +177,20 @@ pub(crate) fn signature_headers(
 /// leaves unsigned or adds itself.
 const LEAN_HEADERS: [&str; 2] = ["content-type", protocol::HEADER_TARGET];
 
-/// Where a lean signature goes: the canonical URI and the `host` value.
-struct LeanTarget<'a> {
-    path: &'a str,
-    host: Cow<'a, str>,
-}
-
-/// The lean target of a request, or `None` when aws-sigv4 must sign it: a
-/// path it would normalise or percent-encode, or headers other than the
-/// protocol's own (or one of them twice).
-fn lean_target<'a>(url: &'a Url, headers: &[(&'static str, String)]) -> Option<LeanTarget<'a>> {
-    let path = url.path();
-    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~' | b'/');
-    if !path.starts_with('/') || path.contains("//") || !path.bytes().all(plain) {
-        return None;
-    }
+/// Whether the lean path can sign these headers: only the protocol's own,
+/// each at most once.
+fn lean_headers(headers: &[(&'static str, String)]) -> bool {
     let known = headers.iter().all(|(name, _)| LEAN_HEADERS.contains(name));
     let unique = headers
         .iter()
         .enumerate()
         .all(|(i, (name, _))| headers[..i].iter().all(|(other, _)| other != name));
-    if !known || !unique {
-        return None;
-    }
-    // `Url::port` is `None` for the scheme's default port, which the host
-    // value leaves out (as hyper and aws-sigv4 do).
-    let host = url.host_str()?;
-    let host = match url.port() {
-        Some(port) => Cow::Owned(format!("{host}:{port}")),
-        None => Cow::Borrowed(host),
-    };
-    Some(LeanTarget { path, host })
+    known && unique
 }
 
-/// SigV4 (headers, default settings) for a request [`lean_target`] took.
+/// SigV4 (headers, default settings) for a request the lean path takes.
 fn lean_signature_headers(
-    target: &LeanTarget<'_>,
+    target: &LeanEndpoint,
     request: &Unsigned<'_>,
 ) -> Vec<(&'static str, String)> {
     let &Unsigned {
@@ -201,7 +220,7 @@ fn lean_signature_headers(
         .join(";");
 
     let mut request = String::with_capacity(512);
-    for line in [method, target.path, ""] {
+    for line in [method, &target.path, ""] {
         request.push_str(line);
         request.push('\n');
     }
@@ -447,12 +466,10 @@ mod tests {
         let bodies: [&[u8]; 3] = [b"", br#"{"Name":"c"}"#, &[0, 159, 255]];
         let mut checked = 0;
         for endpoint in endpoints {
-            let url = url(endpoint);
+            let signing = SigningEndpoint::new(&url(endpoint));
+            assert!(signing.lean.is_some(), "{endpoint}");
             for headers in &header_sets {
-                assert!(
-                    lean_target(&url, headers).is_some(),
-                    "{endpoint} {headers:?}"
-                );
+                assert!(lean_headers(headers), "{headers:?}");
                 for (index, credentials) in credentials.iter().enumerate() {
                     let time = at(times[(checked + index) % times.len()]);
                     let body = bodies[checked % bodies.len()];
@@ -465,8 +482,8 @@ mod tests {
                             region: "eu-west-3",
                             time,
                         };
-                        let lean = signature_headers(&url, &request).unwrap();
-                        let sdk = sdk_signature_headers(url.as_str(), &request).unwrap();
+                        let lean = signature_headers(&signing, &request).unwrap();
+                        let sdk = sdk_signature_headers(&signing.url, &request).unwrap();
                         assert_eq!(sorted(lean), sorted(sdk), "{endpoint} {method} {headers:?}");
                         checked += 1;
                     }
@@ -478,7 +495,7 @@ mod tests {
 
     #[test]
     fn the_cached_key_follows_credentials_day_and_region() {
-        let url = url("http://127.0.0.1:4566/");
+        let signing = SigningEndpoint::new(&url("http://127.0.0.1:4566/"));
         let headers = [("content-type", protocol::CONTENT_TYPE.to_string())];
         let first = Credentials::new("AKID", "first", None, None, "t");
         let rotated = Credentials::new("AKID", "rotated", None, None, "t");
@@ -499,31 +516,30 @@ mod tests {
                 region,
                 time: at(seconds),
             };
-            let lean = signature_headers(&url, &request).unwrap();
-            let sdk = sdk_signature_headers(url.as_str(), &request).unwrap();
+            let lean = signature_headers(&signing, &request).unwrap();
+            let sdk = sdk_signature_headers(&signing.url, &request).unwrap();
             assert_eq!(sorted(lean), sorted(sdk), "{region} {seconds}");
         }
     }
 
     #[test]
     fn other_shapes_go_to_aws_sigv4() {
-        let plain = url("http://127.0.0.1:4566/");
-        let protocol_only = [("content-type", protocol::CONTENT_TYPE.to_string())];
+        let plain = SigningEndpoint::new(&url("http://127.0.0.1:4566/"));
         for path in [
             "http://h/a//b",
             "http://h/%41",
             "http://h/a.b",
             "http://h/a/..b",
         ] {
-            assert!(lean_target(&url(path), &protocol_only).is_none(), "{path}");
+            assert!(SigningEndpoint::new(&url(path)).lean.is_none(), "{path}");
         }
         let twice = [
             ("content-type", "a".to_string()),
             ("content-type", "b".to_string()),
         ];
         let other = [("user-agent", "ctconform".to_string())];
-        assert!(lean_target(&plain, &twice).is_none());
-        assert!(lean_target(&plain, &other).is_none());
+        assert!(!lean_headers(&twice));
+        assert!(!lean_headers(&other));
         // Signed either way, and the same as before.
         let signed = signature_headers(
             &plain,
@@ -564,7 +580,7 @@ mod tests {
             ),
         ];
         let added = signature_headers(
-            &url("http://127.0.0.1:4566/"),
+            &SigningEndpoint::new(&url("http://127.0.0.1:4566/")),
             &Unsigned {
                 method: "POST",
                 headers: &headers,
@@ -590,7 +606,7 @@ mod tests {
     fn session_tokens_are_sent_and_signed() {
         let credentials = Credentials::new("AKID", "secret", Some("token".into()), None, "test");
         let added = signature_headers(
-            &url("https://cloudtrail.us-east-1.amazonaws.com/"),
+            &SigningEndpoint::new(&url("https://cloudtrail.us-east-1.amazonaws.com/")),
             &Unsigned {
                 method: "POST",
                 headers: &[],
