@@ -674,6 +674,17 @@ pub struct InProcess {
     driver: Driver,
 }
 
+/// The driver every in-process session starts from: one namespace and one
+/// set of partner sources, so that a recorded run renders the requests
+/// `InProcess::run` sent.
+fn in_process_driver(fixtures: &Fixtures) -> Driver {
+    Driver::new(
+        fixtures,
+        Namespace::session("inproc", 0),
+        partners_for(0, 1),
+    )
+}
+
 impl InProcess {
     pub fn new() -> Result<InProcess, String> {
         let identity = Identity::new("us-east-1", "123456789012");
@@ -689,12 +700,7 @@ impl InProcess {
         let outcome = answer_in_process(&mut region, &delete);
         exchanges.push((delete, outcome));
         let fixtures = Fixtures::from_exchanges(&exchanges)?;
-        let driver = Driver::new(
-            &fixtures,
-            Namespace::session("inproc", 0),
-            partners_for(0, 1),
-        )
-        .without_templates();
+        let driver = in_process_driver(&fixtures).without_templates();
         Ok(InProcess {
             region,
             fixtures,
@@ -705,11 +711,7 @@ impl InProcess {
     /// Runs a session in process and keeps each step as the exporter needs it.
     pub fn run_recorded(&self, session: &Session) -> Vec<ExportStep> {
         let mut region = self.region.clone();
-        let mut driver = Driver::new(
-            &self.fixtures,
-            Namespace::session("inproc", 0),
-            partners_for(0, 1),
-        );
+        let mut driver = in_process_driver(&self.fixtures);
         let mut records = Vec::new();
         for step in &session.steps {
             let (prepared, outcome) =
