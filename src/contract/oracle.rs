@@ -86,6 +86,9 @@ pub enum ReadCall<'a> {
         body: Cow<'a, Map<String, Value>>,
         /// The body was empty and read as `{}` (P5).
         empty_body: bool,
+        /// The body was a literal `null`, read as `{}`; refusing it as not
+        /// an object conforms too (contract §7).
+        null_body: bool,
         /// Content-Type missing or other (P7).
         unusual_media_type: bool,
     },
@@ -120,12 +123,24 @@ pub fn read_call<'a>(call: &Call<'a>) -> ReadCall<'a> {
             return ReadCall::Refused(Judged::Refused(violation));
         }
     };
-    let (read, empty_body) = match call.body {
-        CallBody::Json(value) => (object_of(value).map(Cow::Borrowed), false),
-        CallBody::Bytes(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
-            (Ok(Cow::Owned(Map::new())), true)
+    let mut body_form = BodyForm::Object;
+    let read = match call.body {
+        CallBody::Json(Value::Null) => {
+            body_form = BodyForm::Null;
+            Ok(Cow::Owned(Map::new()))
         }
-        CallBody::Bytes(bytes) => (read_object(bytes).map(Cow::Owned), false),
+        CallBody::Json(value) => object_of(value).map(Cow::Borrowed),
+        CallBody::Bytes(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
+            body_form = BodyForm::Empty;
+            Ok(Cow::Owned(Map::new()))
+        }
+        CallBody::Bytes(bytes) => match read_object(bytes) {
+            Err(_) if is_json_null(bytes) => {
+                body_form = BodyForm::Null;
+                Ok(Cow::Owned(Map::new()))
+            }
+            read => read.map(Cow::Owned),
+        },
     };
     let body = match read {
         Ok(body) => body,
@@ -134,9 +149,24 @@ pub fn read_call<'a>(call: &Call<'a>) -> ReadCall<'a> {
     ReadCall::Body {
         operation,
         body,
-        empty_body,
+        empty_body: body_form == BodyForm::Empty,
+        null_body: body_form == BodyForm::Null,
         unusual_media_type: call.media_type != MediaType::Json11,
     }
+}
+
+/// What a request body that reads as an object was on the wire.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BodyForm {
+    Object,
+    /// Empty: the same as `{}` (P5).
+    Empty,
+    /// A literal `null`: not an object (P4), or read as `{}` (§7 ruling).
+    Null,
+}
+
+fn is_json_null(bytes: &[u8]) -> bool {
+    bytes.trim_ascii() == b"null"
 }
 
 /// Judges a read request against a state.
@@ -147,13 +177,29 @@ pub fn judge_read(region: &Region, read: &ReadCall<'_>) -> Judged {
             operation,
             body,
             empty_body,
+            null_body,
             unusual_media_type,
-        } => Judged::Evaluated {
-            operation: *operation,
-            evaluation: region.evaluate(*operation, body),
-            empty_body: *empty_body,
-            unusual_media_type: *unusual_media_type,
-        },
+        } => {
+            let mut evaluation = region.evaluate(*operation, body);
+            if *null_body {
+                // First, so the reference emulator keeps refusing it (§1:
+                // deserialisation comes first); success conforms where `{}`
+                // would succeed.
+                let violation = Violation::with_codes(
+                    RuleId::P4,
+                    SERIALIZATION,
+                    "the body is null, not a JSON object",
+                )
+                .optional(true);
+                evaluation.violations.insert(0, violation);
+            }
+            Judged::Evaluated {
+                operation: *operation,
+                evaluation,
+                empty_body: *empty_body,
+                unusual_media_type: *unusual_media_type,
+            }
+        }
     }
 }
 
@@ -214,6 +260,9 @@ pub struct SuccessCheck {
     pub absent_or_empty: Vec<&'static str>,
     /// The member holding a freshly made ARN, and its resource type.
     pub fresh_arn: Option<(&'static str, &'static str)>,
+    /// A list operation's page member and the most items a page may hold
+    /// (§7: the page size is free, a page longer than `MaxResults` is not).
+    pub page_limit: Option<(&'static str, usize)>,
 }
 
 /// Why an answer does not conform.
@@ -326,6 +375,16 @@ impl SuccessCheck {
                 Some(Value::Array(items)) if items.is_empty() => {}
                 Some(other) => {
                     return diverge(format!("{member} is {other}, expected absent or []"))
+                }
+            }
+        }
+        if let Some((member, limit)) = self.page_limit {
+            if let Some(Value::Array(items)) = body.get(member) {
+                if items.len() > limit {
+                    return diverge(format!(
+                        "{member} holds {} items, more than MaxResults {limit}",
+                        items.len()
+                    ));
                 }
             }
         }
@@ -451,12 +510,18 @@ fn success_check(region: &Region, operation: Operation, plan: Plan) -> SuccessCh
         };
         keys.iter().filter_map(|k| body.remove_entry(*k)).collect()
     };
+    let page_limit = match plan {
+        Plan::ListChannels { max, .. } => Some(("Channels", max)),
+        Plan::ListStores { max, .. } => Some(("EventDataStores", max)),
+        _ => None,
+    };
     SuccessCheck {
         operation,
         plan,
         members,
         absent_or_empty,
         fresh_arn,
+        page_limit,
     }
 }
 

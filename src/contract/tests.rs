@@ -443,8 +443,10 @@ fn conforms_in(region: &Region, body: &Value) {
     );
 }
 
+/// §3 checks state after input, but the order of checks is undocumented:
+/// a state rule broken beside an input rule joins the acceptable set.
 #[test]
-fn input_rules_come_before_state_rules() {
+fn state_rules_join_broken_input_rules() {
     let mut region = region();
     create(
         &mut region,
@@ -457,7 +459,14 @@ fn input_rules_come_before_state_rules() {
         Operation::CreateChannel,
         &with(channel("taken"), "Tags", tags(51)),
     );
-    assert_eq!(acceptable.rules, vec![RuleId::T1]);
+    assert_eq!(acceptable.rules, vec![RuleId::T1, RuleId::C1]);
+    assert!(acceptable
+        .errors
+        .contains(&ErrorCode::ChannelAlreadyExistsException));
+    let mut no_source = channel("taken");
+    no_source.as_object_mut().unwrap().remove("Source");
+    let acceptable = judge(&region, Operation::CreateChannel, &no_source);
+    assert_eq!(acceptable.rules, vec![RuleId::S1, RuleId::C1]);
 }
 
 #[test]
@@ -796,5 +805,262 @@ fn a_json_body_reads_as_its_serialisation_would() {
             format!("{:?}", read_call(&call(CallBody::Bytes(&bytes)))),
             "{body}"
         );
+    }
+}
+
+/// The contract's rulings of this round (§1 several broken rules and
+/// missing members, §5 identifiers, §7 undocumented points), one test each.
+mod rulings {
+    use super::*;
+
+    fn codes(acceptable: &Acceptable) -> Vec<ErrorCode> {
+        acceptable.errors.iter().copied().collect()
+    }
+
+    #[test]
+    fn a_wrong_type_beside_an_unknown_channel_allows_either_error() {
+        let acceptable = judge(
+            &region(),
+            Operation::UpdateChannel,
+            &json!({"Channel": "00000000-0000-4000-8000-00000000c7f0", "Name": ["x"]}),
+        );
+        assert!(acceptable.success.is_none());
+        assert_eq!(acceptable.rules, vec![RuleId::P4, RuleId::OP4]);
+        for code in [
+            ErrorCode::SerializationException,
+            ErrorCode::ChannelNotFoundException,
+        ] {
+            assert!(acceptable.errors.contains(&code), "{code}");
+        }
+    }
+
+    #[test]
+    fn an_update_of_an_unknown_channel_also_judges_its_new_members() {
+        let mut region = region();
+        create(&mut region, Operation::CreateChannel, channel("abc"), "ch1");
+        let acceptable = judge(
+            &region,
+            Operation::UpdateChannel,
+            &json!({"Channel": "00000000-0000-4000-8000-00000000c7f0", "Name": "abc",
+                    "Destinations": []}),
+        );
+        assert_eq!(acceptable.rules, vec![RuleId::OP4, RuleId::D1, RuleId::OP5]);
+    }
+
+    #[test]
+    fn a_channel_value_that_is_neither_arn_nor_id_is_invalid_or_not_found() {
+        let region = region();
+        for reference in [
+            "ccc",
+            "not-an-arn",
+            "arn:aws:cloudtrail:us-east-1:123456789012:channel",
+            "arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/eds-audit",
+        ] {
+            for operation in [
+                Operation::GetChannel,
+                Operation::DeleteChannel,
+                Operation::UpdateChannel,
+            ] {
+                let acceptable = judge(&region, operation, &json!({"Channel": reference}));
+                assert_eq!(
+                    codes(&acceptable),
+                    vec![
+                        ErrorCode::ChannelNotFoundException,
+                        ErrorCode::ChannelARNInvalidException
+                    ],
+                    "{operation} {reference}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_well_formed_channel_reference_naming_nothing_is_not_found_only() {
+        let region = region();
+        for reference in [
+            "00000000-0000-4000-8000-00000000c7f0",
+            "arn:aws:cloudtrail:us-east-1:123456789012:channel/00000000-0000-4000-8000-00000000c7f0",
+        ] {
+            let acceptable = judge(&region, Operation::GetChannel, &json!({"Channel": reference}));
+            assert_eq!(
+                codes(&acceptable),
+                vec![ErrorCode::ChannelNotFoundException],
+                "{reference}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_store_value_that_is_neither_arn_nor_id_is_invalid_or_not_found() {
+        let region = region();
+        for reference in [
+            "ccc",
+            "arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore",
+            "arn:aws:cloudtrail:us-east-1:123456789012:channel/eds-audit",
+        ] {
+            let acceptable = judge(
+                &region,
+                Operation::GetEventDataStore,
+                &json!({"EventDataStore": reference}),
+            );
+            assert_eq!(
+                codes(&acceptable),
+                vec![
+                    ErrorCode::EventDataStoreARNInvalidException,
+                    ErrorCode::EventDataStoreNotFoundException
+                ],
+                "{reference}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_identifier_member_allows_its_arn_invalid_code() {
+        let region = region();
+        for (operation, own) in [
+            (
+                Operation::StartEventDataStoreIngestion,
+                ErrorCode::EventDataStoreARNInvalidException,
+            ),
+            (
+                Operation::DeleteEventDataStore,
+                ErrorCode::EventDataStoreARNInvalidException,
+            ),
+            (Operation::GetChannel, ErrorCode::ChannelARNInvalidException),
+            (
+                Operation::UpdateChannel,
+                ErrorCode::ChannelARNInvalidException,
+            ),
+        ] {
+            let acceptable = judge(&region, operation, &json!({}));
+            for code in [
+                ErrorCode::InvalidParameterException,
+                ErrorCode::ValidationException,
+                own,
+            ] {
+                assert!(acceptable.errors.contains(&code), "{operation}: {code}");
+            }
+            assert!(acceptable.success.is_none());
+        }
+    }
+
+    #[test]
+    fn a_null_body_is_not_an_object_or_reads_as_empty() {
+        let region = region();
+        let null = |operation| {
+            acceptable(
+                &region,
+                judge_call(
+                    &region,
+                    &Call {
+                        method_is_post: true,
+                        operation: RequestedOperation::Known(operation),
+                        media_type: MediaType::Json11,
+                        body: CallBody::Bytes(b" null "),
+                    },
+                ),
+            )
+        };
+        let create = null(Operation::CreateChannel);
+        assert!(create.success.is_none());
+        assert!(create.errors.contains(&ErrorCode::SerializationException));
+        assert!(create.rules.contains(&RuleId::N1));
+        assert!(create
+            .errors
+            .contains(&ErrorCode::InvalidParameterException));
+        let list = null(Operation::ListChannels);
+        assert!(list.success.is_some());
+        assert_eq!(codes(&list), vec![ErrorCode::SerializationException]);
+    }
+
+    #[test]
+    fn empty_tags_may_be_echoed_or_omitted() {
+        let acceptable = judge(
+            &region(),
+            Operation::CreateChannel,
+            &with(channel("abc"), "Tags", json!([])),
+        );
+        let success = acceptable.success.expect("success conforms");
+        assert_eq!(success.absent_or_empty, vec!["Tags"]);
+        assert!(!success.members.contains_key("Tags"));
+    }
+
+    #[test]
+    fn lower_case_custom_may_succeed_or_be_an_invalid_source() {
+        let acceptable = judge(
+            &region(),
+            Operation::CreateChannel,
+            &with(channel("abc"), "Source", json!("custom")),
+        );
+        assert!(acceptable.success.is_some());
+        assert_eq!(codes(&acceptable), vec![ErrorCode::InvalidSourceException]);
+    }
+
+    #[test]
+    fn an_empty_tag_value_may_take_any_parameter_code() {
+        let acceptable = judge(
+            &region(),
+            Operation::CreateChannel,
+            &with(channel("abc"), "Tags", json!([{"Key": "k", "Value": ""}])),
+        );
+        assert!(acceptable.success.is_some());
+        for code in [
+            ErrorCode::InvalidTagParameterException,
+            ErrorCode::ValidationException,
+            ErrorCode::InvalidParameterException,
+        ] {
+            assert!(acceptable.errors.contains(&code), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_page_longer_than_max_results_diverges() {
+        let mut region = region();
+        for (name, id) in [("one", "c1"), ("two", "c2")] {
+            create(&mut region, Operation::CreateChannel, channel(name), id);
+        }
+        let acceptable = judge(&region, Operation::ListChannels, &json!({"MaxResults": 1}));
+        let page = |n: usize| json!({"Channels": (0..n).map(|i| json!({"ChannelArn": format!("a{i}"), "Name": "n"})).collect::<Vec<_>>()});
+        let seen = Default::default();
+        assert!(acceptable
+            .admits(200, None, Some(&page(1)), &region, &seen)
+            .is_ok());
+        assert!(acceptable
+            .admits(200, None, Some(&page(2)), &region, &seen)
+            .is_err());
+    }
+
+    #[test]
+    fn a_store_that_cannot_be_deleted_for_several_reasons_allows_each_code() {
+        let mut region = region();
+        create(&mut region, Operation::CreateChannel, channel("abc"), "ch1");
+        // The audit store is protected by default (no TerminationProtectionEnabled sent).
+        let acceptable = judge(
+            &region,
+            Operation::DeleteEventDataStore,
+            &json!({"EventDataStore": AUDIT}),
+        );
+        assert_eq!(
+            codes(&acceptable),
+            vec![
+                ErrorCode::ChannelExistsForEDSException,
+                ErrorCode::EventDataStoreTerminationProtectedException
+            ]
+        );
+    }
+
+    #[test]
+    fn a_duplicate_store_name_joins_its_input_errors() {
+        let acceptable = judge(
+            &region(),
+            Operation::CreateEventDataStore,
+            &json!({"Name": "audit", "RetentionPeriod": 1}),
+        );
+        assert!(acceptable
+            .errors
+            .contains(&ErrorCode::EventDataStoreAlreadyExistsException));
+        assert!(acceptable
+            .errors
+            .contains(&ErrorCode::InvalidParameterException));
     }
 }
