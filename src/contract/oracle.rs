@@ -60,7 +60,12 @@ pub enum Judged {
     /// Refused before the body counts: any 4xx conforms (P6 missing target, P7 method).
     AnyClientError { rule: RuleId, detail: String },
     /// Refused for its envelope or body: unknown operation (P6), not JSON (P4).
-    Refused(Violation),
+    Refused {
+        violation: Violation,
+        /// Content-Type missing or other (P7): any 4xx conforms too, as a
+        /// server may refuse the media type before it reads the body.
+        unusual_media_type: bool,
+    },
     /// The body was read as the operation's input.
     Evaluated {
         operation: Operation,
@@ -120,7 +125,10 @@ pub fn read_call<'a>(call: &Call<'a>) -> ReadCall<'a> {
         }
         RequestedOperation::Unknown => {
             let violation = Violation::of(RuleId::P6, "X-Amz-Target names no operation");
-            return ReadCall::Refused(Judged::Refused(violation));
+            return ReadCall::Refused(Judged::Refused {
+                violation,
+                unusual_media_type: call.media_type != MediaType::Json11,
+            });
         }
     };
     let mut body_form = BodyForm::Object;
@@ -144,7 +152,12 @@ pub fn read_call<'a>(call: &Call<'a>) -> ReadCall<'a> {
     };
     let body = match read {
         Ok(body) => body,
-        Err(violation) => return ReadCall::Refused(Judged::Refused(violation)),
+        Err(violation) => {
+            return ReadCall::Refused(Judged::Refused {
+                violation,
+                unusual_media_type: call.media_type != MediaType::Json11,
+            })
+        }
     };
     ReadCall::Body {
         operation,
@@ -429,7 +442,16 @@ pub fn acceptable(region: &Region, judged: Judged) -> Acceptable {
             acceptable.details.push((rule, detail));
             acceptable.any_client_error = true;
         }
-        Judged::Refused(violation) => acceptable.add(violation),
+        Judged::Refused {
+            violation,
+            unusual_media_type,
+        } => {
+            acceptable.add(violation);
+            if unusual_media_type {
+                acceptable.rules.push(RuleId::P7);
+                acceptable.any_client_error = true;
+            }
+        }
         Judged::Evaluated {
             operation,
             evaluation,

@@ -558,13 +558,30 @@ impl Region {
                 format!("a channel named {name:?} exists"),
             ));
         }
-        if let Some(source) = source.filter(|source| {
-            *source != shapes::CUSTOM_SOURCE && self.channels.iter().any(|c| &c.source == *source)
-        }) {
-            violations.push(Violation::of(
-                RuleId::C2,
-                format!("a channel for partner source {source:?} exists"),
-            ));
+        if let Some(source) = source.filter(|source| *source != shapes::CUSTOM_SOURCE) {
+            // A re-cased name is accepted or refused (§6); once accepted, it
+            // may count as its partner or as a name of its own, and a
+            // re-cased `custom` may count as Custom, which backs many
+            // channels: C2 then holds or not [set, not yet ruled].
+            let recased = source.eq_ignore_ascii_case(shapes::CUSTOM_SOURCE)
+                || shapes::classify_source(source, &self.limits.extra_sources)
+                    == SourceKind::Recased;
+            let exact = self.channels.iter().any(|c| &c.source == source);
+            let other_case = self
+                .channels
+                .iter()
+                .any(|c| c.source != *source && c.source.eq_ignore_ascii_case(source));
+            if exact || other_case {
+                let violation = Violation::of(
+                    RuleId::C2,
+                    format!("a channel for partner source {source:?} exists"),
+                );
+                violations.push(if recased || !exact {
+                    violation.optional(exact)
+                } else {
+                    violation
+                });
+            }
         }
         if self.channels.len() >= self.limits.channel_quota {
             let quota = self.limits.channel_quota;

@@ -1064,3 +1064,80 @@ mod rulings {
             .contains(&ErrorCode::InvalidParameterException));
     }
 }
+
+mod more_rulings {
+    use super::*;
+
+    fn call(operation: Operation, media_type: MediaType, body: &[u8]) -> Acceptable {
+        let region = region();
+        acceptable(
+            &region,
+            judge_call(
+                &region,
+                &Call {
+                    method_is_post: true,
+                    operation: RequestedOperation::Known(operation),
+                    media_type,
+                    body: CallBody::Bytes(body),
+                },
+            ),
+        )
+    }
+
+    /// §1: another media type may be refused with any 4xx before the body
+    /// is read, so a bad body does not narrow the set to P4's code.
+    #[test]
+    fn another_media_type_with_a_bad_body_allows_any_client_error() {
+        let refused = call(Operation::CreateChannel, MediaType::Other, b"{\"Name\": ");
+        assert!(refused.any_client_error);
+        assert_eq!(refused.rules, vec![RuleId::P4, RuleId::P7]);
+        let json = call(Operation::CreateChannel, MediaType::Json11, b"{\"Name\": ");
+        assert!(!json.any_client_error);
+    }
+
+    /// §6: a re-cased Source that an endpoint accepted may count as its
+    /// partner (or as Custom) or as a name of its own for C2.
+    #[test]
+    fn a_recased_source_once_accepted_may_or_may_not_hold_the_partner() {
+        let mut region = region();
+        let body = |name: &str, source: &str| with(channel(name), "Source", json!(source));
+        let evaluation = region.evaluate(
+            Operation::CreateChannel,
+            body("abc1", "custom").as_object().unwrap(),
+        );
+        // The endpoint accepted the re-cased name: the model follows it.
+        let plan = evaluation.plan.expect("success conforms for custom");
+        region.apply(
+            &plan,
+            &Fresh {
+                id: "r1".into(),
+                now: 0.0,
+            },
+        );
+        let again = judge(&region, Operation::CreateChannel, &body("abc2", "custom"));
+        assert!(again.success.is_some(), "Custom may back many: {again:#?}");
+        let evaluation = region.evaluate(
+            Operation::CreateChannel,
+            body("bbb1", "netskopecloudexchange").as_object().unwrap(),
+        );
+        let plan = evaluation
+            .plan
+            .expect("success conforms for a re-cased partner");
+        region.apply(
+            &plan,
+            &Fresh {
+                id: "r2".into(),
+                now: 0.0,
+            },
+        );
+        let partner = judge(
+            &region,
+            Operation::CreateChannel,
+            &body("bbb2", "NetskopeCloudExchange"),
+        );
+        assert!(partner.success.is_some());
+        assert!(partner
+            .errors
+            .contains(&ErrorCode::ChannelAlreadyExistsException));
+    }
+}
