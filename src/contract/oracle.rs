@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::operation::Operation;
 use super::rules::{ErrorCode, RuleId};
-use super::shapes;
+use super::shapes::{self, StoreStatus};
 use super::state::{Evaluation, Fresh, Plan, Region};
 use super::violation::Violation;
 
@@ -276,6 +276,62 @@ pub struct SuccessCheck {
     /// A list operation's page member and the most items a page may hold
     /// (§7: the page size is free, a page longer than `MaxResults` is not).
     pub page_limit: Option<(&'static str, usize)>,
+    /// For a first page: what the endpoint must list (read after write, §4).
+    pub listed: Option<Listed>,
+}
+
+/// What a first page of a list operation must show of the resources the
+/// oracle has seen made: each one that exists, once the list is complete
+/// (no `NextToken`), and, for channels, none that was deleted. Other
+/// resources of the account are free to appear.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listed {
+    pub member: &'static str,
+    pub arn_member: &'static str,
+    pub resource: &'static str,
+    /// Ids that must be listed.
+    pub present: Vec<String>,
+    /// Whether an id seen made and no longer in the model may not appear
+    /// (channels: deleted is gone; stores pending deletion may still list).
+    pub deleted_are_gone: bool,
+}
+
+impl Listed {
+    fn admits(
+        &self,
+        body: &Map<String, Value>,
+        seen_ids: &HashSet<String>,
+    ) -> Result<(), Divergence> {
+        let Some(Value::Array(items)) = body.get(self.member) else {
+            return Ok(());
+        };
+        let listed: HashSet<&str> = items
+            .iter()
+            .filter_map(|item| item.get(self.arn_member)?.as_str())
+            .filter_map(|arn| Some(shapes::parse_arn(arn, self.resource)?.id))
+            .collect();
+        if self.deleted_are_gone {
+            let deleted = listed
+                .iter()
+                .find(|id| seen_ids.contains(**id) && !self.present.iter().any(|p| p == *id));
+            if let Some(id) = deleted {
+                return diverge(format!(
+                    "{} lists {} {id}, which was deleted",
+                    self.member, self.resource
+                ));
+            }
+        }
+        let complete = body.get("NextToken").is_none_or(Value::is_null);
+        if complete {
+            if let Some(id) = self.present.iter().find(|id| !listed.contains(id.as_str())) {
+                return diverge(format!(
+                    "{} does not list {} {id}, which exists (no NextToken: the list is complete)",
+                    self.member, self.resource
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Why an answer does not conform.
@@ -400,6 +456,9 @@ impl SuccessCheck {
                     ));
                 }
             }
+        }
+        if let Some(listed) = &self.listed {
+            listed.admits(body, seen_ids)?;
         }
         if let Some((member, resource)) = self.fresh_arn {
             let arn = body.get(member).and_then(Value::as_str).unwrap_or_default();
@@ -537,6 +596,28 @@ fn success_check(region: &Region, operation: Operation, plan: Plan) -> SuccessCh
         Plan::ListStores { max, .. } => Some(("EventDataStores", max)),
         _ => None,
     };
+    let listed = match plan {
+        Plan::ListChannels { start: 0, .. } => Some(Listed {
+            member: "Channels",
+            arn_member: "ChannelArn",
+            resource: "channel",
+            present: region.channels.iter().map(|c| c.id.clone()).collect(),
+            deleted_are_gone: true,
+        }),
+        Plan::ListStores { start: 0, .. } => Some(Listed {
+            member: "EventDataStores",
+            arn_member: "EventDataStoreArn",
+            resource: "eventdatastore",
+            present: region
+                .stores
+                .iter()
+                .filter(|store| store.status != StoreStatus::PendingDeletion)
+                .map(|store| store.id.clone())
+                .collect(),
+            deleted_are_gone: false,
+        }),
+        _ => None,
+    };
     SuccessCheck {
         operation,
         plan,
@@ -544,6 +625,7 @@ fn success_check(region: &Region, operation: Operation, plan: Plan) -> SuccessCh
         absent_or_empty,
         fresh_arn,
         page_limit,
+        listed,
     }
 }
 

@@ -1020,7 +1020,15 @@ mod rulings {
             create(&mut region, Operation::CreateChannel, channel(name), id);
         }
         let acceptable = judge(&region, Operation::ListChannels, &json!({"MaxResults": 1}));
-        let page = |n: usize| json!({"Channels": (0..n).map(|i| json!({"ChannelArn": format!("a{i}"), "Name": "n"})).collect::<Vec<_>>()});
+        let identity = region.identity.clone();
+        // Partial pages (a NextToken): only their length is judged here.
+        let page = |n: usize| {
+            let items: Vec<Value> = ["c1", "c2"][..n]
+                .iter()
+                .map(|id| json!({"ChannelArn": identity.channel_arn(id), "Name": "n"}))
+                .collect();
+            json!({"Channels": items, "NextToken": "more"})
+        };
         let seen = Default::default();
         assert!(acceptable
             .admits(200, None, Some(&page(1)), &region, &seen)
@@ -1139,5 +1147,63 @@ mod more_rulings {
         assert!(partner
             .errors
             .contains(&ErrorCode::ChannelAlreadyExistsException));
+    }
+}
+
+/// Read after write on lists (§4, §5): what a first page must show.
+mod listing {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn page(arns: &[String], next: bool) -> Value {
+        let mut body = json!({"Channels": arns.iter().map(|a| json!({"ChannelArn": a, "Name": "n"})).collect::<Vec<_>>()});
+        if next {
+            body["NextToken"] = json!("more");
+        }
+        body
+    }
+
+    #[test]
+    fn a_complete_list_shows_every_channel_and_none_deleted() {
+        let mut region = region();
+        let identity = region.identity.clone();
+        create(
+            &mut region,
+            Operation::CreateChannel,
+            channel("kept"),
+            "ch1",
+        );
+        create(
+            &mut region,
+            Operation::CreateChannel,
+            channel("gone"),
+            "ch2",
+        );
+        create(
+            &mut region,
+            Operation::DeleteChannel,
+            json!({"Channel": "ch2"}),
+            "",
+        );
+        let seen: HashSet<String> = ["ch1", "ch2"].iter().map(|s| s.to_string()).collect();
+        let list = judge(&region, Operation::ListChannels, &json!({}));
+        let (kept, gone, other) = (
+            identity.channel_arn("ch1"),
+            identity.channel_arn("ch2"),
+            identity.channel_arn("someone-elses"),
+        );
+        let admits = |body: Value| list.admits(200, None, Some(&body), &region, &seen);
+        assert!(admits(page(&[kept.clone(), other.clone()], false)).is_ok());
+        let missing = admits(page(std::slice::from_ref(&other), false)).unwrap_err();
+        assert!(
+            missing.reason.contains("does not list channel ch1"),
+            "{missing}"
+        );
+        assert!(
+            admits(page(std::slice::from_ref(&other), true)).is_ok(),
+            "a partial page may lack it"
+        );
+        let deleted = admits(page(&[kept, gone], true)).unwrap_err();
+        assert!(deleted.reason.contains("which was deleted"), "{deleted}");
     }
 }
