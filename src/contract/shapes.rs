@@ -281,6 +281,15 @@ mod tests {
     }
 
     #[test]
+    fn partner_sources_are_the_documented_list() {
+        let documented: Vec<&str> = include_str!("../../docs/reference/partner-sources.txt")
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .collect();
+        assert_eq!(documented, PARTNER_SOURCES);
+    }
+
+    #[test]
     fn selector_field_pattern() {
         assert!(is_selector_field_pattern("resources.type"));
         assert!(is_selector_field_pattern("eventCategory"));
