@@ -235,20 +235,20 @@ fn check_selectors(selectors: &[Value], violations: &mut Vec<Violation>) {
             continue;
         };
         match member(selector, "Name") {
-            None => {}
-            Some(Value::String(name)) => {
-                if shapes::char_count(name) > shapes::SELECTOR_NAME_MAX {
-                    violations.push(broken(
-                        SELECTOR_MODEL,
-                        format!(
-                            "{at}.Name has {} characters, more than {}",
-                            shapes::char_count(name),
-                            shapes::SELECTOR_NAME_MAX
-                        ),
-                    ));
-                }
-            }
+            None | Some(Value::String(_)) => {}
             Some(other) => violations.push(wrong_type(&format!("{at}.Name"), "a string", other)),
+        }
+        if let Some(Value::String(name)) = member(selector, "Name") {
+            let count = shapes::char_count(name);
+            if count > shapes::SELECTOR_NAME_MAX {
+                violations.push(broken(
+                    SELECTOR_MODEL,
+                    format!(
+                        "{at}.Name has {count} characters, more than {}",
+                        shapes::SELECTOR_NAME_MAX
+                    ),
+                ));
+            }
         }
         match member(selector, "FieldSelectors") {
             None => violations.push(broken(
