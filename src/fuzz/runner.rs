@@ -49,6 +49,10 @@ pub struct FuzzOptions {
     pub timeout: Duration,
     /// Requests per second, all workers together; `None`: unlimited.
     pub rate: Option<f64>,
+    /// Attempts per request and their backoff (`--retries`).
+    pub retry: crate::wire::RetryPolicy,
+    /// Per-operation pacing (`--pace`).
+    pub pace: crate::wire::Pace,
     /// Where to write each finding's scenario and curl reproducer.
     pub out: Option<PathBuf>,
     /// Replays allowed to shrink one finding.
@@ -91,6 +95,8 @@ impl Default for FuzzOptions {
             jobs: 2,
             timeout: crate::wire::DEFAULT_TIMEOUT,
             rate: None,
+            retry: crate::wire::RetryPolicy::default(),
+            pace: crate::wire::Pace::Auto,
             out: None,
             shrink_budget: 200,
             run_id: None,
@@ -563,6 +569,8 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     if let Some(credentials) = &options.credentials {
         config.credentials = credentials.clone();
     }
+    config.retry = options.retry;
+    config.pacing.per_operation = options.pace.per_operation(&config.endpoint);
     let client = match Client::new(config.clone()).await {
         Ok(client) => client,
         Err(error) => {
