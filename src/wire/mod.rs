@@ -57,6 +57,9 @@ use retry::RetryQuota;
 use sign::{signature_headers, Signer, SigningEndpoint, Unsigned};
 use transport::{AnswerBody, Outgoing, Transport};
 
+/// Attempts a [`Client::persistent`] makes at least.
+pub const PERSISTENT_ATTEMPTS: u32 = 8;
+
 /// A client for one endpoint. Cloning is cheap and shares the connection pool
 /// and the credentials.
 #[derive(Clone, Debug)]
@@ -172,6 +175,40 @@ impl Client {
         })
     }
 
+    /// The same client, sending a throttled request at least
+    /// [`PERSISTENT_ATTEMPTS`] times whatever its policy and its retry
+    /// quota: for cleanup and the run's own checks, where giving up leaves
+    /// resources behind or a wrong picture. Transient faults keep the policy.
+    pub fn persistent(&self) -> Client {
+        let inner = &*self.inner;
+        Client {
+            inner: Arc::new(Inner {
+                retry: RetryPolicy {
+                    throttled_attempts: inner.retry.throttled_attempts.max(PERSISTENT_ATTEMPTS),
+                    ..inner.retry
+                },
+                quota: Arc::new(RetryQuota::default()),
+                ..inner.clone()
+            }),
+        }
+    }
+
+    /// As [`Client::persistent`], transient faults too: for deletions,
+    /// which are safe to repeat.
+    pub fn for_cleanup(&self) -> Client {
+        let persistent = self.persistent();
+        let inner = &*persistent.inner;
+        Client {
+            inner: Arc::new(Inner {
+                retry: RetryPolicy {
+                    max_attempts: inner.retry.max_attempts.max(PERSISTENT_ATTEMPTS),
+                    ..inner.retry
+                },
+                ..inner.clone()
+            }),
+        }
+    }
+
     pub fn region(&self) -> &str {
         &self.inner.region
     }
@@ -223,7 +260,7 @@ impl Client {
             };
             counter.fetch_add(1, Ordering::Relaxed);
             let attempts = retried.len() as u32 + 1;
-            let cost = (attempts < inner.retry.max_attempts)
+            let cost = (attempts < inner.retry.attempts_for(retryable))
                 .then(|| inner.quota.take(&outcome))
                 .flatten();
             let Some(cost) = cost else {

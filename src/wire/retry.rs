@@ -99,6 +99,10 @@ pub fn is_throttled(outcome: &Outcome) -> bool {
 pub struct RetryPolicy {
     /// Attempts in all, at least 1 (`--retries N` is `N + 1`).
     pub max_attempts: u32,
+    /// Attempts in all while the answers are throttling (at least
+    /// `max_attempts`): more for cleanup, where a throttled delete that gives
+    /// up leaves a resource behind, and throttling did no work to repeat.
+    pub throttled_attempts: u32,
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
 }
@@ -107,6 +111,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            throttled_attempts: DEFAULT_MAX_ATTEMPTS,
             initial_backoff: INITIAL_BACKOFF,
             max_backoff: MAX_BACKOFF,
         }
@@ -116,9 +121,19 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// `retries` retries after the first attempt.
     pub fn with_retries(retries: u32) -> RetryPolicy {
+        let attempts = retries.saturating_add(1);
         RetryPolicy {
-            max_attempts: retries.saturating_add(1),
+            max_attempts: attempts,
+            throttled_attempts: attempts,
             ..RetryPolicy::default()
+        }
+    }
+
+    /// Attempts in all after answers like `retryable`.
+    pub fn attempts_for(&self, retryable: Retryable) -> u32 {
+        match retryable {
+            Retryable::Throttled => self.throttled_attempts.max(self.max_attempts),
+            Retryable::Transient => self.max_attempts,
         }
     }
 
