@@ -93,14 +93,14 @@ pub fn wire_line(report: &RunReport) -> String {
         "retries: {} ({} throttled answers, {} transient faults)",
         wire.retries, wire.throttled, wire.transient
     );
-    match wire.settled_rate {
-        Some(rate) => {
+    match (wire.throttled_at, wire.settled_rate) {
+        (Some(limit), Some(rate)) => {
             let _ = write!(
                 line,
-                "; throttled: the pace settled at {rate:.1} requests/s"
+                "; last throttled at {limit:.1} requests/s, the pace settled at {rate:.1} requests/s"
             );
         }
-        None => line.push_str("; never throttled"),
+        _ => line.push_str("; never throttled"),
     }
     let _ = write!(
         line,

@@ -113,6 +113,8 @@ pub struct WireStats {
     pub transient: usize,
     /// The adaptive rate it settled at, if it ever was throttled.
     pub settled_rate: Option<f64>,
+    /// What it was sending when last throttled (requests/s).
+    pub throttled_at: Option<f64>,
 }
 
 impl Client {
@@ -227,6 +229,7 @@ impl Client {
             throttled: stats.throttled.load(Ordering::Relaxed),
             transient: stats.transient.load(Ordering::Relaxed),
             settled_rate: self.inner.pacer.settled_rate(),
+            throttled_at: self.inner.pacer.throttled_at(),
         }
     }
 

@@ -10,7 +10,7 @@
 //! Every limit is a token bucket holding at most one second of its rate,
 //! so a run starts without a burst above what the endpoint allows.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -165,6 +165,8 @@ pub struct Pacer {
     adaptive: bool,
     /// False while no limit applies: `acquire` then takes no lock.
     engaged: AtomicBool,
+    /// Requests sent while no limit applied (the fuzzer's hot path).
+    unpaced: AtomicU64,
     state: Mutex<State>,
 }
 
@@ -186,6 +188,7 @@ impl Pacer {
         Pacer {
             adaptive: config.adaptive,
             engaged: AtomicBool::new(config.ceiling.is_some() || config.per_operation.is_some()),
+            unpaced: AtomicU64::new(0),
             state: Mutex::new(state),
         }
     }
@@ -197,9 +200,7 @@ impl Pacer {
     /// Waits until `operation` may be sent, and takes its tokens.
     pub async fn acquire(&self, operation: &str) {
         if !self.engaged.load(Ordering::Relaxed) {
-            if self.adaptive {
-                self.lock().count(Instant::now());
-            }
+            self.unpaced.fetch_add(1, Ordering::Relaxed);
             return;
         }
         let read = is_read_operation(operation);
@@ -227,6 +228,7 @@ impl Pacer {
         let mut state = self.lock();
         let now = Instant::now();
         if throttled {
+            state.total += self.unpaced.swap(0, Ordering::Relaxed);
             state.throttled(now);
             self.engaged.store(true, Ordering::Relaxed);
         } else {
@@ -237,6 +239,12 @@ impl Pacer {
     /// The adaptive rate the client settled at, when it ever had to.
     pub fn settled_rate(&self) -> Option<f64> {
         self.lock().adaptive.as_ref().map(|cubic| cubic.bucket.rate)
+    }
+
+    /// What the client was sending when last throttled: the best guess at
+    /// the endpoint's limit.
+    pub fn throttled_at(&self) -> Option<f64> {
+        self.lock().adaptive.as_ref().map(|cubic| cubic.last_max)
     }
 }
 
@@ -287,7 +295,8 @@ impl State {
     }
 
     /// What the client has been sending: the smoothed rate, or before a
-    /// first window closed, the average since it started.
+    /// first window closed (while nothing was paced, the windows are not
+    /// kept), the average since it started.
     fn sending_rate(&self, now: Instant) -> f64 {
         if self.measured > 0.0 {
             self.measured
