@@ -68,6 +68,9 @@ pub struct FuzzOptions {
     /// Threads the sessions run on (at most `jobs`), each with its own
     /// client and runtime.
     pub threads: usize,
+    /// Stop once this many distinct divergences are found (libFuzzer stops
+    /// at its first crash); `None`: run the whole budget.
+    pub max_findings: Option<usize>,
 }
 
 /// The emulator a fuzz run embeds: the one `ctconform serve` runs, with
@@ -103,6 +106,7 @@ impl Default for FuzzOptions {
             credentials: None,
             fixtures: None,
             threads: 1,
+            max_findings: None,
         }
     }
 }
@@ -332,6 +336,7 @@ struct Shared {
     jobs: usize,
     deadline: Option<Instant>,
     case_budget: Option<u64>,
+    max_findings: Option<usize>,
     stop: AtomicBool,
     cases: AtomicU64,
     requests: AtomicU64,
@@ -478,6 +483,9 @@ impl Shared {
             deviation,
             occurrences: 1,
         });
+        if self.max_findings.is_some_and(|most| findings.len() >= most) {
+            self.stop.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Deletes what a session's driver saw created: channels, then stores.
@@ -666,6 +674,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         jobs: options.jobs.max(1),
         deadline: options.duration.map(|d| Instant::now() + d),
         case_budget: options.cases,
+        max_findings: options.max_findings,
         stop: AtomicBool::new(false),
         cases: AtomicU64::new(0),
         requests: AtomicU64::new(setup_requests),
