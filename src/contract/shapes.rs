@@ -161,6 +161,17 @@ pub fn is_selector_field_pattern(text: &str) -> bool {
     matches_class(text, &SELECTOR_FIELD_BYTES)
 }
 
+/// Whether `text` has a UUID's form (8-4-4-4-12 hex digits, either case):
+/// the form AWS documents for channel and event data store ids (§4).
+pub fn is_uuid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(at, byte)| match at {
+            8 | 13 | 18 | 23 => *byte == b'-',
+            _ => byte.is_ascii_hexdigit(),
+        })
+}
+
 /// Whether `text` is one or more bytes of the class. The classes are
 /// ASCII, so a byte of a multi-byte character never matches, as its
 /// character would not. A table rather than comparisons: locations are
@@ -263,6 +274,16 @@ pub fn parse_arn<'a>(text: &'a str, resource: &str) -> Option<CloudTrailArn<'a>>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uuid_form() {
+        assert!(is_uuid("00000000-0000-4000-8000-00000000c7f0"));
+        assert!(is_uuid("ABCDEF01-2345-6789-abcd-ef0123456789"));
+        assert!(!is_uuid("ccc"));
+        assert!(!is_uuid("00000000-0000-4000-8000-00000000c7f"));
+        assert!(!is_uuid("00000000x0000-4000-8000-00000000c7f0"));
+        assert!(!is_uuid("g0000000-0000-4000-8000-00000000c7f0"));
+    }
 
     #[test]
     fn lengths_count_characters_not_bytes() {

@@ -110,6 +110,9 @@ pub struct Store {
     pub category: String,
     pub status: StoreStatus,
     pub termination_protection: bool,
+    /// Termination protection was not asked for either way: its default is
+    /// undocumented (§5), so a delete may succeed or be refused for it.
+    pub termination_protection_by_default: bool,
     pub retention_days: i64,
     pub selectors: Vec<Value>,
     pub multi_region: bool,
@@ -257,9 +260,9 @@ impl Region {
                 |start, max| Plan::ListChannels { start, max },
             ),
             Operation::CreateEventDataStore => self.evaluate_create_store(body),
-            Operation::GetEventDataStore => {
-                self.evaluate_store_target(body, |_, id| Ok(Plan::GetStore { id }))
-            }
+            Operation::GetEventDataStore => self.evaluate_store_target(body, |_, id| {
+                Evaluation::new(Vec::new(), || Plan::GetStore { id })
+            }),
             Operation::ListEventDataStores => {
                 let codes: &'static [ErrorCode] = &[
                     InvalidMaxResultsException,
@@ -275,19 +278,22 @@ impl Region {
             }
             Operation::StopEventDataStoreIngestion => {
                 self.evaluate_store_target(body, |store, id| {
-                    ingestion_change(store, StoreStatus::Enabled)
-                        .map(|()| Plan::StopIngestion { id })
+                    match ingestion_change(store, StoreStatus::Enabled) {
+                        Ok(()) => Evaluation::new(Vec::new(), || Plan::StopIngestion { id }),
+                        Err(violation) => Evaluation::refused(violation),
+                    }
                 })
             }
             Operation::StartEventDataStoreIngestion => {
                 self.evaluate_store_target(body, |store, id| {
-                    ingestion_change(store, StoreStatus::StoppedIngestion)
-                        .map(|()| Plan::StartIngestion { id })
+                    match ingestion_change(store, StoreStatus::StoppedIngestion) {
+                        Ok(()) => Evaluation::new(Vec::new(), || Plan::StartIngestion { id }),
+                        Err(violation) => Evaluation::refused(violation),
+                    }
                 })
             }
             Operation::DeleteEventDataStore => self.evaluate_store_target(body, |store, id| {
-                self.store_deletable(store)
-                    .map(|()| Plan::DeleteStore { id })
+                Evaluation::new(self.store_deletable(store), || Plan::DeleteStore { id })
             }),
         }
     }
@@ -307,12 +313,10 @@ impl Region {
         let checked_destinations = self.check_destinations(&destinations, true, &mut violations);
         check_tags(&tags, &mut violations);
 
-        // §3: state rules are checked after the input rules.
-        if violations.iter().all(|v| !v.is_must()) {
-            if let (Member::Present(name), Member::Present(source)) = (&name, &source) {
-                self.check_channel_state(name, source, &mut violations);
-            }
-        }
+        // §3: a server checks state after input, but where several rules are
+        // broken the order is undocumented and any broken rule's error
+        // conforms, so the state rules are judged whatever else is wrong.
+        self.check_channel_state(name.present(), source.present(), &mut violations);
         Evaluation::new(violations, || {
             Plan::CreateChannel(NewChannel {
                 name: name.present().cloned().unwrap_or_default(),
@@ -545,18 +549,42 @@ impl Region {
         }
     }
 
-    fn check_channel_state(&self, name: &str, source: &str, violations: &mut Vec<Violation>) {
-        if self.channels.iter().any(|c| c.name == name) {
+    fn check_channel_state(
+        &self,
+        name: Option<&String>,
+        source: Option<&String>,
+        violations: &mut Vec<Violation>,
+    ) {
+        if let Some(name) = name.filter(|name| self.channels.iter().any(|c| &c.name == *name)) {
             violations.push(Violation::of(
                 RuleId::C1,
                 format!("a channel named {name:?} exists"),
             ));
         }
-        if source != shapes::CUSTOM_SOURCE && self.channels.iter().any(|c| c.source == source) {
-            violations.push(Violation::of(
-                RuleId::C2,
-                format!("a channel for partner source {source:?} exists"),
-            ));
+        if let Some(source) = source.filter(|source| *source != shapes::CUSTOM_SOURCE) {
+            // A re-cased name is accepted or refused (§6); once accepted, it
+            // may count as its partner or as a name of its own, and a
+            // re-cased `custom` may count as Custom, which backs many
+            // channels: C2 then holds or not [set, not yet ruled].
+            let recased = source.eq_ignore_ascii_case(shapes::CUSTOM_SOURCE)
+                || shapes::classify_source(source, &self.limits.extra_sources)
+                    == SourceKind::Recased;
+            let exact = self.channels.iter().any(|c| &c.source == source);
+            let other_case = self
+                .channels
+                .iter()
+                .any(|c| c.source != *source && c.source.eq_ignore_ascii_case(source));
+            if exact || other_case {
+                let violation = Violation::of(
+                    RuleId::C2,
+                    format!("a channel for partner source {source:?} exists"),
+                );
+                violations.push(if recased || !exact {
+                    violation.optional(exact)
+                } else {
+                    violation
+                });
+            }
         }
         if self.channels.len() >= self.limits.channel_quota {
             let quota = self.limits.channel_quota;
@@ -583,16 +611,24 @@ impl Region {
         }
     }
 
-    /// The id of the channel named by the `Channel` member (OP4).
+    /// The id of the channel named by the `Channel` member (OP4), or the
+    /// violations that name it (contract §5: what each form of identifier
+    /// may be answered with).
     fn channel_target(&self, body: &Map<String, Value>) -> Result<String, Vec<Violation>> {
         let mut violations = Vec::new();
         let channel = Reader::new(body, &mut violations).string("Channel");
         let reference = match channel {
             Member::Present(reference) => reference,
             Member::Absent => {
+                // §1: a missing required member of a supporting operation.
+                let codes: &'static [ErrorCode] = &[
+                    InvalidParameterException,
+                    ValidationException,
+                    ChannelARNInvalidException,
+                ];
                 return Err(vec![Violation::with_codes(
                     RuleId::OP4,
-                    PARAMETER,
+                    codes,
                     "Channel is missing",
                 )]);
             }
@@ -615,12 +651,15 @@ impl Region {
                 ),
             )]);
         }
+        // §5: a value that is neither a channel ARN nor a UUID id matches the
+        // member's pattern, so AWS may look it up as an id or refuse its form.
+        const NEITHER_ARN_NOR_ID: &[ErrorCode] =
+            &[ChannelARNInvalidException, ChannelNotFoundException];
         let id = if reference.starts_with("arn:") {
             let Some(arn) = shapes::parse_arn(&reference, "channel") else {
-                let codes: &'static [ErrorCode] = &[ChannelARNInvalidException];
                 return Err(vec![Violation::with_codes(
                     RuleId::OP4,
-                    codes,
+                    NEITHER_ARN_NOR_ID,
                     format!("Channel {reference:?} is not a channel ARN"),
                 )]);
             };
@@ -633,48 +672,61 @@ impl Region {
                     "Channel names another account or region",
                 )]);
             }
-            arn.id.to_string()
+            arn.id
         } else {
-            reference
+            reference.as_str()
         };
         if self.channels.iter().any(|c| c.id == id) {
-            Ok(id)
-        } else {
-            let codes: &'static [ErrorCode] = &[ChannelNotFoundException];
-            Err(vec![Violation::with_codes(
-                RuleId::OP4,
-                codes,
-                format!("no channel {id:?}"),
-            )])
+            return Ok(id.to_string());
         }
+        let codes: &'static [ErrorCode] = if reference.starts_with("arn:") || shapes::is_uuid(id) {
+            &[ChannelNotFoundException]
+        } else {
+            &[ChannelNotFoundException, ChannelARNInvalidException]
+        };
+        Err(vec![Violation::with_codes(
+            RuleId::OP4,
+            codes,
+            format!("no channel {id:?}"),
+        )])
     }
 
     fn evaluate_update_channel(&self, body: &Map<String, Value>) -> Evaluation {
-        let id = match self.channel_target(body) {
-            Ok(id) => id,
-            Err(violations) => {
-                return Evaluation {
-                    violations,
-                    plan: None,
-                }
-            }
-        };
+        // Every member is read and judged whatever the channel: several
+        // broken rules allow any of their errors (§1), the channel's too.
+        let target = self.channel_target(body);
         let mut violations = Vec::new();
         let mut reader = Reader::new(body, &mut violations);
         let name = reader.string("Name");
         let destinations = reader.list_of_objects("Destinations", read_destination);
         check_name(&name, false, &mut violations);
         let checked = self.check_destinations(&destinations, false, &mut violations);
-        if violations.iter().all(|v| !v.is_must()) {
-            if let Member::Present(name) = &name {
-                if self.channels.iter().any(|c| &c.name == name && c.id != id) {
-                    violations.push(Violation::of(
-                        RuleId::OP5,
-                        format!("another channel is named {name:?}"),
-                    ));
-                }
+        if let Member::Present(name) = &name {
+            let renamed = target.as_ref().ok();
+            if self
+                .channels
+                .iter()
+                .any(|c| &c.name == name && Some(&c.id) != renamed)
+            {
+                violations.push(Violation::of(
+                    RuleId::OP5,
+                    format!("another channel is named {name:?}"),
+                ));
             }
         }
+        let id = match target {
+            Ok(id) => id,
+            Err(mut refused) => {
+                refused.append(&mut violations);
+                // Deserialisation comes first on AWS's stacks (§1): a type
+                // error is the first thing a server finds.
+                refused.sort_by_key(|v| v.rule != RuleId::P4);
+                return Evaluation {
+                    violations: refused,
+                    plan: None,
+                };
+            }
+        };
         Evaluation::new(violations, || Plan::UpdateChannel {
             id,
             name: name.present().cloned(),
@@ -729,25 +781,25 @@ impl Region {
     fn evaluate_create_store(&self, body: &Map<String, Value>) -> Evaluation {
         let mut violations = Vec::new();
         let input = store_input::check(body, &mut violations);
-        if violations.iter().all(|v| !v.is_must()) {
-            if let Member::Present(name) = &input.name {
-                if self.stores.iter().any(|s| &s.name == name) {
-                    let codes: &'static [ErrorCode] = &[EventDataStoreAlreadyExistsException];
-                    violations.push(Violation::with_codes(
-                        RuleId::OP1,
-                        codes,
-                        format!("an event data store named {name:?} exists"),
-                    ));
-                }
-            }
-            if self.stores.len() >= self.limits.store_quota {
-                let codes: &'static [ErrorCode] = &[EventDataStoreMaxLimitExceededException];
+        // State is judged whatever else is wrong: any broken rule's error
+        // conforms (§1).
+        if let Member::Present(name) = &input.name {
+            if self.stores.iter().any(|s| &s.name == name) {
+                let codes: &'static [ErrorCode] = &[EventDataStoreAlreadyExistsException];
                 violations.push(Violation::with_codes(
                     RuleId::OP1,
                     codes,
-                    "the region holds the most event data stores it may",
+                    format!("an event data store named {name:?} exists"),
                 ));
             }
+        }
+        if self.stores.len() >= self.limits.store_quota {
+            let codes: &'static [ErrorCode] = &[EventDataStoreMaxLimitExceededException];
+            violations.push(Violation::with_codes(
+                RuleId::OP1,
+                codes,
+                "the region holds the most event data stores it may",
+            ));
         }
         Evaluation::new(violations, || {
             Plan::CreateStore(NewStore {
@@ -767,16 +819,22 @@ impl Region {
     fn evaluate_store_target(
         &self,
         body: &Map<String, Value>,
-        plan: impl FnOnce(&Store, String) -> Result<Plan, Violation>,
+        evaluate: impl FnOnce(&Store, String) -> Evaluation,
     ) -> Evaluation {
         let mut violations = Vec::new();
         let reference = Reader::new(body, &mut violations).string("EventDataStore");
         let reference = match reference {
             Member::Present(reference) => reference,
             Member::Absent => {
+                // §1: a missing required member of a supporting operation.
+                let codes: &'static [ErrorCode] = &[
+                    InvalidParameterException,
+                    ValidationException,
+                    EventDataStoreARNInvalidException,
+                ];
                 return Evaluation::refused(Violation::with_codes(
                     RuleId::OP1,
-                    PARAMETER,
+                    codes,
                     "EventDataStore is missing",
                 ));
             }
@@ -804,7 +862,11 @@ impl Region {
         let store = match self.find_store(&reference) {
             StoreLookup::Found(store) => store,
             StoreLookup::MalformedArn => {
-                let codes: &'static [ErrorCode] = &[EventDataStoreARNInvalidException];
+                // §5: neither a store ARN nor an id, so looked up or refused.
+                let codes: &'static [ErrorCode] = &[
+                    EventDataStoreARNInvalidException,
+                    EventDataStoreNotFoundException,
+                ];
                 return Evaluation::refused(Violation::with_codes(
                     RuleId::OP1,
                     codes,
@@ -823,42 +885,44 @@ impl Region {
                 ));
             }
         };
-        match plan(store, store.id.clone()) {
-            Ok(plan) => Evaluation {
-                violations,
-                plan: Some(plan),
-            },
-            Err(violation) => Evaluation::refused(violation),
-        }
+        evaluate(store, store.id.clone())
     }
 
-    fn store_deletable(&self, store: &Store) -> Result<(), Violation> {
+    /// OP3: every reason the store cannot be deleted now (any of them
+    /// conforms, §1).
+    fn store_deletable(&self, store: &Store) -> Vec<Violation> {
+        let mut violations = Vec::new();
         if store.termination_protection {
             let codes: &'static [ErrorCode] = &[EventDataStoreTerminationProtectedException];
-            return Err(Violation::with_codes(
+            let violation = Violation::with_codes(
                 RuleId::OP3,
                 codes,
                 "the event data store has termination protection",
-            ));
+            );
+            violations.push(if store.termination_protection_by_default {
+                violation.optional(true)
+            } else {
+                violation
+            });
         }
         if store.status == StoreStatus::PendingDeletion {
             let codes: &'static [ErrorCode] = &[
                 InactiveEventDataStoreException,
                 EventDataStoreNotFoundException,
             ];
-            return Err(Violation::with_codes(
+            violations.push(Violation::with_codes(
                 RuleId::OP3,
                 codes,
                 "the event data store is already pending deletion",
             ));
         }
         if self.channels_using(&store.id).next().is_some() {
-            return Err(Violation::of(
+            violations.push(Violation::of(
                 RuleId::OP3,
                 "a channel points at the event data store",
             ));
         }
-        Ok(())
+        violations
     }
 
     /// The channels whose destinations point at the store `id`, by ARN or id.
@@ -1269,6 +1333,10 @@ impl Store {
                 .get("TerminationProtectionEnabled")
                 .and_then(Value::as_bool)
                 .unwrap_or(DEFAULT_TERMINATION_PROTECTION),
+            termination_protection_by_default: body
+                .get("TerminationProtectionEnabled")
+                .and_then(Value::as_bool)
+                .is_none(),
             retention_days: body
                 .get("RetentionPeriod")
                 .and_then(Value::as_i64)
@@ -1329,6 +1397,7 @@ fn new_store(new: &NewStore, fresh: &Fresh) -> Store {
         termination_protection: new
             .termination_protection
             .unwrap_or(DEFAULT_TERMINATION_PROTECTION),
+        termination_protection_by_default: new.termination_protection.is_none(),
         retention_days: new.retention_days.unwrap_or(default_retention),
         selectors,
         multi_region: new.multi_region.unwrap_or(DEFAULT_MULTI_REGION),

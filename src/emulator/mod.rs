@@ -227,7 +227,7 @@ pub fn answer_read(region: &mut Region, read: &ReadCall<'_>) -> (u16, Value) {
             StatusCode::BAD_REQUEST.as_u16(),
             protocol::error_body(ErrorCode::UnknownOperationException.as_str(), &detail),
         ),
-        Judged::Refused(violation) => refusal(&violation),
+        Judged::Refused { violation, .. } => refusal(&violation),
         Judged::Evaluated { evaluation, .. } => {
             if let Some(violation) = evaluation.emulator_refusal() {
                 return refusal(violation);

@@ -136,6 +136,9 @@ pub struct FuzzReport {
 pub struct Finding {
     pub class: Class,
     pub rules: Vec<String>,
+    /// Each broken rule with what broke it: the oracle's reasoning.
+    pub broken: Vec<String>,
+    /// Every answer that would have conformed (the acceptable set).
     pub expected: String,
     pub actual: String,
     pub reason: String,
@@ -206,12 +209,17 @@ impl FuzzReport {
         out.push_str(&format!("  {} divergences\n", self.findings.len()));
         for (n, finding) in self.findings.iter().enumerate() {
             out.push_str(&format!(
-                "\n  {}. {:?} [{}]: answered {}; expected {}\n     {}\n     shrunk from {} to {} steps in {} replays; seen {} times\n     {}\n",
+                "\n  {}. {:?} [{}]: answered {}\n     acceptable: {}\n     broken rules: {}\n     {}\n     shrunk from {} to {} steps in {} replays; seen {} times\n     {}\n",
                 n + 1,
                 finding.class,
                 finding.rules.join(", "),
                 finding.actual,
                 finding.expected,
+                if finding.broken.is_empty() {
+                    "none (the request conforms: only success conforms)".to_string()
+                } else {
+                    finding.broken.join("; ")
+                },
                 finding.reason,
                 finding.steps_found,
                 finding.steps_shrunk,
@@ -891,7 +899,17 @@ fn export_finding(
             "The endpoint answered {}: {}",
             deviation.actual, deviation.reason
         ),
+        format!("Acceptable: {}.", deviation.expected),
     ];
+    let notes: Vec<String> = notes
+        .into_iter()
+        .chain(
+            deviation
+                .broken
+                .iter()
+                .map(|broken| format!("Broken rule {broken}.")),
+        )
+        .collect();
     let header = Header {
         name: &name,
         description: &description,
@@ -916,6 +934,7 @@ fn export_finding(
     Finding {
         class: deviation.class,
         rules,
+        broken: deviation.broken,
         expected: deviation.expected,
         actual: deviation.actual,
         reason: deviation.reason,

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::control::Controls;
 use super::fixtures::{self, Fixtures};
 use super::ledger::Ledger;
 use super::listing::{list_all, text};
@@ -38,6 +39,8 @@ pub struct Context {
     pub interrupted: Arc<AtomicBool>,
     /// How the endpoint answers an operation that does not exist.
     pub unknown: UnknownAnswer,
+    /// Which operations the endpoint accepted a valid request of.
+    pub controls: Controls,
 }
 
 /// Bodies and texts kept in reports are cut here.
@@ -118,6 +121,11 @@ impl ScenarioRun<'_> {
         }
         let problems = self.ledger.clean(&self.context.client).await;
         let mut outcome = outcome;
+        if outcome.0 == Verdict::Pass {
+            if let Some(why) = self.uncontrolled_refusal() {
+                outcome = (Verdict::Skip, Some(why));
+            }
+        }
         if !problems.is_empty() && outcome.0 == Verdict::Pass {
             outcome = (
                 Verdict::Fail,
@@ -128,6 +136,25 @@ impl ScenarioRun<'_> {
             );
         }
         outcome
+    }
+
+    /// Why a passing scenario proves nothing: one of its steps passed on a
+    /// refusal of an operation the endpoint was never seen to accept, in the
+    /// run's controls or earlier in this scenario.
+    fn uncontrolled_refusal(&self) -> Option<String> {
+        let mut accepted = Vec::new();
+        for step in &self.steps {
+            let status = step.answer.status.unwrap_or(0);
+            let operation = Operation::from_name(&step.operation)?;
+            if (200..300).contains(&status) {
+                accepted.push(operation);
+            } else if step.phase == Phase::Steps && !accepted.contains(&operation) {
+                if let Some(why) = self.context.controls.untested(operation) {
+                    return Some(why);
+                }
+            }
+        }
+        None
     }
 
     async fn main_phases(&mut self, vars: &mut Vars) -> (Verdict, Option<String>) {
@@ -282,7 +309,9 @@ impl ScenarioRun<'_> {
                     expect.judge(&observed[0], vars)
                 };
                 if !mismatches.is_empty() && plain_request(step) {
-                    let why = outcomes.iter().find_map(|o| self.context.unknown.why(o));
+                    let why = outcomes
+                        .iter()
+                        .find_map(|o| self.context.unknown.why(o, step.op.name()));
                     if let Some(why) = why {
                         problems.push(not_implemented(step, &why));
                     }
@@ -498,7 +527,7 @@ fn judge_setup(
         if outcome.is_success() {
             continue;
         }
-        if let Some(why) = unknown.why(outcome) {
+        if let Some(why) = unknown.why(outcome, step.op.name()) {
             problems.push(not_implemented(step, &why));
             return Verdict::Skip;
         }
@@ -565,13 +594,54 @@ fn not_implemented(step: &Step, why: &str) -> String {
 /// that does not exist.
 const NO_SUCH_OPERATION: &str = "CtconformNoSuchOperation";
 
-/// How the endpoint answers an operation that does not exist, when that
-/// answer names no error code (moto: HTTP 500 and a generic HTML page that
-/// says nothing of the cause). An operation answered exactly so is one the
-/// endpoint does not implement.
+/// How the endpoint answers an operation that does not exist. An operation
+/// answered the same way is one the endpoint does not implement: moto sends
+/// HTTP 500 and a generic HTML page that names no error code; ministack
+/// sends `400 InvalidParameterException` "Unknown CloudTrail action:
+/// '<operation>'", a code that would pass for a refusal unless its message
+/// is compared with the operation's name taken out.
 #[derive(Clone, Debug, Default)]
 pub struct UnknownAnswer {
-    answer: Option<(u16, Vec<u8>)>,
+    answer: Option<Fingerprint>,
+}
+
+/// The parts of an answer that stay the same whichever operation it refuses.
+#[derive(Clone, Debug, PartialEq)]
+struct Fingerprint {
+    status: u16,
+    error_code: Option<String>,
+    /// The body with the operation's name cut out (`message` for a coded
+    /// answer, the whole body otherwise).
+    text: Vec<u8>,
+}
+
+impl Fingerprint {
+    /// `None` for a success, for an UnknownOperationException (already read
+    /// as "not implemented" on its own), and for a coded answer whose
+    /// message does not name the operation: a generic message would make
+    /// every refusal with that code look like a missing operation.
+    fn of(outcome: &Outcome, operation: &str) -> Option<Fingerprint> {
+        let response = outcome.response()?;
+        if (200..300).contains(&response.status) {
+            return None;
+        }
+        let text = match &response.error_code {
+            None => response.body.clone(),
+            Some(code) if code == "UnknownOperationException" => return None,
+            Some(_) => {
+                let message = response.message.as_deref()?;
+                if operation.is_empty() || !message.contains(operation) {
+                    return None;
+                }
+                message.replace(operation, "\u{0}").into_bytes()
+            }
+        };
+        Some(Fingerprint {
+            status: response.status,
+            error_code: response.error_code.clone(),
+            text,
+        })
+    }
 }
 
 impl UnknownAnswer {
@@ -580,25 +650,25 @@ impl UnknownAnswer {
             .send(&Request::json(NO_SUCH_OPERATION, serde_json::json!({})))
             .await;
         UnknownAnswer {
-            answer: outcome
-                .response()
-                .filter(|r| r.error_code.is_none() && !(200..300).contains(&r.status))
-                .map(|r| (r.status, r.body.clone())),
+            answer: Fingerprint::of(&outcome, NO_SUCH_OPERATION),
         }
     }
 
-    /// Why `outcome` says "not implemented", if it does: by its own words
-    /// (`unimplemented`), or by being the answer to an operation that does not exist.
-    pub fn why(&self, outcome: &Outcome) -> Option<String> {
+    /// Why `outcome`, the answer to `operation`, says "not implemented", if
+    /// it does: by its own words (`unimplemented`), or by being the answer
+    /// to an operation that does not exist.
+    pub fn why(&self, outcome: &Outcome, operation: &str) -> Option<String> {
         unimplemented(outcome).or_else(|| {
-            let response = outcome.response()?;
-            let (status, body) = self.answer.as_ref()?;
-            (response.error_code.is_none() && response.status == *status && response.body == *body)
-                .then(|| {
-                    format!(
-                        "HTTP {status}: not implemented, the same answer as for an operation that does not exist"
-                    )
-                })
+            let known = self.answer.as_ref()?;
+            (Fingerprint::of(outcome, operation).as_ref() == Some(known)).then(|| {
+                let answer = match &known.error_code {
+                    Some(code) => format!("HTTP {} {code}", known.status),
+                    None => format!("HTTP {}", known.status),
+                };
+                format!(
+                    "{answer}: not implemented, the same answer as for an operation that does not exist"
+                )
+            })
         })
     }
 }

@@ -5,6 +5,7 @@
 //! `RunReport`; rendering is the `report` module's.
 
 pub mod baseline;
+mod control;
 mod execute;
 mod fixtures;
 mod ledger;
@@ -35,6 +36,7 @@ use crate::contract::shapes;
 use crate::scenario::{referenced_vars, Layer, Scenario, Vars};
 use crate::snapshot::{SnapshotMode, SnapshotStore};
 use crate::wire::{Client, ClientConfig};
+use control::Controls;
 use execute::Context;
 use schedule::Scheduler;
 
@@ -139,6 +141,13 @@ pub async fn run(
         vars.set(Layer::Runner, name.clone(), Value::from(value.clone()));
     }
 
+    let operations = scenarios
+        .iter()
+        .flat_map(|scenario| scenario.steps.iter().map(|step| step.op))
+        .collect();
+    let controls =
+        Controls::probe(&client, &options.run_id, &fixtures, &unknown, &operations).await;
+    notes.extend(controls.notes());
     let held = list_channels(&client).await.map(|c| c.len()).unwrap_or(0);
     let scheduler = Arc::new(Scheduler::new(
         options.jobs,
@@ -156,6 +165,7 @@ pub async fn run(
         account,
         interrupted: Arc::clone(&options.interrupted),
         unknown,
+        controls,
     });
     let deadline = started + options.deadline;
     let tasks: Vec<_> = scenarios
