@@ -1292,12 +1292,22 @@ fn check_tags(tags: &Member<Vec<TagInput>>, violations: &mut Vec<Violation>) {
 /// Insight store is refused whatever its status.
 fn ingestion_change(store: &Store, needed: StoreStatus) -> Result<(), Violation> {
     if !shapes::INGESTION_CATEGORIES.contains(&store.category.as_str()) {
-        return Err(Violation::of(
+        let detail = format!(
+            "an event data store of category {} has no ingestion to stop or start",
+            store.category
+        );
+        if store.status == needed {
+            return Err(Violation::of(RuleId::OP2, detail));
+        }
+        // Its status is wrong for the change too: either error conforms (§1).
+        let codes: &'static [ErrorCode] = &[
+            InvalidEventDataStoreCategoryException,
+            InvalidEventDataStoreStatusException,
+        ];
+        return Err(Violation::with_codes(
             RuleId::OP2,
-            format!(
-                "an event data store of category {} has no ingestion to stop or start",
-                store.category
-            ),
+            codes,
+            format!("{detail}, and it is {}", store.status.as_str()),
         ));
     }
     if store.status != needed {
