@@ -155,12 +155,6 @@ pub fn is_arn_pattern(text: &str) -> bool {
     matches_class(text, &ARN_BYTES)
 }
 
-/// `[\w|\d|\.|_]+` (SelectorField), read as a whole-value match: ASCII
-/// letters, digits, `_`, `|` and `.`.
-pub fn is_selector_field_pattern(text: &str) -> bool {
-    matches_class(text, &SELECTOR_FIELD_BYTES)
-}
-
 /// Whether `text` has a UUID's form (8-4-4-4-12 hex digits, either case):
 /// the form AWS documents for channel and event data store ids (§4).
 pub fn is_uuid(text: &str) -> bool {
@@ -170,6 +164,12 @@ pub fn is_uuid(text: &str) -> bool {
             8 | 13 | 18 | 23 => *byte == b'-',
             _ => byte.is_ascii_hexdigit(),
         })
+}
+
+/// `[\w|\d|\.|_]+` (SelectorField), read as a whole-value match: ASCII
+/// letters, digits, `_`, `|` and `.`.
+pub fn is_selector_field_pattern(text: &str) -> bool {
+    matches_class(text, &SELECTOR_FIELD_BYTES)
 }
 
 /// Whether `text` is one or more bytes of the class. The classes are
