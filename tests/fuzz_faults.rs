@@ -34,12 +34,7 @@ fn reachable() -> Vec<RuleId> {
         .filter(|rule| {
             !matches!(
                 rule,
-                RuleId::P5
-                    | RuleId::P7
-                    | RuleId::P9
-                    | RuleId::T5
-                    | RuleId::OK4
-                    | RuleId::C3
+                RuleId::P5 | RuleId::P7 | RuleId::P9 | RuleId::T5 | RuleId::OK4 | RuleId::C3
             )
         })
         .collect()

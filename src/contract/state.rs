@@ -229,7 +229,6 @@ pub struct Region {
     pub stores: Vec<Store>,
 }
 
-const PARAMETER: &[ErrorCode] = &[InvalidParameterException, ValidationException];
 const PAGE_TOKEN_PREFIX: &str = "ctc-page-";
 
 impl Region {
@@ -256,7 +255,11 @@ impl Region {
             Operation::ListChannels => self.evaluate_page(
                 body,
                 self.channels.len(),
-                (RuleId::OP4, PARAMETER),
+                // ValidationException first, as for a missing Channel.
+                (
+                    RuleId::OP4,
+                    &[ValidationException, InvalidParameterException],
+                ),
                 |start, max| Plan::ListChannels { start, max },
             ),
             Operation::CreateEventDataStore => self.evaluate_create_store(body),
@@ -627,9 +630,12 @@ impl Region {
             Member::Present(reference) => reference,
             Member::Absent => {
                 // §1: a missing required member of a supporting operation.
+                // ValidationException first: AWS's validation layer answers a
+                // broken model constraint before the operation runs
+                // (docs/fidelity.md).
                 let codes: &'static [ErrorCode] = &[
-                    InvalidParameterException,
                     ValidationException,
+                    InvalidParameterException,
                     ChannelARNInvalidException,
                 ];
                 return Err(vec![Violation::with_codes(
