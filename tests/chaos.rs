@@ -261,6 +261,15 @@ fn throttling_past_the_budget_is_indeterminate_never_a_failure() {
             other => panic!("{}: {other}", scenario["name"]),
         }
     }
+    // The fuzzer judges no throttled answer: it counts them.
+    let fuzzed = fuzz("throttle-0 fuzz", throttle(), &["--retries", "0"]);
+    assert!(
+        fuzzed
+            .stdout
+            .contains("throttled past the retry budget (not judged)"),
+        "{}",
+        fuzzed.stdout
+    );
     if undecided == 0 {
         // The pacing kept every request under the rate: a clean pass.
         assert_eq!(finished.code, Some(0), "{}", finished.text());
