@@ -261,6 +261,15 @@ fn throttling_past_the_budget_is_indeterminate_never_a_failure() {
             other => panic!("{}: {other}", scenario["name"]),
         }
     }
+    // The fuzzer judges no throttled answer: it counts them.
+    let fuzzed = fuzz("throttle-0 fuzz", throttle(), &["--retries", "0"]);
+    assert!(
+        fuzzed
+            .stdout
+            .contains("throttled past the retry budget (not judged)"),
+        "{}",
+        fuzzed.stdout
+    );
     if undecided == 0 {
         // The pacing kept every request under the rate: a clean pass.
         assert_eq!(finished.code, Some(0), "{}", finished.text());
@@ -409,6 +418,10 @@ fn a_retried_create_meeting_its_own_channel_is_read_back_not_c1() {
             "1",
             "--filter",
             "success-ok1-channel-arn-format",
+            // A create meeting a channel its scenario made on purpose is
+            // C1 all the same, resolved or not.
+            "--filter",
+            "state-c1-duplicate-name",
             "--var",
             &store,
             "--format",
@@ -418,7 +431,32 @@ fn a_retried_create_meeting_its_own_channel_is_read_back_not_c1() {
     );
     assert_eq!(finished.code, Some(0), "{}", finished.text());
     let report: Value = serde_json::from_str(&finished.stdout).unwrap();
-    let steps = report["scenarios"][0]["steps"].as_array().unwrap();
+    let scenario = |name: &str| {
+        report["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let duplicate = scenario("state-c1-duplicate-name");
+    assert_eq!(duplicate["verdict"], "pass", "{duplicate}");
+    let second = duplicate["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "second-create")
+        .unwrap();
+    assert_eq!(
+        second["answer"]["error_code"],
+        "ChannelAlreadyExistsException"
+    );
+    assert!(second.get("resolved").is_none(), "{second}");
+    // Its first attempt was processed too: the guard, not luck, kept C1.
+    assert_eq!(second["retried"][0]["status"], 503, "{second}");
+    let ok1 = scenario("success-ok1-channel-arn-format");
+    let steps = ok1["steps"].as_array().unwrap();
     let create = steps
         .iter()
         .find(|s| s["operation"] == "CreateChannel")
@@ -430,7 +468,7 @@ fn a_retried_create_meeting_its_own_channel_is_read_back_not_c1() {
     );
     assert_eq!(create["verdict"], "pass");
     assert_eq!(report["leaks"], json!([]));
-    assert_eq!(report["created"]["channels"], 1, "{report}");
+    assert_eq!(report["created"]["channels"], 2, "{report}");
     assert!(endpoint.channels().is_empty());
 }
 

@@ -70,7 +70,9 @@ pub async fn cleanup(args: CleanupArgs) -> Exit {
         Ok(client) => client,
         Err(error) => return Exit::Usage(error.to_string()),
     };
-    let report = runner::sweep(&client, &target, args.dry_run).await;
+    // A throttled list or delete is sent again past `--retries`: a sweep
+    // that gives up leaves resources behind.
+    let report = runner::sweep(&client.persistent(), &target, args.dry_run).await;
     print_report(&report, args.dry_run);
     if report.problems.is_empty() {
         Exit::Conform

@@ -29,7 +29,7 @@ use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
 use crate::contract::{Operation, RuleId};
 use crate::emulator::{Emulator, EmulatorConfig, Listener};
 use crate::runner::Resource;
-use crate::wire::{Client, ClientConfig, Outcome, Request};
+use crate::wire::{Client, ClientConfig, Exchange, Outcome, Request};
 
 /// What to fuzz and for how long.
 #[derive(Clone, Debug)]
@@ -133,6 +133,9 @@ pub struct FuzzReport {
     pub throttled: u64,
     /// Retries the client made (throttling and transient faults).
     pub retries: u64,
+    /// Cases that diverged only after a retry whose earlier attempt may
+    /// have been processed: not findings, their session ended there.
+    pub ambiguous: u64,
     pub findings: Vec<Finding>,
     /// Cases per contract rule (every rule listed, 0 included).
     pub coverage: BTreeMap<String, u64>,
@@ -218,8 +221,9 @@ impl FuzzReport {
         }
         if self.throttled > 0 || self.retries > 0 {
             out.push_str(&format!(
-                "  {} retries; {} cases throttled past the retry budget (not judged)\n",
-                self.retries, self.throttled
+                "  {} retries; {} cases throttled past the retry budget (not judged); \
+                 {} diverging only after a retry that may have repeated work (not findings)\n",
+                self.retries, self.throttled, self.ambiguous
             ));
         }
         if let Some(failure) = &self.setup_failure {
@@ -343,6 +347,7 @@ struct Shared {
     sessions: AtomicU64,
     quota_refusals: AtomicU64,
     throttled: AtomicU64,
+    ambiguous: AtomicU64,
     channels_live: AtomicI64,
     stores_made: AtomicI64,
     coverage: Mutex<BTreeMap<RuleId, u64>>,
@@ -362,11 +367,16 @@ impl Shared {
 
     /// Sends through `client` (each thread of sessions has its own).
     async fn send_via(&self, client: &Client, request: &Request) -> Outcome {
+        self.send_recorded_via(client, request).await.outcome
+    }
+
+    /// As `send_via`, with the attempts retried.
+    async fn send_recorded_via(&self, client: &Client, request: &Request) -> Exchange {
         if let Some(limiter) = &self.limiter {
             limiter.acquire().await;
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        client.send(request).await
+        client.send_recorded(request).await
     }
 
     /// Takes one case from the budget; false once the run is over.
@@ -438,20 +448,28 @@ impl Shared {
                     *coverage.entry(rule).or_default() += 1;
                 }
             }
-            let outcome = self.send_via(client, &prepared.request).await;
-            if crate::wire::is_throttled(&outcome) {
+            let exchange = self.send_recorded_via(client, &prepared.request).await;
+            let outcome = &exchange.outcome;
+            if crate::wire::is_throttled(outcome) {
                 // Refused before any work: nothing to judge, and the
                 // session's later steps may need what this one would make.
                 self.throttled.fetch_add(1, Ordering::Relaxed);
                 break;
             }
-            let (verdict, capture) = driver.settle(&prepared, &outcome, |op| self.quota_full(op));
+            let (verdict, capture) = driver.settle(&prepared, outcome, |op| self.quota_full(op));
             if let Some(capture) = capture {
                 self.count_capture(capture.member);
             }
             match verdict {
                 Verdict::Exhausted => {
                     self.quota_refusals.fetch_add(1, Ordering::Relaxed);
+                }
+                Verdict::Diverged(_) if exchange.maybe_processed_before() => {
+                    // An earlier attempt may have done the work its retry
+                    // met (a create meeting its own channel): the model no
+                    // longer knows the state, so this is no finding.
+                    self.ambiguous.fetch_add(1, Ordering::Relaxed);
+                    break;
                 }
                 Verdict::Diverged(deviation) => {
                     self.record(index, worker, &session.steps[..=step_index], deviation);
@@ -582,6 +600,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         quota_refusals: 0,
         throttled: 0,
         retries: 0,
+        ambiguous: 0,
         findings: Vec::new(),
         coverage: RuleId::ALL.iter().map(|r| (r.to_string(), 0)).collect(),
         cleanup_failures: Vec::new(),
@@ -681,6 +700,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         sessions: AtomicU64::new(0),
         quota_refusals: AtomicU64::new(0),
         throttled: AtomicU64::new(0),
+        ambiguous: AtomicU64::new(0),
         channels_live: AtomicI64::new(0),
         stores_made: AtomicI64::new(3),
         coverage: Mutex::new(BTreeMap::new()),
@@ -704,12 +724,14 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     let raw_findings = std::mem::take(&mut *lock(&shared.findings));
     report.findings = shrink_and_export(&shared, raw_findings, &options).await;
     clean_up_fixtures(&shared).await;
+    sweep_channels(&shared).await;
 
     report.cases = shared.cases.load(Ordering::Relaxed);
     report.requests = shared.requests.load(Ordering::Relaxed);
     report.sessions = shared.sessions.load(Ordering::Relaxed);
     report.quota_refusals = shared.quota_refusals.load(Ordering::Relaxed);
     report.throttled = shared.throttled.load(Ordering::Relaxed);
+    report.ambiguous = shared.ambiguous.load(Ordering::Relaxed);
     report.retries = shared.client.stats().retries as u64;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     report.cases_per_sec = report.cases as f64 / fuzz_elapsed.max(1e-9);
@@ -836,6 +858,55 @@ async fn clean_up_fixtures(shared: &Shared) {
         shared
             .remove_via(&shared.client, Resource::Store(store.arn.clone()))
             .await;
+    }
+}
+
+/// Deletes any channel of this run still there: one a lost answer made
+/// (its create retried after a fault that came after the work) is known to
+/// no session. Each is reported among the cleanup failures. Then the run's
+/// stores still enabled (a session's delete refused while such a channel
+/// pointed at them).
+async fn sweep_channels(shared: &Shared) {
+    let client = shared.client.persistent();
+    let prefix = format!("ctf-{}-", shared.run_id);
+    let channels = match crate::runner::list_channels(&client).await {
+        Ok(channels) => channels,
+        Err(why) => {
+            lock(&shared.cleanup_failures).push(format!("could not check for leftovers: {why}"));
+            return;
+        }
+    };
+    for (arn, name) in channels
+        .into_iter()
+        .filter(|(_, name)| name.starts_with(&prefix))
+    {
+        shared
+            .remove_via(&shared.client, Resource::Channel(arn.clone()))
+            .await;
+        lock(&shared.cleanup_failures).push(format!(
+            "channel {name} ({arn}) was left by a session; deleted now"
+        ));
+    }
+    // Stores a session could not delete while such a channel pointed at them.
+    let listed = client
+        .send(&Request::json("ListEventDataStores", serde_json::json!({})))
+        .await;
+    let stores = listed
+        .success_json()
+        .and_then(|body| body.get("EventDataStores"))
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for store in stores {
+        let text = |key: &str| store.get(key).and_then(serde_json::Value::as_str);
+        let (Some(arn), Some(name)) = (text("EventDataStoreArn"), text("Name")) else {
+            continue;
+        };
+        if name.starts_with(&prefix) && text("Status") != Some("PENDING_DELETION") {
+            shared
+                .remove_via(&shared.client, Resource::Store(arn.to_string()))
+                .await;
+        }
     }
 }
 
