@@ -1,8 +1,13 @@
 //! The fuzzer catches what the scenarios catch: for every rule whose
 //! refusal the fuzzer's plans reach, an endpoint that drops only that check
 //! (answers success where the reference emulator refuses for that rule, the
-//! main fault family of tests/mutations.rs) is found within 20 s, and the
-//! finding names the rule. The proxy and its rewrites are tests/common's.
+//! main fault family of tests/mutations.rs) is found within a case budget,
+//! and the finding names the rule. The proxy and its rewrites are
+//! tests/common's.
+//!
+//! The budget is in cases, not seconds, so a loaded machine cannot fail it;
+//! how long each fault takes to find is printed, and measured in release by
+//! `cargo test --release --test fuzz_faults -- --nocapture` (docs/fuzzing.md).
 
 mod common;
 
@@ -13,8 +18,12 @@ use common::{fabricated_success, rewritten, Rewrite};
 use ctconform::contract::RuleId;
 use ctconform::fuzz::{fuzz, FuzzOptions};
 
-/// How long the fuzzer may take to find one fault (issue 12's bound).
-const BOUND: Duration = Duration::from_secs(20);
+/// Cases the fuzzer may take to find one fault: about 20 s of a debug build
+/// on an idle 2-core machine, a few seconds in release.
+const CASES: u64 = 12_000;
+
+/// Only a stop for a wedged run: the verdict is the case budget's.
+const WALL: Duration = Duration::from_secs(300);
 
 /// Answers success where the emulator refuses for `rule`: the check is missing.
 fn accepts_what(rule: &'static str) -> Rewrite {
@@ -41,7 +50,7 @@ fn reachable() -> Vec<RuleId> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_fuzzer_finds_every_single_missing_check_within_20s() {
+async fn the_fuzzer_finds_every_single_missing_check() {
     let mut missed = Vec::new();
     let mut slowest = (RuleId::P1, Duration::ZERO);
     for (index, rule) in reachable().into_iter().enumerate() {
@@ -49,7 +58,8 @@ async fn the_fuzzer_finds_every_single_missing_check_within_20s() {
         let started = Instant::now();
         let report = fuzz(FuzzOptions {
             endpoint: Some(endpoint.url.clone()),
-            duration: Some(BOUND),
+            duration: Some(WALL),
+            cases: Some(CASES),
             seed: 1,
             jobs: 4,
             run_id: Some(format!("fault{index}")),
@@ -75,6 +85,7 @@ async fn the_fuzzer_finds_every_single_missing_check_within_20s() {
                     .collect::<Vec<_>>()
             ));
         }
+        eprintln!("{rule}: {} cases, {took:?}", report.cases);
         if took > slowest.1 {
             slowest = (rule, took);
         }
