@@ -107,6 +107,12 @@ fn split_arn<'a>(text: &'a str, kind: &str) -> Option<(&'a str, &'a str, &'a str
     (!id.is_empty() && !id.contains('/')).then_some((parts[3], parts[4], id))
 }
 
+/// A fresh resource id: UUID-like as AWS documents (§4), upper-case hex
+/// where the reference emulator uses lower case.
+fn fresh_id() -> String {
+    uuid::Uuid::new_v4().to_string().to_ascii_uppercase()
+}
+
 fn chars(text: &str) -> usize {
     text.chars().count()
 }
@@ -481,7 +487,7 @@ impl Account {
             return Err(refuse("ChannelMaxLimitExceededException", "25 channels"));
         }
         let (name, destinations) = (name.unwrap_or_default(), destinations.unwrap_or_default());
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = fresh_id();
         let arn = format!(
             "arn:aws:cloudtrail:{}:{}:channel/{id}",
             caller.region, caller.account
@@ -678,7 +684,7 @@ impl Account {
                 "10 event data stores",
             ));
         }
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = fresh_id();
         let start = input
             .get("StartIngestion")
             .and_then(Value::as_bool)
