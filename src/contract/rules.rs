@@ -60,6 +60,7 @@ named_enum!(
         EventDataStoreTerminationProtectedException,
         InvalidEventDataStoreStatusException,
         InvalidEventSelectorsException,
+        InvalidKmsKeyIdException,
         InvalidNextTokenException,
         InvalidMaxResultsException,
         UnknownOperationException,

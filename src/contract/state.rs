@@ -10,6 +10,7 @@ use super::input::{Member, Reader};
 use super::operation::Operation;
 use super::rules::{ErrorCode, RuleId};
 use super::shapes::{self, DestinationType, SourceKind, StoreStatus};
+use super::store_input;
 use super::violation::Violation;
 
 use ErrorCode::*;
@@ -116,6 +117,7 @@ pub struct Store {
     pub selectors: Vec<Value>,
     pub multi_region: bool,
     pub billing_mode: String,
+    pub kms_key_id: Option<String>,
     pub created: f64,
 }
 
@@ -139,6 +141,7 @@ pub struct NewStore {
     pub multi_region: Option<bool>,
     pub start_ingestion: Option<bool>,
     pub billing_mode: Option<String>,
+    pub kms_key_id: Option<String>,
     pub tags: Option<Vec<Tag>>,
 }
 
@@ -275,18 +278,14 @@ impl Region {
             }
             Operation::StopEventDataStoreIngestion => {
                 self.evaluate_store_target(body, |store, id| {
-                    match ingestion_change(store, StoreStatus::Enabled) {
-                        Ok(()) => Evaluation::new(Vec::new(), || Plan::StopIngestion { id }),
-                        Err(violation) => Evaluation::refused(violation),
-                    }
+                    let violations = ingestion_change(store, StoreStatus::Enabled);
+                    Evaluation::new(violations, || Plan::StopIngestion { id })
                 })
             }
             Operation::StartEventDataStoreIngestion => {
                 self.evaluate_store_target(body, |store, id| {
-                    match ingestion_change(store, StoreStatus::StoppedIngestion) {
-                        Ok(()) => Evaluation::new(Vec::new(), || Plan::StartIngestion { id }),
-                        Err(violation) => Evaluation::refused(violation),
-                    }
+                    let violations = ingestion_change(store, StoreStatus::StoppedIngestion);
+                    Evaluation::new(violations, || Plan::StartIngestion { id })
                 })
             }
             Operation::DeleteEventDataStore => self.evaluate_store_target(body, |store, id| {
@@ -777,81 +776,10 @@ impl Region {
 
     fn evaluate_create_store(&self, body: &Map<String, Value>) -> Evaluation {
         let mut violations = Vec::new();
-        let mut reader = Reader::new(body, &mut violations);
-        let name = reader.string("Name");
-        let selectors = reader.raw_list("AdvancedEventSelectors");
-        let retention = reader.integer("RetentionPeriod");
-        let termination_protection = reader.boolean("TerminationProtectionEnabled");
-        let multi_region = reader.boolean("MultiRegionEnabled");
-        let _organization = reader.boolean("OrganizationEnabled");
-        let start_ingestion = reader.boolean("StartIngestion");
-        let billing_mode = reader.string("BillingMode");
-        let _kms = reader.string("KmsKeyId");
-        let tags = reader.list_of_objects("TagsList", read_tag);
-
-        match &name {
-            Member::Absent => violations.push(Violation::with_codes(
-                RuleId::OP1,
-                PARAMETER,
-                "Name is missing",
-            )),
-            Member::Present(name)
-                if !shapes::length_within(name, shapes::STORE_NAME_LENGTH)
-                    || !shapes::is_name_pattern(name) =>
-            {
-                violations.push(Violation::with_codes(
-                    RuleId::OP1,
-                    PARAMETER,
-                    format!(
-                        "Name {:?} is not 3..=128 characters of [a-zA-Z0-9._-]",
-                        abbreviate(name)
-                    ),
-                ));
-            }
-            _ => {}
-        }
-        if let Member::Present(days) = retention {
-            let (min, max) = shapes::RETENTION_DAYS;
-            if !(min..=max).contains(&days) {
-                violations.push(Violation::with_codes(
-                    RuleId::OP1,
-                    PARAMETER,
-                    format!("RetentionPeriod {days} is not 7..=3653"),
-                ));
-            }
-        }
-        if let Member::Present(mode) = &billing_mode {
-            if !matches!(
-                mode.as_str(),
-                "EXTENDABLE_RETENTION_PRICING" | "FIXED_RETENTION_PRICING"
-            ) {
-                violations.push(Violation::with_codes(
-                    RuleId::OP1,
-                    PARAMETER,
-                    format!("BillingMode {mode:?} is not a known mode"),
-                ));
-            }
-        }
-        if let Member::Present(selectors) = &selectors {
-            if selectors
-                .iter()
-                .any(|s| !s.get("FieldSelectors").is_some_and(Value::is_array))
-            {
-                let codes: &'static [ErrorCode] = &[
-                    InvalidEventSelectorsException,
-                    InvalidParameterException,
-                    ValidationException,
-                ];
-                violations.push(Violation::with_codes(
-                    RuleId::OP1,
-                    codes,
-                    "each advanced event selector needs a FieldSelectors list",
-                ));
-            }
-        }
+        let input = store_input::check(body, &mut violations);
         // State is judged whatever else is wrong: any broken rule's error
         // conforms (§1).
-        if let Member::Present(name) = &name {
+        if let Member::Present(name) = &input.name {
             if self.stores.iter().any(|s| &s.name == name) {
                 let codes: &'static [ErrorCode] = &[EventDataStoreAlreadyExistsException];
                 violations.push(Violation::with_codes(
@@ -871,16 +799,15 @@ impl Region {
         }
         Evaluation::new(violations, || {
             Plan::CreateStore(NewStore {
-                name: name.present().cloned().unwrap_or_default(),
-                selectors: selectors.present().cloned(),
-                retention_days: retention.present().copied(),
-                termination_protection: termination_protection.present().copied(),
-                multi_region: multi_region.present().copied(),
-                start_ingestion: start_ingestion.present().copied(),
-                billing_mode: billing_mode.present().cloned(),
-                tags: tags
-                    .present()
-                    .map(|tags| tags.iter().filter_map(TagInput::to_tag).collect()),
+                name: input.name.present().cloned().unwrap_or_default(),
+                selectors: input.selectors.present().cloned(),
+                retention_days: input.retention_days.present().copied(),
+                termination_protection: input.termination_protection.present().copied(),
+                multi_region: input.multi_region.present().copied(),
+                start_ingestion: input.start_ingestion.present().copied(),
+                billing_mode: input.billing_mode.present().cloned(),
+                kms_key_id: input.kms_key_id.present().cloned(),
+                tags: input.tags(),
             })
         })
     }
@@ -1100,7 +1027,7 @@ impl Region {
                     .iter()
                     .skip(*start)
                     .take(*max)
-                    .map(|s| Value::Object(self.store_body(s)))
+                    .map(|s| self.store_summary(s))
                     .collect();
                 page_body("EventDataStores", page, *start, *max, self.stores.len())
             }
@@ -1175,24 +1102,42 @@ impl Region {
         body
     }
 
+    /// A store as CreateEventDataStore and GetEventDataStore describe it:
+    /// the members both output shapes have (Create adds `TagsList`).
     fn store_body(&self, store: &Store) -> Map<String, Value> {
-        let body = json!({
+        let mut body = Map::new();
+        let mut put = |member: &str, value: Value| body.insert(member.into(), value);
+        put(
+            "EventDataStoreArn",
+            self.identity.store_arn(&store.id).into(),
+        );
+        put("Name", store.name.clone().into());
+        put("Status", store.status.as_str().into());
+        put("AdvancedEventSelectors", store.selectors.clone().into());
+        put("MultiRegionEnabled", store.multi_region.into());
+        put("OrganizationEnabled", false.into());
+        put("RetentionPeriod", store.retention_days.into());
+        put(
+            "TerminationProtectionEnabled",
+            store.termination_protection.into(),
+        );
+        put("CreatedTimestamp", store.created.into());
+        put("UpdatedTimestamp", store.created.into());
+        if let Some(key) = &store.kms_key_id {
+            put("KmsKeyId", key.clone().into());
+        }
+        put("BillingMode", store.billing_mode.clone().into());
+        body
+    }
+
+    /// A store as ListEventDataStores lists it: the model's `EventDataStore`
+    /// shape marks every other member deprecated and "no longer returned by
+    /// ListEventDataStores", and has no `BillingMode` or `KmsKeyId`.
+    fn store_summary(&self, store: &Store) -> Value {
+        json!({
             "EventDataStoreArn": self.identity.store_arn(&store.id),
             "Name": store.name,
-            "Status": store.status.as_str(),
-            "AdvancedEventSelectors": store.selectors,
-            "MultiRegionEnabled": store.multi_region,
-            "OrganizationEnabled": false,
-            "RetentionPeriod": store.retention_days,
-            "TerminationProtectionEnabled": store.termination_protection,
-            "CreatedTimestamp": store.created,
-            "UpdatedTimestamp": store.created,
-            "BillingMode": store.billing_mode,
-        });
-        match body {
-            Value::Object(map) => map,
-            _ => unreachable!("json! of an object literal is an object"),
-        }
+        })
     }
 }
 
@@ -1337,23 +1282,32 @@ fn check_tags(tags: &Member<Vec<TagInput>>, violations: &mut Vec<Violation>) {
     }
 }
 
-/// OP2 and the status a change of ingestion needs.
-fn ingestion_change(store: &Store, needed: StoreStatus) -> Result<(), Violation> {
-    if store.category == shapes::ACTIVITY_AUDIT_LOG {
-        return Err(Violation::of(
+/// OP2 and the status a change of ingestion needs: only stores of the
+/// Management, Data, NetworkActivity and ConfigurationItem categories stop
+/// and start (the operations' API reference), so an ActivityAuditLog or an
+/// Insight store is refused whatever its status.
+fn ingestion_change(store: &Store, needed: StoreStatus) -> Vec<Violation> {
+    // Both are judged: a store of the wrong category that is also in the
+    // wrong status may be refused for either (§1, several broken rules).
+    let mut violations = Vec::new();
+    if !shapes::INGESTION_CATEGORIES.contains(&store.category.as_str()) {
+        violations.push(Violation::of(
             RuleId::OP2,
-            "an ActivityAuditLog event data store has no ingestion to stop or start",
+            format!(
+                "an event data store of category {} has no ingestion to stop or start",
+                store.category
+            ),
         ));
     }
     if store.status != needed {
         let codes: &'static [ErrorCode] = &[InvalidEventDataStoreStatusException];
-        return Err(Violation::with_codes(
+        violations.push(Violation::with_codes(
             RuleId::OP2,
             codes,
             format!("the event data store is {}", store.status.as_str()),
         ));
     }
-    Ok(())
+    violations
 }
 
 impl Store {
@@ -1394,6 +1348,7 @@ impl Store {
             billing_mode: text("BillingMode")
                 .unwrap_or(DEFAULT_BILLING_MODE)
                 .to_string(),
+            kms_key_id: text("KmsKeyId").map(str::to_string),
             created: body
                 .get("CreatedTimestamp")
                 .and_then(Value::as_f64)
@@ -1408,18 +1363,31 @@ impl Store {
 /// The model leaves it open; the console enables protection, so the
 /// emulator does too and scenarios must say `false` to delete.
 const DEFAULT_TERMINATION_PROTECTION: bool = true;
-const DEFAULT_RETENTION_DAYS: i64 = 2557;
+const DEFAULT_RETENTION_DAYS: i64 = shapes::EXTENDABLE_RETENTION_DEFAULT;
 const DEFAULT_MULTI_REGION: bool = true;
-const DEFAULT_BILLING_MODE: &str = "EXTENDABLE_RETENTION_PRICING";
+const DEFAULT_BILLING_MODE: &str = shapes::BILLING_MODES[0];
 
 fn new_store(new: &NewStore, fresh: &Fresh) -> Store {
     let selectors = new.selectors.clone().unwrap_or_else(|| {
         vec![json!({"Name": "Default management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]})]
     });
+    let billing_mode = new
+        .billing_mode
+        .clone()
+        .unwrap_or_else(|| DEFAULT_BILLING_MODE.into());
+    // Each pricing has its own default retention (BillingMode's documentation).
+    let default_retention = if billing_mode == shapes::FIXED_PRICING {
+        shapes::FIXED_RETENTION_MAX
+    } else {
+        shapes::EXTENDABLE_RETENTION_DEFAULT
+    };
     Store {
         id: fresh.id.clone(),
         name: new.name.clone(),
         category: store_category(&selectors),
+        // StartIngestion defaults to true; false leaves the store created
+        // but not ingesting, which StartEventDataStoreIngestion changes
+        // for the categories that can start (`ingestion_change`).
         status: if new.start_ingestion == Some(false) {
             StoreStatus::StoppedIngestion
         } else {
@@ -1429,13 +1397,11 @@ fn new_store(new: &NewStore, fresh: &Fresh) -> Store {
             .termination_protection
             .unwrap_or(DEFAULT_TERMINATION_PROTECTION),
         termination_protection_by_default: new.termination_protection.is_none(),
-        retention_days: new.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS),
+        retention_days: new.retention_days.unwrap_or(default_retention),
         selectors,
         multi_region: new.multi_region.unwrap_or(DEFAULT_MULTI_REGION),
-        billing_mode: new
-            .billing_mode
-            .clone()
-            .unwrap_or_else(|| DEFAULT_BILLING_MODE.into()),
+        billing_mode,
+        kms_key_id: new.kms_key_id.clone(),
         created: fresh.now,
     }
 }

@@ -1103,6 +1103,24 @@ mod more_rulings {
         assert!(!json.any_client_error);
     }
 
+    /// §1 and §7: starting an ENABLED ActivityAuditLog store breaks both
+    /// the category rule and the status rule; either code conforms.
+    #[test]
+    fn starting_an_enabled_activity_store_allows_the_category_or_the_status_code() {
+        let acceptable = judge(
+            &region(),
+            Operation::StartEventDataStoreIngestion,
+            &json!({"EventDataStore": AUDIT}),
+        );
+        assert!(acceptable.success.is_none());
+        for code in [
+            ErrorCode::InvalidEventDataStoreCategoryException,
+            ErrorCode::InvalidEventDataStoreStatusException,
+        ] {
+            assert!(acceptable.errors.contains(&code), "{code}");
+        }
+    }
+
     /// §6: a re-cased Source that an endpoint accepted may count as its
     /// partner (or as Custom) or as a name of its own for C2.
     #[test]
