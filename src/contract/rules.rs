@@ -308,6 +308,31 @@ mod tests {
         assert_eq!(ErrorCode::parse("ChannelAlreadyExists"), None);
     }
 
+    /// A summary restates its rule's limits: this names the rule whose
+    /// words went stale when a limit in `shapes` changed.
+    #[test]
+    fn summaries_state_the_limits_of_shapes() {
+        use crate::contract::shapes::*;
+        let range = |(min, max): (usize, usize)| format!("{min}..={max}");
+        let expected: &[(RuleId, String)] = &[
+            (RuleId::N2, range(CHANNEL_NAME_LENGTH)),
+            (RuleId::S1, range(SOURCE_LENGTH)),
+            (RuleId::D1, range(DESTINATIONS_COUNT)),
+            (RuleId::D3, range(LOCATION_LENGTH)),
+            (RuleId::T1, format!("at most {TAGS_LIMIT} tags")),
+            (RuleId::T2, range(TAG_KEY_LENGTH)),
+            (RuleId::T2, format!("at most {TAG_VALUE_MAX}")),
+            (RuleId::C3, format!("({CHANNEL_QUOTA})")),
+        ];
+        for (rule, words) in expected {
+            let summary = rule.rule().summary;
+            assert!(
+                summary.contains(words.as_str()),
+                "{rule}'s summary {summary:?} does not say {words:?}"
+            );
+        }
+    }
+
     #[test]
     fn statuses_follow_section_1() {
         assert_eq!(ErrorCode::ChannelAlreadyExistsException.statuses(), &[400]);

@@ -337,7 +337,10 @@ impl Region {
             let count = shapes::char_count(source);
             return violations.push(Violation::of(
                 RuleId::S1,
-                format!("Source has {count} characters, not 1..=256"),
+                format!(
+                    "Source has {count} characters, not {}",
+                    range(shapes::SOURCE_LENGTH)
+                ),
             ));
         }
         match shapes::classify_source(source, &self.limits.extra_sources) {
@@ -376,7 +379,10 @@ impl Region {
             let count = destinations.len();
             violations.push(Violation::of(
                 RuleId::D1,
-                format!("Destinations has {count} entries, not 1..=200"),
+                format!(
+                    "Destinations has {count} entries, not {}",
+                    range(shapes::DESTINATIONS_COUNT)
+                ),
             ));
         }
         let mut checked: Vec<Destination> = Vec::with_capacity(destinations.len());
@@ -445,7 +451,11 @@ impl Region {
         {
             violations.push(Violation::of(
                 RuleId::D3,
-                format!("Destinations[{index}].Location {:?} is not 3..=1024 characters of [a-zA-Z0-9._/-:*]", abbreviate(location)),
+                format!(
+                    "Destinations[{index}].Location {:?} is not {} characters of [a-zA-Z0-9._/-:*]",
+                    abbreviate(location),
+                    range(shapes::LOCATION_LENGTH)
+                ),
             ));
             // Such a location names no event data store either: E1 is
             // broken too, and its codes conform as well (contract §3, last
@@ -642,8 +652,9 @@ impl Region {
                 RuleId::OP4,
                 codes,
                 format!(
-                    "Channel {:?} is not 3..=256 characters of [a-zA-Z0-9._/-:]",
-                    abbreviate(&reference)
+                    "Channel {:?} is not {} characters of [a-zA-Z0-9._/-:]",
+                    abbreviate(&reference),
+                    range(shapes::ARN_LENGTH)
                 ),
             )]);
         }
@@ -748,7 +759,7 @@ impl Region {
                 violations.push(Violation::with_codes(
                     rule,
                     max_results_codes,
-                    format!("MaxResults {n} is not 1..=1000"),
+                    format!("MaxResults {n} is not {min}..={max}"),
                 ));
                 0
             }
@@ -852,7 +863,10 @@ impl Region {
             return Evaluation::refused(Violation::with_codes(
                 RuleId::OP1,
                 codes,
-                "EventDataStore is not 3..=256 characters of [a-zA-Z0-9._/-:]",
+                format!(
+                    "EventDataStore is not {} characters of [a-zA-Z0-9._/-:]",
+                    range(shapes::ARN_LENGTH)
+                ),
             ));
         }
         let store = match self.find_store(&reference) {
@@ -1199,7 +1213,10 @@ fn check_name(name: &Member<String>, required: bool, violations: &mut Vec<Violat
         let count = shapes::char_count(name);
         violations.push(Violation::of(
             RuleId::N2,
-            format!("Name has {count} characters, not 3..=128"),
+            format!(
+                "Name has {count} characters, not {}",
+                range(shapes::CHANNEL_NAME_LENGTH)
+            ),
         ));
     }
     if !shapes::is_name_pattern(name) {
@@ -1219,14 +1236,18 @@ fn check_tags(tags: &Member<Vec<TagInput>>, violations: &mut Vec<Violation>) {
     if tags.len() > shapes::TAGS_MODEL_MAX {
         violations.push(Violation::of(
             RuleId::T1,
-            format!("{} tags, more than the model's 200", tags.len()),
+            format!(
+                "{} tags, more than the model's {}",
+                tags.len(),
+                shapes::TAGS_MODEL_MAX
+            ),
         ));
     } else if tags.len() > shapes::TAGS_LIMIT {
         let codes: &'static [ErrorCode] = &[TagsLimitExceededException];
         violations.push(Violation::with_codes(
             RuleId::T1,
             codes,
-            format!("{} tags, more than 50", tags.len()),
+            format!("{} tags, more than {}", tags.len(), shapes::TAGS_LIMIT),
         ));
     }
     let mut seen = std::collections::HashSet::new();
@@ -1242,7 +1263,10 @@ fn check_tags(tags: &Member<Vec<TagInput>>, violations: &mut Vec<Violation>) {
                     let count = shapes::char_count(key);
                     violations.push(Violation::of(
                         RuleId::T2,
-                        format!("Tags[{index}].Key has {count} characters, not 1..=128"),
+                        format!(
+                            "Tags[{index}].Key has {count} characters, not {}",
+                            range(shapes::TAG_KEY_LENGTH)
+                        ),
                     ));
                 }
                 if !seen.insert(key.as_str()) {
@@ -1270,7 +1294,10 @@ fn check_tags(tags: &Member<Vec<TagInput>>, violations: &mut Vec<Violation>) {
                 let count = shapes::char_count(value);
                 violations.push(Violation::of(
                     RuleId::T2,
-                    format!("Tags[{index}].Value has {count} characters, more than 256"),
+                    format!(
+                        "Tags[{index}].Value has {count} characters, more than {}",
+                        shapes::TAG_VALUE_MAX
+                    ),
                 ));
             } else if value.is_empty() {
                 violations.push(
@@ -1448,6 +1475,12 @@ fn page_body(member: &str, page: Vec<Value>, start: usize, max: usize, total: us
 
 fn parse_page_token(token: &str) -> Option<usize> {
     token.strip_prefix(PAGE_TOKEN_PREFIX)?.parse().ok()
+}
+
+/// A limit as messages write it: `3..=128`. Built from the limit, so a
+/// changed limit cannot leave its old number in a message.
+fn range((min, max): (usize, usize)) -> String {
+    format!("{min}..={max}")
 }
 
 /// Long values are cut in messages so a 200 KiB name stays a line.

@@ -788,6 +788,35 @@ mod tests {
         }
 
         #[test]
+        fn a_wrong_category_and_a_wrong_status_let_either_error_conform() {
+            let mut region = region();
+            let arn = create(&mut region, "s-audit", Some("ActivityAuditLog"), None);
+            let start = region.evaluate(
+                Operation::StartEventDataStoreIngestion,
+                json!({"EventDataStore": arn}).as_object().unwrap(),
+            );
+            let codes = |evaluation: &crate::contract::Evaluation| -> Vec<ErrorCode> {
+                evaluation
+                    .violations
+                    .iter()
+                    .flat_map(|v| v.codes.iter().copied())
+                    .collect()
+            };
+            assert_eq!(
+                codes(&start),
+                vec![
+                    InvalidEventDataStoreCategoryException,
+                    InvalidEventDataStoreStatusException
+                ]
+            );
+            let stop = region.evaluate(
+                Operation::StopEventDataStoreIngestion,
+                json!({"EventDataStore": arn}).as_object().unwrap(),
+            );
+            assert_eq!(codes(&stop), vec![InvalidEventDataStoreCategoryException]);
+        }
+
+        #[test]
         fn answers_have_exactly_the_members_of_their_output_shapes() {
             let mut region = region();
             let body = json!({"Name": "s-1", "KmsKeyId": "alias/k", "TagsList": [{"Key": "k"}], "BillingMode": "FIXED_RETENTION_PRICING"});

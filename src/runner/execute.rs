@@ -4,6 +4,7 @@
 //! deletes what the scenario made. Hurl-like, the steps of a scenario stop
 //! at the first that fails; cleanup always runs.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +24,7 @@ use crate::scenario::{
     Layer, Observed, Phase, Repeat, Scenario, Step, Vars,
 };
 use crate::snapshot::{self, Observation, Redactor, SnapshotOutcome};
-use crate::wire::{self, Client, ClientConfig, Outcome, Request};
+use crate::wire::{self, Attempt, Client, ClientConfig, Exchange, Outcome, Request};
 
 /// Everything scenarios share during a run.
 pub struct Context {
@@ -41,6 +42,8 @@ pub struct Context {
     pub unknown: UnknownAnswer,
     /// Which operations the endpoint accepted a valid request of.
     pub controls: Controls,
+    /// What the scenarios created, added up as each ends.
+    pub made: std::sync::Mutex<super::Created>,
 }
 
 /// Bodies and texts kept in reports are cut here.
@@ -54,6 +57,7 @@ pub async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioRes
         ledger: Ledger::default(),
         redactor: Redactor::new(&context.run_id, &context.account),
         steps: Vec::new(),
+        channel_names: BTreeSet::new(),
     };
     let (verdict, reason) = run.execute().await;
     let mut result = not_run(scenario, verdict, reason);
@@ -88,6 +92,9 @@ struct ScenarioRun<'a> {
     ledger: Ledger,
     redactor: Redactor,
     steps: Vec<StepResult>,
+    /// Names of the channels this scenario's creates made: a retried create
+    /// meeting one of these met a channel of its own making on purpose.
+    channel_names: BTreeSet<String>,
 }
 
 impl ScenarioRun<'_> {
@@ -118,6 +125,12 @@ impl ScenarioRun<'_> {
         for step in &self.scenario.cleanup {
             let result = self.step(step, &mut vars).await;
             self.steps.push(result);
+        }
+        {
+            let made = self.ledger.made();
+            let mut total = self.context.made.lock().unwrap_or_else(|p| p.into_inner());
+            total.channels += made.channels;
+            total.stores += made.stores;
         }
         let problems = self.ledger.clean(&self.context.client).await;
         let mut outcome = outcome;
@@ -225,17 +238,63 @@ impl ScenarioRun<'_> {
         };
         let sent = sent_request(&self.context.config, &request);
         let copies = step.parallel.max(1) as usize;
-        let outcomes: Vec<Outcome> = if copies == 1 {
-            vec![self.context.client.send(&request).await]
+        let client = &self.context.client;
+        let mut exchanges: Vec<Exchange> = if copies == 1 {
+            vec![client.send_recorded(&request).await]
         } else {
-            let sends = (0..copies).map(|_| self.context.client.send(&request));
+            let sends = (0..copies).map(|_| client.send_recorded(&request));
             futures_util::future::join_all(sends).await
         };
+        let resolved = match step.op {
+            Operation::CreateChannel => {
+                self.resolve_retried_create(input.as_ref(), &mut exchanges)
+                    .await
+            }
+            Operation::DeleteChannel | Operation::DeleteEventDataStore => {
+                self.resolve_retried_delete(step.op, input.as_ref(), &mut exchanges)
+            }
+            _ => None,
+        };
+        let flaky = exchanges.iter().any(Exchange::flaky);
+        let throttled = exchanges.iter().find(|e| e.throttled_through()).map(|e| {
+            let attempts = e.retried.len() + 1;
+            format!(
+                "throttled past the retry budget ({attempts} attempt{}, last {})",
+                if attempts == 1 { "" } else { "s" },
+                fixtures::describe(&e.outcome)
+            )
+        });
+        let mut retried = Vec::new();
+        let outcomes: Vec<Outcome> = exchanges
+            .into_iter()
+            .map(|exchange| {
+                retried.extend(exchange.retried);
+                exchange.outcome
+            })
+            .collect();
         for outcome in &outcomes {
             self.ledger.observe(step.op, input.as_ref(), outcome);
+            if step.op == Operation::CreateChannel && outcome.is_success() {
+                if let Some(name) = input
+                    .as_ref()
+                    .and_then(|i| i.get("Name"))
+                    .and_then(Value::as_str)
+                {
+                    self.channel_names.insert(name.to_string());
+                }
+            }
         }
         let mut problems = Vec::new();
-        let verdict = self.judge(step, &outcomes, vars, &mut problems);
+        let faulted = outcomes.iter().any(|o| o.fault().is_some());
+        // A fault that persisted is a finding; throttling that persisted
+        // judged nothing (contract section 8).
+        let verdict = match throttled {
+            Some(reason) if !faulted => {
+                problems.push(reason);
+                Verdict::Indeterminate
+            }
+            _ => self.judge(step, &outcomes, vars, &mut problems),
+        };
         if verdict == Verdict::Pass {
             bind_captures(step, &outcomes, vars, &mut problems);
         }
@@ -245,7 +304,8 @@ impl ScenarioRun<'_> {
             verdict.max(Verdict::Fail)
         };
         let (mut snapshot_name, mut snapshot, mut snapshot_diff) = (None, None, None);
-        if step.phase == Phase::Steps && step.snapshot && verdict != Verdict::Error {
+        let judged = !matches!(verdict, Verdict::Error | Verdict::Indeterminate);
+        if step.phase == Phase::Steps && step.snapshot && judged {
             let (name, content) = self.render_snapshot(step, &outcomes);
             if let Some(diff) = self.compare_snapshot(step, &name, &content, &mut problems) {
                 snapshot_diff = Some(diff);
@@ -267,7 +327,117 @@ impl ScenarioRun<'_> {
             snapshot,
             snapshot_diff,
             latency: outcomes.iter().map(|o| o.latency).max().unwrap_or_default(),
+            retried,
+            flaky,
+            resolved,
         }
+    }
+
+    /// A delete whose earlier attempt may have been processed and whose
+    /// retry met "not found" deleted the resource on that earlier attempt:
+    /// when the resource is one this scenario made and still holds, the
+    /// delete is answered as the success it was.
+    fn resolve_retried_delete(
+        &self,
+        operation: Operation,
+        input: Option<&Value>,
+        exchanges: &mut [Exchange],
+    ) -> Option<String> {
+        let member = if operation == Operation::DeleteChannel {
+            "Channel"
+        } else {
+            "EventDataStore"
+        };
+        let reference = input?.get(member)?.as_str()?;
+        if !self.ledger.holds(operation, reference) {
+            return None;
+        }
+        let exchange = exchanges.iter_mut().find(|e| {
+            e.maybe_processed_before()
+                && matches!(
+                    e.outcome.error_code(),
+                    Some("ChannelNotFoundException" | "EventDataStoreNotFoundException")
+                )
+        })?;
+        let first = exchange
+            .retried
+            .iter()
+            .find(|a| a.retryable == wire::Retryable::Transient)
+            .map(Attempt::summary)
+            .unwrap_or_default();
+        let met = fixtures::describe(&exchange.outcome);
+        exchange.outcome = Outcome {
+            latency: exchange.outcome.latency,
+            result: Ok(wire::json_response(
+                200,
+                &http::HeaderMap::new(),
+                serde_json::json!({}),
+            )),
+        };
+        Some(format!(
+            "an attempt answered {first} may have deleted {reference}, which this scenario made; \
+             the retry met {met}: taken as deleted"
+        ))
+    }
+
+    /// A CreateChannel whose earlier attempt may have been processed (a 5xx,
+    /// a reset, a timeout) and whose retry met ChannelAlreadyExistsException
+    /// most likely met the channel its own first attempt made (contract
+    /// section 8): that is no C1 divergence. When no copy of the request
+    /// succeeded and no create of this scenario made a channel of that name,
+    /// the channel is read back (ListChannels by name, then GetChannel) and
+    /// the create answered with it, so it is judged, captured and cleaned up
+    /// as the success it was. Returns how it was settled.
+    async fn resolve_retried_create(
+        &self,
+        input: Option<&Value>,
+        exchanges: &mut [Exchange],
+    ) -> Option<String> {
+        if exchanges.iter().any(|e| e.outcome.is_success()) {
+            return None;
+        }
+        let name = input?.get("Name")?.as_str()?;
+        if self.channel_names.contains(name) {
+            return None;
+        }
+        let exchange = exchanges.iter_mut().find(|e| {
+            e.maybe_processed_before()
+                && e.outcome.error_code() == Some("ChannelAlreadyExistsException")
+        })?;
+        let client = &self.context.client;
+        let channels = list_channels(client).await.ok()?;
+        let (arn, _) = channels.into_iter().find(|(_, listed)| listed == name)?;
+        let read = client
+            .send(&Request::json(
+                "GetChannel",
+                serde_json::json!({ "Channel": arn }),
+            ))
+            .await;
+        let channel = read.success_json()?;
+        let mut answer = serde_json::json!({ "ChannelArn": arn, "Name": name });
+        for member in ["Source", "Destinations"] {
+            if let Some(value) = channel.get(member) {
+                answer[member] = value.clone();
+            }
+        }
+        if let Some(tags) = input?.get("Tags") {
+            answer["Tags"] = tags.clone();
+        }
+        let first = exchange
+            .retried
+            .iter()
+            .find(|a| a.retryable == wire::Retryable::Transient)
+            .map(Attempt::summary)
+            .unwrap_or_default();
+        let met = fixtures::describe(&exchange.outcome);
+        exchange.outcome = Outcome {
+            latency: exchange.outcome.latency + read.latency,
+            result: Ok(wire::json_response(200, &http::HeaderMap::new(), answer)),
+        };
+        Some(format!(
+            "an attempt answered {first} may have made the channel; the retry met {met}; \
+             read back {arn} by name: no C1 divergence"
+        ))
     }
 
     /// The step's verdict from its answers, before captures and snapshots.
@@ -379,7 +549,9 @@ impl ScenarioRun<'_> {
     }
 
     async fn channel_quota_remaining(&self) -> usize {
-        let held = count_channels(&self.context.client).await.unwrap_or(0);
+        let held = count_channels(&self.context.client.persistent())
+            .await
+            .unwrap_or(0);
         self.context.channel_quota.saturating_sub(held)
     }
 
@@ -398,6 +570,9 @@ impl ScenarioRun<'_> {
             snapshot: None,
             snapshot_diff: None,
             latency: Duration::ZERO,
+            retried: Vec::new(),
+            flaky: false,
+            resolved: None,
         }
     }
 
@@ -431,6 +606,9 @@ fn repetitions(step: &Step, vars: &Vars) -> Result<usize, String> {
 fn merge_repetition(mut previous: StepResult, attempt: StepResult) -> StepResult {
     previous.requests += attempt.requests;
     previous.latency = previous.latency.max(attempt.latency);
+    previous.retried.extend(attempt.retried);
+    previous.flaky |= attempt.flaky;
+    previous.resolved = previous.resolved.or(attempt.resolved);
     if attempt.verdict != Verdict::Pass {
         previous.verdict = attempt.verdict;
         previous.problems = attempt.problems;
