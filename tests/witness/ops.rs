@@ -107,6 +107,12 @@ fn split_arn<'a>(text: &'a str, kind: &str) -> Option<(&'a str, &'a str, &'a str
     (!id.is_empty() && !id.contains('/')).then_some((parts[3], parts[4], id))
 }
 
+/// A fresh resource id: UUID-like as AWS documents (§4), upper-case hex
+/// where the reference emulator uses lower case.
+fn fresh_id() -> String {
+    uuid::Uuid::new_v4().to_string().to_ascii_uppercase()
+}
+
 fn chars(text: &str) -> usize {
     text.chars().count()
 }
@@ -395,13 +401,13 @@ impl Account {
         Ok(())
     }
 
-    fn check_name(name: Option<&str>) -> Result<&str, Refusal> {
+    /// `code`: channels and stores get different members of the set.
+    fn check_name<'a>(name: Option<&'a str>, code: &'static str) -> Result<&'a str, Refusal> {
         match name {
-            None => Err(refuse("ValidationException", "Name is required")),
-            Some(name) if !name_ok(name) => Err(refuse(
-                "ValidationException",
-                "Name is not 3..=128 of [a-zA-Z0-9._-]",
-            )),
+            None => Err(refuse(code, "Name is required")),
+            Some(name) if !name_ok(name) => {
+                Err(refuse(code, "Name is not 3..=128 of [a-zA-Z0-9._-]"))
+            }
             Some(name) => Ok(name),
         }
     }
@@ -424,7 +430,7 @@ impl Account {
         let name = if input.is_wrong("Name") {
             None
         } else {
-            Some(Self::check_name(input.text("Name"))?)
+            Some(Self::check_name(input.text("Name"), "ValidationException")?)
         };
         let source = if input.is_wrong("Source") {
             None
@@ -481,7 +487,7 @@ impl Account {
             return Err(refuse("ChannelMaxLimitExceededException", "25 channels"));
         }
         let (name, destinations) = (name.unwrap_or_default(), destinations.unwrap_or_default());
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = fresh_id();
         let arn = format!(
             "arn:aws:cloudtrail:{}:{}:channel/{id}",
             caller.region, caller.account
@@ -570,7 +576,7 @@ impl Account {
             }
         }
         if input.get("Name").is_some() {
-            Self::check_name(name)?;
+            Self::check_name(name, "ValidationException")?;
         }
         let destinations = input.list("Destinations");
         let store_ids = match destinations {
@@ -635,7 +641,7 @@ impl Account {
                 .filter(|f| !f.is_empty())
             else {
                 return Err(refuse(
-                    "ValidationException",
+                    "InvalidEventSelectorsException",
                     "an advanced event selector needs FieldSelectors",
                 ));
             };
@@ -654,14 +660,17 @@ impl Account {
         let retention = input.get("RetentionPeriod").and_then(Value::as_i64);
         if retention.is_some_and(|r| !(7..=3653).contains(&r)) {
             return Err(refuse(
-                "ValidationException",
+                "InvalidParameterException",
                 "RetentionPeriod is not 7..=3653",
             ));
         }
         let name = if input.is_wrong("Name") {
             None
         } else {
-            Some(Self::check_name(input.text("Name"))?)
+            Some(Self::check_name(
+                input.text("Name"),
+                "InvalidParameterException",
+            )?)
         };
         if let Some(name) = name {
             if self.stores.iter().any(|s| s.name == name) {
@@ -678,7 +687,7 @@ impl Account {
                 "10 event data stores",
             ));
         }
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = fresh_id();
         let start = input
             .get("StartIngestion")
             .and_then(Value::as_bool)
