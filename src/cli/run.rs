@@ -89,6 +89,11 @@ pub struct RunArgs {
     /// Whose credentials sign: auto (local identity for loopback, AWS chain otherwise), chain, local.
     #[arg(long, value_enum, default_value_t = args::CredentialsFlag::Auto)]
     credentials: args::CredentialsFlag,
+    /// Also run the scenarios that create event data stores of their own
+    /// against --endpoint (each stays pending deletion, counting towards
+    /// the region's 10, for 7 days); the embedded emulator always runs them.
+    #[arg(long)]
+    create_stores: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -167,7 +172,7 @@ pub async fn run(args: RunArgs) -> Exit {
     config.timeout = args.timeout;
     config.credentials = args.credentials.source(&endpoint);
     if !loopback {
-        let plan = remote_plan(&config, &scenarios, &args.vars);
+        let plan = remote_plan(&config, &scenarios, &args.vars, args.create_stores);
         if !args.allow_remote {
             return Exit::Usage(format!(
                 "{plan}; pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed"
@@ -196,6 +201,7 @@ pub async fn run(args: RunArgs) -> Exit {
     options.channel_quota = args.channel_quota;
     options.deadline = args.deadline;
     options.endpoint_label = label;
+    options.create_stores = emulator.is_some() || args.create_stores;
     let (snapshots, snapshot_note) = snapshot_settings(&args, emulator.is_some());
     options.snapshots = snapshots;
     let interrupted = interrupt_flag();
@@ -233,6 +239,13 @@ pub async fn run(args: RunArgs) -> Exit {
     }
     append_step_summary(&report);
     let exit = write_report(&args, &report, style, live_lines);
+    if runner::found_busy(&report.notes) {
+        // Another run's doing, not the endpoint's: no verdict either way.
+        return Exit::Usage(
+            "nothing was tested: the endpoint stayed busy with another run until the deadline"
+                .into(),
+        );
+    }
     if interrupted.load(Ordering::SeqCst) {
         // Skipped scenarios are no verdict: an interrupted run never conforms.
         eprintln!("interrupted: the run is incomplete");
@@ -341,7 +354,12 @@ async fn probe(client: &Client, endpoint: &str) -> Result<(), String> {
 
 /// What a run will do to a real account, in one sentence: the endpoint,
 /// the region, whose credentials, and what it creates.
-fn remote_plan(config: &ClientConfig, scenarios: &[Scenario], vars: &[(String, String)]) -> String {
+fn remote_plan(
+    config: &ClientConfig,
+    scenarios: &[Scenario],
+    vars: &[(String, String)],
+    create_stores: bool,
+) -> String {
     let given = |name: &str| vars.iter().any(|(key, _)| key == name);
     let fixtures = [
         "fixture.eds_integration",
@@ -356,13 +374,18 @@ fn remote_plan(config: &ClientConfig, scenarios: &[Scenario], vars: &[(String, S
         .flat_map(|s| s.all_steps())
         .filter(|step| step.op == Operation::CreateEventDataStore)
         .count();
+    let scenario_stores = if create_stores {
+        format!("and {scenario_stores} event data stores of scenarios (--create-stores)")
+    } else {
+        "and no other event data store".to_string()
+    };
     format!(
-        "{} is not on this machine: a run there creates and deletes up to {} channels at a time and {} event data \
-         stores (billed, at most 10 per region; pass existing ones with --var fixture.NAME=ARN) in region {} of \
-         the account of these credentials ({}), named ctc-<run id>-... but for a few fixed boundary names (ctc)",
+        "{} is not on this machine: a run there creates and deletes up to {} channels at a time, reuses {fixtures} \
+         fixture event data stores named ctconform-fixture-... (made once if missing, never deleted: billed, at most 10 \
+         per region; `ctconform cleanup --fixtures` retires them, --var fixture.NAME=ARN names your own) {scenario_stores} \
+         in region {} of the account of these credentials ({}), named ctc-<run id>-... but for a few fixed boundary names (ctc)",
         config.endpoint,
         scenarios.len().min(shapes::CHANNEL_QUOTA),
-        fixtures + scenario_stores,
         config.region,
         config.credentials.describe()
     )

@@ -22,6 +22,11 @@ pub struct ServeArgs {
     /// Channel quota per account and region (contract C3).
     #[arg(long, default_value_t = crate::contract::shapes::CHANNEL_QUOTA)]
     max_channels: usize,
+    /// Event data store quota per account and region (contract section 5:
+    /// 10, stores pending deletion included); raise it to keep a long-lived
+    /// emulator usable, or restart it to start clean.
+    #[arg(long, default_value_t = crate::contract::shapes::STORE_QUOTA)]
+    max_stores: usize,
     /// Extra partner source names to accept (contract §6), repeatable.
     #[arg(long = "partner-source", value_name = "NAME")]
     partner_sources: Vec<String>,
@@ -41,6 +46,7 @@ pub async fn serve(args: ServeArgs) -> Exit {
         account: args.account,
         limits: Limits {
             channel_quota: args.max_channels,
+            store_quota: args.max_stores,
             extra_sources: args.partner_sources,
             ..Limits::default()
         },

@@ -21,9 +21,7 @@ use serde::Serialize;
 use super::export::{self, ExportStep, Header};
 use super::plan::{Session, Step};
 use super::render::Namespace;
-use super::session::{
-    fixture_creates, partners_for, Class, Deviation, Driver, Fixtures, GivenFixtures, Verdict,
-};
+use super::session::{partners_for, Class, Deviation, Driver, Fixtures, GivenFixtures, Verdict};
 use super::shrink::{self, Replay};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
 use crate::contract::{Operation, RuleId};
@@ -59,7 +57,8 @@ pub struct FuzzOptions {
     /// Whose credentials sign; `None`: the local identity for loopback
     /// endpoints, the AWS chain otherwise.
     pub credentials: Option<crate::wire::CredentialSource>,
-    /// Pre-created fixture stores; `None`: the run makes (and deletes) its own.
+    /// Pre-created fixture stores; `None`: the stable ones every run
+    /// reuses, found or made (and never deleted).
     pub fixtures: Option<GivenFixtures>,
     /// Threads the sessions run on (at most `jobs`), each with its own
     /// client and runtime.
@@ -300,8 +299,6 @@ struct Shared {
     config: ClientConfig,
     limiter: Option<RateLimit>,
     fixtures: Fixtures,
-    /// Whether the run made the fixtures (and so deletes them).
-    own_fixtures: bool,
     run_id: String,
     seed: u64,
     jobs: usize,
@@ -587,34 +584,30 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         interval: Duration::from_secs_f64(1.0 / rate),
         next: tokio::sync::Mutex::new(Instant::now()),
     });
-    let (fixtures, setup_requests) = match make_fixtures(
-        &client,
-        limiter.as_ref(),
-        &run_id,
-        options.fixtures.as_ref(),
-    )
-    .await
-    {
-        Ok(made) => made,
-        // Given stores that do not fit are the caller's input (exit 2);
-        // stores the endpoint would not make are its failure (exit 1).
-        Err(failure) if options.fixtures.is_some() => {
-            report.error = Some(format!(
-                "the given fixture stores cannot be used: {failure}"
-            ));
-            return report;
-        }
-        Err(failure) => {
-            report.setup_failure = Some(failure);
-            return report;
-        }
-    };
+    let (fixtures, setup_requests) =
+        match make_fixtures(&client, limiter.as_ref(), options.fixtures.as_ref()).await {
+            Ok(made) => made,
+            // Given stores that do not fit are the caller's input (exit 2);
+            // stores the endpoint would not make are its failure (exit 1).
+            Err(failure) if options.fixtures.is_some() => {
+                report.error = Some(format!(
+                    "the given fixture stores cannot be used: {failure}"
+                ));
+                return report;
+            }
+            Err(failure) => {
+                report.setup_failure = Some(failure);
+                return report;
+            }
+        };
+    // What the region already holds counts towards its quotas: the stores
+    // of earlier runs stay pending deletion for days.
+    let (channels_held, stores_held) = crate::runner::held(&client).await;
     let shared = Arc::new(Shared {
         client,
         config,
         limiter,
         fixtures,
-        own_fixtures: options.fixtures.is_none(),
         run_id,
         seed: options.seed,
         jobs: options.jobs.max(1),
@@ -625,8 +618,8 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         requests: AtomicU64::new(setup_requests),
         sessions: AtomicU64::new(0),
         quota_refusals: AtomicU64::new(0),
-        channels_live: AtomicI64::new(0),
-        stores_made: AtomicI64::new(3),
+        channels_live: AtomicI64::new(channels_held.unwrap_or(0) as i64),
+        stores_made: AtomicI64::new(stores_held.unwrap_or(3) as i64),
         coverage: Mutex::new(BTreeMap::new()),
         findings: Mutex::new(Vec::new()),
         cleanup_failures: Mutex::new(Vec::new()),
@@ -647,7 +640,6 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     let fuzz_elapsed = started.elapsed().as_secs_f64();
     let raw_findings = std::mem::take(&mut *lock(&shared.findings));
     report.findings = shrink_and_export(&shared, raw_findings, &options).await;
-    clean_up_fixtures(&shared).await;
 
     report.cases = shared.cases.load(Ordering::Relaxed);
     report.requests = shared.requests.load(Ordering::Relaxed);
@@ -736,7 +728,6 @@ fn run_lane(
 async fn make_fixtures(
     client: &Client,
     limiter: Option<&RateLimit>,
-    run_id: &str,
     given: Option<&GivenFixtures>,
 ) -> Result<(Fixtures, u64), String> {
     let send = |request: Request| async move {
@@ -755,30 +746,25 @@ async fn make_fixtures(
         ];
         return Fixtures::from_given(given, &answers).map(|f| (f, 3));
     }
-    let mut exchanges = Vec::new();
-    for request in fixture_creates(&format!("ctf-{run_id}-")) {
-        exchanges.push(send(request).await);
-    }
-    let pending =
-        super::session::created_arn(&exchanges[2].1, "EventDataStoreArn", "eventdatastore");
-    if let Some(pending) = pending {
-        exchanges.push(send(Resource::Store(pending.arn.clone()).deletion()).await);
-    }
-    let count = exchanges.len() as u64;
-    Fixtures::from_exchanges(&exchanges).map(|f| (f, count))
-}
-
-/// Deletes the fixtures the run made (the pending one already is); given
-/// ones stay.
-async fn clean_up_fixtures(shared: &Shared) {
-    if !shared.own_fixtures {
-        return;
-    }
-    for store in [&shared.fixtures.integration, &shared.fixtures.management] {
-        shared
-            .remove_via(&shared.client, Resource::Store(store.arn.clone()))
-            .await;
-    }
+    // The stable stores every run reuses (runner::FIXTURE_STORE_NAMES):
+    // found or made, then described and checked for their roles as given
+    // ones are, and never deleted.
+    let before = client.requests_sent();
+    let unknown = crate::runner::UnknownAnswer::probe(client).await;
+    let [integration, management, pending] = crate::runner::stable_stores(client, &unknown).await?;
+    let given = GivenFixtures {
+        integration,
+        management,
+        pending,
+    };
+    let [integration, management, pending] = given.describe_requests();
+    let answers = [
+        send(integration).await.1,
+        send(management).await.1,
+        send(pending).await.1,
+    ];
+    let requests = client.requests_sent().saturating_sub(before) as u64;
+    Fixtures::from_given(&given, &answers).map(|f| (f, requests))
 }
 
 /// Findings shrunk and exported at most; the rest are reported as found.

@@ -1,0 +1,293 @@
+//! A user's first week with the binary (issue 17): repeated and concurrent
+//! runs against one long-lived `ctconform serve`, the fixture stores they
+//! share, and the edges of each command.
+
+mod harness;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use ctconform::wire::{Client, ClientConfig, Request};
+use harness::Finished;
+use serde_json::json;
+
+/// Far above any run here: a hang fails the test instead of stalling it.
+const LIMIT: Duration = Duration::from_secs(180);
+
+fn ctconform(args: &[&str]) -> Finished {
+    harness::ctconform(args, LIMIT)
+}
+
+/// `ctconform serve` on a free port (with `extra` flags), killed on drop.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Served {
+    fn start(extra: &[&str]) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ctconform"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut ready = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        let url = ready.trim().rsplit(' ').next().unwrap().to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "{ready}");
+        Served { child, url }
+    }
+
+    fn run(&self, extra: &[&str]) -> Finished {
+        let mut args = vec![
+            "run",
+            "--endpoint",
+            &self.url,
+            "--snapshot-profile",
+            "reference",
+        ];
+        args.extend_from_slice(extra);
+        ctconform(&args)
+    }
+
+    /// (name, ARN, status) of every event data store the server holds.
+    fn stores(&self) -> Vec<(String, String, String)> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = Client::new(ClientConfig::new(self.url.clone(), "us-east-1"))
+                .await
+                .unwrap();
+            let outcome = client
+                .send(&Request::json("ListEventDataStores", json!({})))
+                .await;
+            let body = outcome.success_json().expect("ListEventDataStores").clone();
+            body["EventDataStores"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|store| {
+                    let text = |key: &str| store[key].as_str().unwrap_or_default().to_string();
+                    (text("Name"), text("EventDataStoreArn"), text("Status"))
+                })
+                .collect()
+        })
+    }
+
+    fn fixture_stores(&self) -> BTreeSet<(String, String, String)> {
+        self.stores()
+            .into_iter()
+            .filter(|(name, _, _)| name.starts_with("ctconform-fixture-"))
+            .collect()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn summary(output: &Finished) -> String {
+    output.stdout.lines().last().unwrap_or_default().to_string()
+}
+
+#[test]
+fn ten_consecutive_runs_against_one_serve_pass_and_make_no_store_after_the_first() {
+    let served = Served::start(&[]);
+    let first = served.run(&[]);
+    assert_eq!(first.code, Some(0), "{}", first.text());
+    let after_first = served.stores();
+    let fixtures = served.fixture_stores();
+    assert_eq!(fixtures.len(), 3, "{fixtures:?}");
+    for run in 2..=10 {
+        let output = served.run(&[]);
+        assert_eq!(output.code, Some(0), "run {run}: {}", output.text());
+        assert!(summary(&output).contains(" 0 failed"), "{}", output.text());
+        assert_eq!(
+            served.stores(),
+            after_first,
+            "run {run} made or changed stores"
+        );
+    }
+}
+
+#[test]
+fn scenarios_that_make_stores_are_skipped_on_a_long_lived_endpoint_unless_asked_for() {
+    let served = Served::start(&[]);
+    let output = served.run(&["--rule", "OP3", "--rule", "OP2"]);
+    assert_eq!(output.code, Some(0), "{}", output.text());
+    assert!(
+        output
+            .stdout
+            .contains("SKIP  supporting-op3-delete-store-with-channel")
+            && output.stdout.contains("pass --create-stores"),
+        "{}",
+        output.text()
+    );
+    let output = served.run(&["--rule", "OP3", "--create-stores"]);
+    assert_eq!(output.code, Some(0), "{}", output.text());
+    assert!(
+        output
+            .stdout
+            .contains("PASS  supporting-op3-delete-store-with-channel"),
+        "{}",
+        output.text()
+    );
+}
+
+#[test]
+fn five_concurrent_runs_against_one_serve_all_pass() {
+    let served = Served::start(&[]);
+    let runs: Vec<_> = (0..5)
+        .map(|_| {
+            let url = served.url.clone();
+            std::thread::spawn(move || {
+                ctconform(&["run", "--endpoint", &url, "--snapshot-profile", "reference"])
+            })
+        })
+        .collect();
+    for (n, run) in runs.into_iter().enumerate() {
+        let output = run.join().unwrap();
+        assert_eq!(output.code, Some(0), "run {n}: {}", output.text());
+    }
+    assert_eq!(served.fixture_stores().len(), 3, "{:?}", served.stores());
+}
+
+#[test]
+fn the_fuzzer_reuses_the_run_fixture_stores() {
+    let served = Served::start(&[]);
+    let first = served.run(&["--rule", "E3", "--rule", "E4"]);
+    assert_eq!(first.code, Some(0), "{}", first.text());
+    let fixtures = served.fixture_stores();
+    assert_eq!(fixtures.len(), 3, "{fixtures:?}");
+    for seed in ["1", "2"] {
+        let fuzzed = ctconform(&[
+            "fuzz",
+            "--endpoint",
+            &served.url,
+            "--cases",
+            "200",
+            "--seed",
+            seed,
+            "--jobs",
+            "2",
+        ]);
+        assert_eq!(fuzzed.code, Some(0), "{}", fuzzed.text());
+        assert_eq!(served.fixture_stores(), fixtures, "{}", fuzzed.text());
+    }
+}
+
+#[test]
+fn cleanup_fixtures_retires_them_and_the_next_run_makes_new_ones() {
+    let served = Served::start(&[]);
+    let first = served.run(&["--rule", "E4", "--rule", "E3"]);
+    assert_eq!(first.code, Some(0), "{}", first.text());
+    let retired = ctconform(&["cleanup", "--endpoint", &served.url, "--fixtures"]);
+    assert_eq!(retired.code, Some(0), "{}", retired.text());
+    assert!(
+        retired.stdout.contains("ctconform-fixture-integration")
+            && retired.stdout.contains("ctconform-fixture-management"),
+        "{}",
+        retired.text()
+    );
+    let fixtures = served.fixture_stores();
+    assert!(
+        fixtures
+            .iter()
+            .all(|(_, _, status)| status == "PENDING_DELETION"),
+        "{fixtures:?}"
+    );
+    let next = served.run(&["--rule", "E4", "--rule", "E3"]);
+    assert_eq!(next.code, Some(0), "{}", next.text());
+    let names: BTreeSet<String> = served
+        .fixture_stores()
+        .into_iter()
+        .filter(|(_, _, status)| status != "PENDING_DELETION")
+        .map(|(name, _, _)| name)
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from([
+            "ctconform-fixture-integration-1".to_string(),
+            "ctconform-fixture-management-1".to_string()
+        ])
+    );
+}
+
+#[test]
+fn a_full_store_quota_can_be_raised_on_serve() {
+    // Stores pending deletion count towards the ten (contract section 5);
+    // a local user raises the quota rather than wait.
+    let served = Served::start(&["--max-stores", "40"]);
+    for _ in 0..5 {
+        let output = served.run(&["--rule", "OP1", "--rule", "OP3", "--create-stores"]);
+        assert_eq!(output.code, Some(0), "{}", output.text());
+    }
+    assert!(served.stores().len() > 10, "{:?}", served.stores());
+}
+
+#[test]
+fn the_account_is_known_whatever_the_selection() {
+    for selection in [
+        ["--rule", "OP1"],
+        ["--filter", "op4-get-unknown-channel-arn"],
+    ] {
+        let output = ctconform(&["run", selection[0], selection[1]]);
+        assert_eq!(output.code, Some(0), "{selection:?}: {}", output.text());
+    }
+}
+
+/// A lock left by a killed run: the next run waits, then says so (exit 2,
+/// not a divergence), and `cleanup --fixtures` removes it.
+#[test]
+fn a_lock_left_by_a_killed_run_is_reported_and_removed_by_cleanup() {
+    let served = Served::start(&[]);
+    let first = served.run(&["--rule", "C1"]);
+    assert_eq!(first.code, Some(0), "{}", first.text());
+    let (_, store, _) = served
+        .fixture_stores()
+        .into_iter()
+        .find(|(name, _, _)| name == "ctconform-fixture-integration")
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = Client::new(ClientConfig::new(served.url.clone(), "us-east-1"))
+            .await
+            .unwrap();
+        let made = client
+            .send(&Request::json(
+                "CreateChannel",
+                json!({"Name": "ctconform-lock", "Source": "Custom",
+                       "Destinations": [{"Type": "EVENT_DATA_STORE", "Location": store}]}),
+            ))
+            .await;
+        assert!(made.is_success());
+    });
+    let blocked = served.run(&["--rule", "C1", "--deadline", "1s"]);
+    assert_eq!(blocked.code, Some(2), "{}", blocked.text());
+    assert!(
+        blocked
+            .text()
+            .contains("another ctconform run is using this endpoint")
+            && blocked.text().contains("cleanup --fixtures"),
+        "{}",
+        blocked.text()
+    );
+    assert!(!blocked.text().contains("FAIL"), "{}", blocked.text());
+    let cleaned = ctconform(&["cleanup", "--endpoint", &served.url, "--fixtures"]);
+    assert_eq!(cleaned.code, Some(0), "{}", cleaned.text());
+    assert!(
+        cleaned.stdout.contains("channel ctconform-lock"),
+        "{}",
+        cleaned.text()
+    );
+}
