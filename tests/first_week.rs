@@ -291,3 +291,127 @@ fn a_lock_left_by_a_killed_run_is_reported_and_removed_by_cleanup() {
         cleaned.text()
     );
 }
+
+#[test]
+fn the_run_id_is_printed_first() {
+    let output = ctconform(&["run", "--rule", "C1"]);
+    assert_eq!(output.code, Some(0), "{}", output.text());
+    let first = output.stderr.lines().next().unwrap_or_default();
+    assert!(first.starts_with("run id: r"), "{}", output.text());
+    let id = first["run id: ".len()..].split(' ').next().unwrap();
+    assert!(ctconform::runner::run_id_age(id).is_some(), "{first}");
+}
+
+#[test]
+fn an_unknown_rule_id_is_named_as_such() {
+    let output = ctconform(&["run", "--rule", "Z9"]);
+    assert_eq!(output.code, Some(2), "{}", output.text());
+    assert!(
+        output.stderr.contains("unknown rule id `Z9`"),
+        "{}",
+        output.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_report_path_is_refused_before_the_first_request() {
+    let server = harness::counting_server().await;
+    let url = server.url.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        ctconform(&[
+            "run",
+            "--endpoint",
+            &url,
+            "--report",
+            "junit=no-such-dir-ctconform/r.xml",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.code, Some(2), "{}", output.text());
+    assert!(
+        output.stderr.contains("no-such-dir-ctconform/r.xml"),
+        "{}",
+        output.text()
+    );
+    assert_eq!(
+        server.connections.load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+}
+
+#[test]
+fn cleanup_takes_only_well_formed_run_ids() {
+    let served = Served::start(&[]);
+    for id in ["hello", "r0000", "r0000000A"] {
+        let output = ctconform(&["cleanup", "--endpoint", &served.url, "--run-id", id]);
+        assert_eq!(output.code, Some(2), "{id}: {}", output.text());
+        assert!(
+            output.stderr.contains("is not a run id"),
+            "{}",
+            output.text()
+        );
+    }
+}
+
+#[test]
+fn fuzz_seeds_are_fresh_printed_first_and_cases_zero_is_refused() {
+    let seed = |output: &Finished| {
+        let first = output.stderr.lines().next().unwrap_or_default().to_string();
+        assert!(first.starts_with("seed: "), "{}", output.text());
+        first
+    };
+    let one = ctconform(&["fuzz", "--cases", "20", "--jobs", "1"]);
+    let two = ctconform(&["fuzz", "--cases", "20", "--jobs", "1"]);
+    assert_eq!(one.code, Some(0), "{}", one.text());
+    assert_ne!(seed(&one), seed(&two));
+    let zero = ctconform(&["fuzz", "--cases", "0"]);
+    assert_eq!(zero.code, Some(2), "{}", zero.text());
+    assert!(zero.stderr.contains("--cases"), "{}", zero.text());
+}
+
+#[test]
+fn a_closed_standard_output_ends_the_run_quietly() {
+    use std::io::Read;
+    let mut child = harness::command(&["run"]).spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(141), "{stderr}");
+}
+
+#[test]
+fn call_refuses_a_remote_endpoint_and_honours_ctconform_endpoint() {
+    let output = ctconform(&[
+        "call",
+        "ListChannels",
+        "--endpoint",
+        "https://cloudtrail.us-east-1.amazonaws.com",
+    ]);
+    assert_eq!(output.code, Some(2), "{}", output.text());
+    assert!(
+        output.stderr.contains("--allow-remote"),
+        "{}",
+        output.text()
+    );
+
+    let served = Served::start(&[]);
+    let mut command = harness::command(&["call", "ListChannels"]);
+    command.env("CTCONFORM_ENDPOINT", &served.url);
+    let output = harness::run(command, LIMIT);
+    assert_eq!(output.code, Some(0), "{}", output.text());
+    // Only the body on standard output: pipeable into jq.
+    let body: serde_json::Value = serde_json::from_str(&output.stdout).expect("JSON alone");
+    assert!(body["Channels"].is_array(), "{body}");
+    assert!(output.stderr.contains("status: 200"), "{}", output.text());
+}

@@ -32,9 +32,10 @@ pub struct FuzzArgs {
     /// How many cases (requests judged) to run.
     #[arg(long)]
     pub cases: Option<u64>,
-    /// The seed: the same seed sends the same plans.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// The seed: the same seed sends the same plans [default: a fresh one,
+    /// printed first].
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Sessions run at once [default: 16 per core for the embedded emulator
     /// or an endpoint on this machine, 2 for a remote endpoint].
     #[arg(long)]
@@ -125,7 +126,17 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
             ));
         }
     }
+    if args.cases == Some(0) {
+        return Err("--cases must be at least 1".into());
+    }
+    if args.duration == Some(Duration::ZERO) {
+        return Err("--duration must be longer than 0s".into());
+    }
     let fixtures = GivenFixtures::from_vars(&args.vars)?;
+    // Fresh by default, so that nightly runs explore new plans; printed
+    // first, so that even a killed run can be replayed.
+    let seed = args.seed.unwrap_or_else(rand::random);
+    eprintln!("seed: {seed} (replay with --seed {seed})");
     let credentials = args
         .endpoint
         .as_deref()
@@ -139,7 +150,7 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
         region: args.region,
         duration,
         cases: args.cases,
-        seed: args.seed,
+        seed,
         jobs,
         timeout: args.timeout,
         rate: args.rate,

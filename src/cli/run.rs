@@ -148,6 +148,18 @@ pub async fn run(args: RunArgs) -> Exit {
         skip_tags: skip_tags(&args, loopback),
         rules: args.rules.clone(),
     };
+    if let Some(unknown) = args
+        .rules
+        .iter()
+        .find(|rule| crate::contract::RuleId::parse(rule).is_none())
+    {
+        return Exit::Usage(format!(
+            "unknown rule id `{unknown}` (`ctconform coverage` lists them)"
+        ));
+    }
+    if let Err(message) = check_output_paths(&args) {
+        return Exit::Usage(message);
+    }
     let scenarios = scenarios.select(selection).into_scenarios();
     if scenarios.is_empty() {
         return Exit::Usage("no scenario matches the selection".into());
@@ -194,6 +206,8 @@ pub async fn run(args: RunArgs) -> Exit {
         endpoint.clone()
     };
     let mut options = RunOptions::new(runner::new_run_id());
+    // First, so that a killed run's resources can be found by it.
+    eprintln!("run id: {} (endpoint {label})", options.run_id);
     options.jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from) * 4);
@@ -209,12 +223,19 @@ pub async fn run(args: RunArgs) -> Exit {
     let style = style();
     let live_lines = args.format == Format::Pretty && args.output.is_none();
     let progress = live_lines.then(|| progress(scenarios.len(), style));
+    // A closed standard output stops the run as an interrupt does, so that
+    // what is in flight is still cleaned up; then it ends quietly.
+    let stdout_closed = Arc::new(AtomicBool::new(false));
     if let Some(progress) = &progress {
         let progress = progress.clone();
+        let (closed, interrupted) = (Arc::clone(&stdout_closed), Arc::clone(&interrupted));
         options.on_result = Some(Arc::new(move |result| {
             let line = report::scenario_line(result, style);
             if progress.is_hidden() {
-                println!("{line}");
+                if !closed.load(Ordering::SeqCst) && !super::print_out(&format!("{line}\n")) {
+                    closed.store(true, Ordering::SeqCst);
+                    interrupted.store(true, Ordering::SeqCst);
+                }
             } else {
                 progress.println(line);
                 progress.inc(1);
@@ -238,6 +259,9 @@ pub async fn run(args: RunArgs) -> Exit {
         }
     }
     append_step_summary(&report);
+    if stdout_closed.load(Ordering::SeqCst) {
+        return Exit::BrokenPipe;
+    }
     let exit = write_report(&args, &report, style, live_lines);
     if runner::found_busy(&report.notes) {
         // Another run's doing, not the endpoint's: no verdict either way.
@@ -255,6 +279,36 @@ pub async fn run(args: RunArgs) -> Exit {
         };
     }
     exit
+}
+
+/// Every file the report goes to must be writable before the first
+/// request: a report lost after the run is a run wasted (and, on a real
+/// account, resources touched for nothing).
+fn check_output_paths(args: &RunArgs) -> Result<(), String> {
+    let paths = args
+        .output
+        .iter()
+        .chain(args.reports.iter().map(|(_, path)| path));
+    for path in paths {
+        if path.is_dir() {
+            return Err(format!(
+                "cannot write {}: it is a directory",
+                path.display()
+            ));
+        }
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => std::path::Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(format!(
+                "cannot write {}: no directory {}; nothing was sent",
+                path.display(),
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The `--baseline` file: required to exist unless it is being written.
@@ -544,7 +598,11 @@ fn write_report(args: &RunArgs, report: &RunReport, style: Style, lines_done: bo
             }
             eprintln!("{}", report::summary_line(report));
         }
-        None => print!("{text}"),
+        None => {
+            if !super::print_out(&text) {
+                return Exit::BrokenPipe;
+            }
+        }
     }
     let passes = match &report.baseline {
         Some(baseline) => baseline.accepted,

@@ -202,7 +202,11 @@ impl FuzzReport {
                 "  the endpoint kept the run from starting: {failure}\n"
             ));
         }
-        out.push_str(&format!("  {} divergences\n", self.findings.len()));
+        if self.setup_failure.is_some() {
+            out.push_str("  nothing was fuzzed: the setup failed\n");
+        } else {
+            out.push_str(&format!("  {} divergences\n", self.findings.len()));
+        }
         for (n, finding) in self.findings.iter().enumerate() {
             out.push_str(&format!(
                 "\n  {}. {:?} [{}]: answered {}; expected {}\n     {}\n     shrunk from {} to {} steps in {} replays; seen {} times\n     {}\n",
