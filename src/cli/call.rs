@@ -82,7 +82,7 @@ pub async fn call(args: CallArgs) -> Exit {
     config.timeout = args.timeout;
     config.credentials = args.credentials.source(&config.endpoint);
     if args.curl {
-        eprintln!("{}", wire::curl_command(&config, &request));
+        println!("{}", wire::curl_command(&config, &request));
     }
     let client = match Client::new(config).await {
         Ok(client) => client,
