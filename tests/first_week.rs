@@ -415,3 +415,84 @@ fn call_refuses_a_remote_endpoint_and_honours_ctconform_endpoint() {
     assert!(body["Channels"].is_array(), "{body}");
     assert!(output.stderr.contains("status: 200"), "{}", output.text());
 }
+
+/// A scratch directory of scenario files, removed on drop.
+struct Scenarios(std::path::PathBuf);
+
+impl Scenarios {
+    fn new(files: &[(&str, &str)]) -> Scenarios {
+        let dir = std::env::temp_dir().join(format!(
+            "ctconform-first-week-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        Scenarios(dir)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for Scenarios {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const UNKNOWN_CHANNEL: &str =
+    "arn:aws:cloudtrail:us-east-1:123456789012:channel/00000000-0000-4000-8000-000000000000";
+
+#[test]
+fn setup_and_cleanup_failures_unrecorded_steps_and_modelled_404s_are_reported_as_they_are() {
+    let setup_fails = format!(
+        "name = \"setup-fails\"\ndescription = \"d\"\nrules = [\"OP4\"]\n\
+         [[setup]]\nop = \"GetChannel\"\ninput = {{ Channel = \"{UNKNOWN_CHANNEL}\" }}\n\
+         [[steps]]\nop = \"ListChannels\"\ninput = {{}}\nsnapshot = false\nexpect = {{ status = 200 }}\n"
+    );
+    let cleanup_fails = format!(
+        "name = \"cleanup-fails\"\ndescription = \"d\"\nrules = [\"OP4\"]\n\
+         [[steps]]\nop = \"ListChannels\"\ninput = {{}}\nsnapshot = false\nexpect = {{ status = 200 }}\n\
+         [[cleanup]]\nop = \"DeleteChannel\"\ninput = {{ Channel = 5 }}\n"
+    );
+    let strict_400 = format!(
+        "name = \"strict-400\"\ndescription = \"d\"\nrules = [\"OP4\"]\n\
+         [[steps]]\nop = \"GetChannel\"\ninput = {{ Channel = \"{UNKNOWN_CHANNEL}\" }}\n\
+         expect = {{ status = 400, error = \"ChannelNotFoundException\" }}\n"
+    );
+    let scenarios = Scenarios::new(&[
+        ("setup-fails.toml", &setup_fails),
+        ("cleanup-fails.toml", &cleanup_fails),
+        ("strict-400.toml", &strict_400),
+    ]);
+    // A profile with one unrelated recording: verification is on by default.
+    let snapshots = Scenarios::new(&[]);
+    let profile = snapshots.0.join("reference");
+    std::fs::create_dir_all(&profile).unwrap();
+    std::fs::write(profile.join("other__x.snap"), "---\n---\n").unwrap();
+    let output = ctconform(&[
+        "run",
+        "--scenarios",
+        scenarios.path(),
+        "--snapshot-dir",
+        snapshots.path(),
+    ]);
+    let text = output.text();
+    assert_eq!(output.code, Some(1), "{text}");
+    assert!(
+        text.contains("SKIP  setup-fails") && text.contains("cannot test: setup step"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PASS  cleanup-fails")
+            && text.contains("cleanup step `cleanup-1-DeleteChannel` failed"),
+        "{text}"
+    );
+    assert!(text.contains("FAIL  strict-400"), "{text}");
+    assert!(!text.contains("does not implement GetChannel"), "{text}");
+    assert!(text.contains("have no recording in"), "{text}");
+}

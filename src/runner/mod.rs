@@ -52,6 +52,9 @@ pub struct Snapshots {
     /// so) or only leaves a `.snap.new` (verification by default, so a new
     /// scenario folder does not fail for lack of recordings).
     pub missing_fails: bool,
+    /// Steps that had no recording to compare with (counted, and noted in
+    /// the report, when they do not fail).
+    pub unrecorded: std::sync::atomic::AtomicUsize,
 }
 
 /// A callback for each finished scenario.
@@ -275,6 +278,16 @@ pub async fn run(
     }
     results.sort_by(|a, b| a.path.cmp(&b.path));
 
+    if let Some(snapshots) = &context.snapshots {
+        let unrecorded = snapshots.unrecorded.load(Ordering::Relaxed);
+        if unrecorded > 0 {
+            notes.push(format!(
+                "{unrecorded} step(s) have no recording in {} and were not compared \
+                 (new ones left as .snap.new: `--snapshots record` keeps them, `--snapshots verify` fails on them)",
+                snapshots.store.dir().display()
+            ));
+        }
+    }
     let mut cleanup_problems = Vec::new();
     if let Some(lock) = lock {
         cleanup_problems.extend(lock.release(&client).await);
