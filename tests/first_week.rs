@@ -496,3 +496,18 @@ fn setup_and_cleanup_failures_unrecorded_steps_and_modelled_404s_are_reported_as
     assert!(!text.contains("does not implement GetChannel"), "{text}");
     assert!(text.contains("have no recording in"), "{text}");
 }
+
+#[tokio::test]
+async fn the_library_refuses_a_remote_endpoint_unless_allowed() {
+    let suite = ctconform::Suite::load("scenarios", &[])
+        .unwrap()
+        .with_rules(&["C1"]);
+    let refused = suite
+        .run(
+            "https://cloudtrail.us-east-1.amazonaws.com",
+            &ctconform::Options::default(),
+        )
+        .await
+        .expect_err("a real account needs allow_remote");
+    assert!(refused.0.contains("allow_remote"), "{refused}");
+}
