@@ -511,3 +511,38 @@ async fn the_library_refuses_a_remote_endpoint_unless_allowed() {
         .expect_err("a real account needs allow_remote");
     assert!(refused.0.contains("allow_remote"), "{refused}");
 }
+
+#[test]
+fn one_scenario_file_runs_and_checks_and_vars_take_one_form() {
+    let file = "scenarios/supporting/op4-get-unknown-channel-arn.toml";
+    assert!(std::path::Path::new(file).is_file());
+    let run = ctconform(&["run", "--scenarios", file]);
+    assert_eq!(run.code, Some(0), "{}", run.text());
+    assert!(summary(&run).starts_with("1 passed"), "{}", run.text());
+    let check = ctconform(&["check", file, "--var", "fixture.eds_integration=arn:x"]);
+    assert_eq!(check.code, Some(0), "{}", check.text());
+    assert!(
+        check.stdout.contains("1 scenario file(s)"),
+        "{}",
+        check.text()
+    );
+}
+
+#[test]
+fn an_unclosed_bracket_is_one_clear_error() {
+    let scenarios = Scenarios::new(&[(
+        "a.toml",
+        "name = \"x\"\ndescription = \"d\"\nrules = [\"N1\"\n[[steps]]\nop = \"CreateChannel\"\n\
+         input = {}\nexpect = { status = 400 }\n",
+    )]);
+    let output = ctconform(&["check", scenarios.path()]);
+    assert_eq!(output.code, Some(2), "{}", output.text());
+    assert!(
+        output
+            .stderr
+            .contains("a.toml:3:9: TOML: unclosed array: this `[` is never closed"),
+        "{}",
+        output.text()
+    );
+    assert!(output.stderr.contains("1 problem(s)"), "{}", output.text());
+}

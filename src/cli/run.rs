@@ -26,7 +26,7 @@ pub struct RunArgs {
     /// The endpoint to test; without it, the embedded reference emulator.
     #[arg(long, env = "CTCONFORM_ENDPOINT")]
     endpoint: Option<String>,
-    /// Where the scenario files are.
+    /// Where the scenario files are (a directory, or one file).
     #[arg(long, default_value = "scenarios")]
     scenarios: PathBuf,
     /// Signing region.
@@ -114,9 +114,9 @@ pub enum SnapshotFlag {
 
 /// Loads and checks every scenario under `dir`; diagnostics as `file:line:col: message`.
 pub fn load_checked(dir: &std::path::Path, known_vars: &[String]) -> Result<Suite, String> {
-    if !dir.is_dir() {
+    if !dir.is_dir() && !dir.is_file() {
         return Err(format!(
-            "{} is not a directory of scenario files",
+            "{} is neither a scenario file nor a directory of them",
             dir.display()
         ));
     }
