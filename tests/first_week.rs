@@ -546,3 +546,22 @@ fn an_unclosed_bracket_is_one_clear_error() {
     );
     assert!(output.stderr.contains("1 problem(s)"), "{}", output.text());
 }
+
+#[test]
+fn the_auth_scenarios_pass_against_serve_verify_signatures() {
+    let served = Served::start(&["--verify-signatures"]);
+    let output = served.run(&["--tag", "auth", "--snapshots", "off"]);
+    assert_eq!(output.code, Some(0), "{}", output.text());
+    assert!(
+        summary(&output).starts_with("4 passed, 0 failed"),
+        "{}",
+        output.text()
+    );
+    // And everything else still passes: ctconform's own signatures verify.
+    let output = served.run(&["--rule", "C1", "--rule", "OP4"]);
+    assert_eq!(output.code, Some(0), "{}", output.text());
+    // Without the flag, the emulator enforces nothing: the auth rules fail.
+    let lax = Served::start(&[]);
+    let output = lax.run(&["--tag", "auth", "--snapshots", "off"]);
+    assert_eq!(output.code, Some(1), "{}", output.text());
+}

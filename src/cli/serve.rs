@@ -27,6 +27,18 @@ pub struct ServeArgs {
     /// emulator usable, or restart it to start clean.
     #[arg(long, default_value_t = crate::contract::shapes::STORE_QUOTA)]
     max_stores: usize,
+    /// Verify SigV4 signatures as an endpoint that enforces authentication
+    /// does (contract section 1): the loopback identity ctconform signs with
+    /// and any --access-key are accepted; for the auth scenarios (--tag auth).
+    #[arg(long)]
+    verify_signatures: bool,
+    /// Another key to accept with --verify-signatures: ACCESS_KEY_ID:SECRET (repeatable).
+    #[arg(
+        long = "access-key",
+        value_name = "ID:SECRET",
+        requires = "verify_signatures"
+    )]
+    access_keys: Vec<String>,
     /// Extra partner source names to accept (contract §6), repeatable.
     #[arg(long = "partner-source", value_name = "NAME")]
     partner_sources: Vec<String>,
@@ -41,6 +53,18 @@ fn parse_account(value: &str) -> Result<String, String> {
 }
 
 pub async fn serve(args: ServeArgs) -> Exit {
+    let mut signatures = args
+        .verify_signatures
+        .then(crate::emulator::auth::Verifier::new);
+    for key in &args.access_keys {
+        let Some((id, secret)) = key
+            .split_once(':')
+            .filter(|(id, s)| !id.is_empty() && !s.is_empty())
+        else {
+            return Exit::Usage("--access-key takes ACCESS_KEY_ID:SECRET".into());
+        };
+        signatures = signatures.map(|verifier| verifier.with_key(id, secret));
+    }
     let config = EmulatorConfig {
         region: args.region,
         account: args.account,
@@ -50,6 +74,7 @@ pub async fn serve(args: ServeArgs) -> Exit {
             extra_sources: args.partner_sources,
             ..Limits::default()
         },
+        signatures,
         ..EmulatorConfig::default()
     };
     let emulator = match Emulator::start(config, args.addr).await {
