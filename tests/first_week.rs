@@ -565,3 +565,19 @@ fn the_auth_scenarios_pass_against_serve_verify_signatures() {
     let output = lax.run(&["--tag", "auth", "--snapshots", "off"]);
     assert_eq!(output.code, Some(1), "{}", output.text());
 }
+
+#[test]
+fn a_fuzz_whose_setup_failed_says_so() {
+    // No room for the fixture stores.
+    let served = Served::start(&["--max-stores", "0"]);
+    let output = ctconform(&["fuzz", "--endpoint", &served.url, "--cases", "10"]);
+    assert_eq!(output.code, Some(1), "{}", output.text());
+    assert!(
+        output
+            .stdout
+            .contains("nothing was fuzzed: the setup failed")
+            && !output.stdout.contains("0 divergences"),
+        "{}",
+        output.text()
+    );
+}

@@ -307,6 +307,9 @@ struct Shared {
     seed: u64,
     jobs: usize,
     deadline: Option<Instant>,
+    /// The end of `--duration`: sessions stop before it (at `deadline`) to
+    /// leave shrinking and cleanup time within it.
+    hard_end: Option<Instant>,
     case_budget: Option<u64>,
     stop: AtomicBool,
     cases: AtomicU64,
@@ -479,12 +482,18 @@ struct LiveReplayer<'a> {
     partners: Vec<&'static str>,
     next_session: u64,
     literal_prefix: String,
+    /// Replays refused from then on (the end of `--duration`), so that
+    /// shrinking stops with what it has.
+    stop_at: Option<Instant>,
 }
 
 impl Replay for LiveReplayer<'_> {
     type Record = Vec<ExportStep>;
 
     async fn replay(&mut self, steps: &[Step]) -> Option<(Verdict, Vec<ExportStep>)> {
+        if self.stop_at.is_some_and(|end| Instant::now() >= end) {
+            return None;
+        }
         let shared = self.shared;
         let index = self.next_session;
         self.next_session += 1;
@@ -615,7 +624,9 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         run_id,
         seed: options.seed,
         jobs: options.jobs.max(1),
-        deadline: options.duration.map(|d| Instant::now() + d),
+        // A fifth of the time for shrinking, exporting and cleaning up.
+        deadline: options.duration.map(|d| started + d.mul_f64(0.8)),
+        hard_end: options.duration.map(|d| started + d),
         case_budget: options.cases,
         stop: AtomicBool::new(false),
         cases: AtomicU64::new(0),
@@ -805,8 +816,10 @@ async fn shrink_and_export(
             partners: partners_for(raw.worker, shared.jobs),
             next_session: 1_000_000 + (n as u64) * 10_000,
             literal_prefix: literal,
+            stop_at: shared.hard_end,
         };
-        let budget = if n < MAX_SHRUNK {
+        let in_time = shared.hard_end.is_none_or(|end| Instant::now() < end);
+        let budget = if n < MAX_SHRUNK && in_time {
             options.shrink_budget
         } else {
             1
@@ -815,7 +828,9 @@ async fn shrink_and_export(
         let (deviation, records) = match shrunk.record {
             Some(record) => record,
             None => {
-                // Not reproduced: export the steps as found, one replay's record.
+                // Not reproduced (or out of time): export the steps as
+                // found, one replay's record.
+                replayer.stop_at = None;
                 match replayer.replay(&raw.steps).await {
                     Some((_, records)) => (raw.deviation.clone(), records),
                     None => (raw.deviation.clone(), Vec::new()),
