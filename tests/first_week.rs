@@ -581,3 +581,45 @@ fn a_fuzz_whose_setup_failed_says_so() {
         output.text()
     );
 }
+
+#[test]
+fn junit_counts_skips_as_skipped() {
+    let served = Served::start(&[]);
+    let output = served.run(&[
+        "--rule",
+        "OP3",
+        "--rule",
+        "OP2",
+        "--format",
+        "junit",
+        "--snapshots",
+        "off",
+    ]);
+    assert_eq!(output.code, Some(0), "{}", output.text());
+    let report = quick_junit::Report::deserialize_from_str(&output.stdout).expect("valid JUnit");
+    assert_eq!(report.test_suites[0].disabled, 1);
+    assert!(
+        output.stdout.contains("<testsuite skipped=\"1\""),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn reproducers_of_an_embedded_run_say_how_to_recreate_its_port() {
+    let scenarios = Scenarios::new(&[(
+        "strict.toml",
+        "name = \"strict\"\ndescription = \"d\"\nrules = [\"OP4\"]\n[[steps]]\nop = \"GetChannel\"\n\
+         input = { Channel = \"arn:aws:cloudtrail:us-east-1:123456789012:channel/00000000-0000-4000-8000-000000000000\" }\n\
+         snapshot = false\nexpect = { status = 400, error = \"ChannelNotFoundException\" }\n",
+    )]);
+    let output = ctconform(&["run", "--scenarios", scenarios.path()]);
+    assert_eq!(output.code, Some(1), "{}", output.text());
+    assert!(
+        output.text().contains(
+            "the embedded emulator, gone with this run: `ctconform serve --addr 127.0.0.1:"
+        ),
+        "{}",
+        output.text()
+    );
+}

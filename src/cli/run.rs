@@ -251,6 +251,15 @@ pub async fn run(args: RunArgs) -> Exit {
         report.notes.push(note);
     }
     if let Some(emulator) = emulator {
+        if !report.conforms() {
+            // Reproducers name the embedded emulator's ephemeral port.
+            report.notes.push(format!(
+                "curl reproducers name {}, the embedded emulator, gone with this run: \
+                 `ctconform serve --addr {}` serves a fresh one there (replay the scenario's earlier steps first)",
+                emulator.url(),
+                emulator.address()
+            ));
+        }
         emulator.stop().await;
     }
     if let Some(baseline) = baseline {
