@@ -623,3 +623,60 @@ fn reproducers_of_an_embedded_run_say_how_to_recreate_its_port() {
         output.text()
     );
 }
+
+/// Runs `ctconform args` with standard output and error on a fresh
+/// pseudo-terminal (as in an interactive shell); what the terminal showed.
+fn on_a_terminal(args: &[&str]) -> (Option<i32>, String) {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two descriptors into our locals.
+    let opened = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(opened, 0, "openpty");
+    // SAFETY: fresh descriptors we own; dup gives each Stdio its own.
+    let (out, err) = unsafe {
+        (
+            OwnedFd::from_raw_fd(libc::dup(slave)),
+            OwnedFd::from_raw_fd(libc::dup(slave)),
+        )
+    };
+    let mut command = harness::command(args);
+    command.stdout(Stdio::from(out)).stderr(Stdio::from(err));
+    let mut child = command.spawn().unwrap();
+    drop(command);
+    // SAFETY: ours to close; the child holds its own copies.
+    unsafe { libc::close(slave) };
+    // SAFETY: the master end is ours.
+    let mut terminal = unsafe { std::fs::File::from_raw_fd(master) };
+    let mut shown = Vec::new();
+    let mut buffer = [0u8; 4096];
+    // Reading the master ends with EIO once the child has closed the terminal.
+    while let Ok(n) = terminal.read(&mut buffer) {
+        if n == 0 {
+            break;
+        }
+        shown.extend_from_slice(&buffer[..n]);
+    }
+    let status = child.wait().unwrap();
+    (status.code(), String::from_utf8_lossy(&shown).into_owned())
+}
+
+#[test]
+fn no_color_keeps_the_progress_bar_and_fuzz_shows_progress() {
+    // harness::command sets NO_COLOR=1.
+    let (code, shown) = on_a_terminal(&["run"]);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains(" scenarios "), "a progress bar: {shown}");
+    assert!(!shown.contains("\u{1b}[3"), "no colour: {shown:?}");
+    let (code, shown) = on_a_terminal(&["fuzz", "--cases", "2000", "--jobs", "2"]);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("/2000 cases"), "a progress bar: {shown}");
+}

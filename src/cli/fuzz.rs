@@ -103,6 +103,48 @@ fn default_jobs(endpoint: Option<&str>, threads: usize) -> usize {
     }
 }
 
+/// On a terminal, a bar of the cases judged (of `--cases`) or of the time
+/// (of `--duration`), on standard error, updated a few times a second.
+fn progress_display(
+    options: &FuzzOptions,
+) -> Option<(indicatif::ProgressBar, tokio::task::JoinHandle<()>)> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let started = std::time::Instant::now();
+    let (bar, template) = match (options.cases, options.duration) {
+        (Some(cases), _) => (
+            indicatif::ProgressBar::new(cases),
+            "{bar:40} {pos}/{len} cases {elapsed}",
+        ),
+        (None, Some(duration)) => (
+            indicatif::ProgressBar::new(duration.as_secs().max(1)),
+            "{bar:40} {pos}/{len} s, {msg} cases",
+        ),
+        (None, None) => return None,
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    let counted = std::sync::Arc::clone(&options.cases_done);
+    let by_cases = options.cases.is_some();
+    let shown = bar.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            let cases = counted.load(std::sync::atomic::Ordering::Relaxed);
+            if by_cases {
+                shown.set_position(cases);
+            } else {
+                shown.set_position(started.elapsed().as_secs());
+                shown.set_message(cases.to_string());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    Some((bar, ticker))
+}
+
 /// `Ok(true)` when divergences were found, `Err` for a usage error or a
 /// run that could not start.
 async fn run(args: FuzzArgs) -> Result<bool, String> {
@@ -160,7 +202,12 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
         threads,
         ..FuzzOptions::default()
     };
+    let progress = progress_display(&options);
     let report = fuzz(options).await;
+    if let Some((bar, ticker)) = progress {
+        ticker.abort();
+        bar.finish_and_clear();
+    }
     if let Some(error) = &report.error {
         return Err(error.clone());
     }

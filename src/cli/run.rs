@@ -222,7 +222,7 @@ pub async fn run(args: RunArgs) -> Exit {
     options.interrupted = Arc::clone(&interrupted);
     let style = style();
     let live_lines = args.format == Format::Pretty && args.output.is_none();
-    let progress = live_lines.then(|| progress(scenarios.len(), style));
+    let progress = live_lines.then(|| progress(scenarios.len()));
     // A closed standard output stops the run as an interrupt does, so that
     // what is in flight is still cleaned up; then it ends quietly.
     let stdout_closed = Arc::new(AtomicBool::new(false));
@@ -555,9 +555,10 @@ fn style() -> Style {
     }
 }
 
-fn progress(total: usize, style: Style) -> indicatif::ProgressBar {
-    if style == Style::Plain || !std::io::stderr().is_terminal() {
-        // Plain lines, no bar.
+fn progress(total: usize) -> indicatif::ProgressBar {
+    // The bar sits under the scenario lines, both on the terminal; colour
+    // (NO_COLOR) has nothing to do with it. Plain lines, no bar, otherwise.
+    if !std::io::stderr().is_terminal() || !std::io::stdout().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total as u64);

@@ -63,6 +63,8 @@ pub struct FuzzOptions {
     /// Threads the sessions run on (at most `jobs`), each with its own
     /// client and runtime.
     pub threads: usize,
+    /// Cases judged so far, counted as they are (for a progress display).
+    pub cases_done: Arc<AtomicU64>,
 }
 
 /// The emulator a fuzz run embeds: the one `ctconform serve` runs, with
@@ -96,6 +98,7 @@ impl Default for FuzzOptions {
             credentials: None,
             fixtures: None,
             threads: 1,
+            cases_done: Arc::new(AtomicU64::new(0)),
         }
     }
 }
@@ -312,7 +315,7 @@ struct Shared {
     hard_end: Option<Instant>,
     case_budget: Option<u64>,
     stop: AtomicBool,
-    cases: AtomicU64,
+    cases: Arc<AtomicU64>,
     requests: AtomicU64,
     sessions: AtomicU64,
     quota_refusals: AtomicU64,
@@ -629,7 +632,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         hard_end: options.duration.map(|d| started + d),
         case_budget: options.cases,
         stop: AtomicBool::new(false),
-        cases: AtomicU64::new(0),
+        cases: Arc::clone(&options.cases_done),
         requests: AtomicU64::new(setup_requests),
         sessions: AtomicU64::new(0),
         quota_refusals: AtomicU64::new(0),
