@@ -454,11 +454,9 @@ fn setup_and_cleanup_failures_unrecorded_steps_and_modelled_404s_are_reported_as
          [[setup]]\nop = \"GetChannel\"\ninput = {{ Channel = \"{UNKNOWN_CHANNEL}\" }}\n\
          [[steps]]\nop = \"ListChannels\"\ninput = {{}}\nsnapshot = false\nexpect = {{ status = 200 }}\n"
     );
-    let cleanup_fails = format!(
-        "name = \"cleanup-fails\"\ndescription = \"d\"\nrules = [\"OP4\"]\n\
-         [[steps]]\nop = \"ListChannels\"\ninput = {{}}\nsnapshot = false\nexpect = {{ status = 200 }}\n\
-         [[cleanup]]\nop = \"DeleteChannel\"\ninput = {{ Channel = 5 }}\n"
-    );
+    let cleanup_fails = "name = \"cleanup-fails\"\ndescription = \"d\"\nrules = [\"OP4\"]\n\
+         [[steps]]\nop = \"ListChannels\"\ninput = {}\nsnapshot = false\nexpect = { status = 200 }\n\
+         [[cleanup]]\nop = \"DeleteChannel\"\ninput = { Channel = 5 }\n";
     let strict_400 = format!(
         "name = \"strict-400\"\ndescription = \"d\"\nrules = [\"OP4\"]\n\
          [[steps]]\nop = \"GetChannel\"\ninput = {{ Channel = \"{UNKNOWN_CHANNEL}\" }}\n\
@@ -466,7 +464,7 @@ fn setup_and_cleanup_failures_unrecorded_steps_and_modelled_404s_are_reported_as
     );
     let scenarios = Scenarios::new(&[
         ("setup-fails.toml", &setup_fails),
-        ("cleanup-fails.toml", &cleanup_fails),
+        ("cleanup-fails.toml", cleanup_fails),
         ("strict-400.toml", &strict_400),
     ]);
     // A profile with one unrelated recording: verification is on by default.
@@ -679,4 +677,19 @@ fn no_color_keeps_the_progress_bar_and_fuzz_shows_progress() {
     let (code, shown) = on_a_terminal(&["fuzz", "--cases", "2000", "--jobs", "2"]);
     assert_eq!(code, Some(0), "{shown}");
     assert!(shown.contains("/2000 cases"), "a progress bar: {shown}");
+}
+
+#[test]
+fn call_into_a_closed_pipe_ends_quietly() {
+    let served = Served::start(&[]);
+    let mut child = harness::command(&["call", "ListChannels", "--endpoint", &served.url])
+        .spawn()
+        .unwrap();
+    // Closed before the answer comes: its printing meets a broken pipe.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(141), "{stderr}");
 }

@@ -65,18 +65,18 @@ pub async fn serve(args: ServeArgs) -> Exit {
         };
         signatures = signatures.map(|verifier| verifier.with_key(id, secret));
     }
-    let config = EmulatorConfig {
+    let mut config = EmulatorConfig {
         region: args.region,
         account: args.account,
         limits: Limits {
             channel_quota: args.max_channels,
-            store_quota: args.max_stores,
             extra_sources: args.partner_sources,
             ..Limits::default()
         },
         signatures,
         ..EmulatorConfig::default()
     };
+    config.limits.store_quota = args.max_stores;
     let emulator = match Emulator::start(config, args.addr).await {
         Ok(emulator) => emulator,
         Err(error) => return Exit::Usage(format!("cannot listen on {}: {error}", args.addr)),
