@@ -693,3 +693,26 @@ fn call_into_a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(status.code(), Some(141), "{stderr}");
 }
+
+#[test]
+fn a_nightly_like_sequence_against_one_endpoint_passes_and_keeps_the_fixtures() {
+    let served = Served::start(&[]);
+    let first = served.run(&[]);
+    assert_eq!(first.code, Some(0), "{}", first.text());
+    let fixtures = served.fixture_stores();
+    let fuzzed = ctconform(&[
+        "fuzz",
+        "--endpoint",
+        &served.url,
+        "--cases",
+        "500",
+        "--jobs",
+        "4",
+    ]);
+    assert_eq!(fuzzed.code, Some(0), "{}", fuzzed.text());
+    let cleaned = ctconform(&["cleanup", "--endpoint", &served.url, "--older-than", "1d"]);
+    assert_eq!(cleaned.code, Some(0), "{}", cleaned.text());
+    let again = served.run(&[]);
+    assert_eq!(again.code, Some(0), "{}", again.text());
+    assert_eq!(served.fixture_stores(), fixtures);
+}
