@@ -55,7 +55,8 @@ impl Served {
         ctconform(&args)
     }
 
-    /// (name, ARN, status) of every event data store the server holds.
+    /// (name, ARN, status) of every event data store the server holds (the
+    /// status as GetEventDataStore tells it: a listing need not).
     fn stores(&self) -> Vec<(String, String, String)> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -69,15 +70,24 @@ impl Served {
                 .send(&Request::json("ListEventDataStores", json!({})))
                 .await;
             let body = outcome.success_json().expect("ListEventDataStores").clone();
-            body["EventDataStores"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|store| {
-                    let text = |key: &str| store[key].as_str().unwrap_or_default().to_string();
-                    (text("Name"), text("EventDataStoreArn"), text("Status"))
-                })
-                .collect()
+            let mut stores = Vec::new();
+            for store in body["EventDataStores"].as_array().unwrap() {
+                let text = |key: &str| store[key].as_str().unwrap_or_default().to_string();
+                let arn = text("EventDataStoreArn");
+                let described = client
+                    .send(&Request::json(
+                        "GetEventDataStore",
+                        json!({ "EventDataStore": arn }),
+                    ))
+                    .await;
+                let status = described
+                    .success_json()
+                    .and_then(|body| body["Status"].as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                stores.push((text("Name"), arn, status));
+            }
+            stores
         })
     }
 

@@ -99,6 +99,8 @@ pub struct Fixtures {
     pub unavailable: BTreeMap<String, String>,
     /// Fixture stores passed over because they no longer fit their role.
     pub notes: Vec<String>,
+    /// Fixture stores this run had to make (none once they exist).
+    pub created: usize,
     /// The account and partition read off a store ARN, when one was made.
     pub account: Option<String>,
     pub partition: Option<String>,
@@ -141,6 +143,7 @@ pub async fn prepare(
         }
     }
     fixtures.notes = finder.notes;
+    fixtures.created = finder.made;
     fixtures
 }
 
@@ -206,6 +209,8 @@ struct Finder<'a> {
     listed: Option<Vec<(String, String)>>,
     /// Stores of a fixture's name that no longer fit its role, passed over.
     notes: Vec<String>,
+    /// Stores made.
+    made: usize,
 }
 
 /// The generation of a fixture store's name: 0 for `ctconform-fixture-KIND`,
@@ -245,6 +250,7 @@ impl<'a> Finder<'a> {
             unknown,
             listed: None,
             notes: Vec::new(),
+            made: 0,
         }
     }
 
@@ -360,6 +366,7 @@ impl<'a> Finder<'a> {
             .and_then(Value::as_str)
             .map(str::to_string);
         if arn.is_some() {
+            self.made += 1;
             return Ok(arn);
         }
         let lost_race = created
@@ -369,7 +376,7 @@ impl<'a> Finder<'a> {
         if lost_race {
             return Ok(None);
         }
-        if let Some(why) = self.unknown.why(&created) {
+        if let Some(why) = self.unknown.why(&created, "CreateEventDataStore") {
             return Err(format!(
                 "the endpoint does not implement CreateEventDataStore ({why}), needed for {}",
                 kind.variable()

@@ -18,6 +18,8 @@ pub enum Resource {
 #[derive(Debug, Default)]
 pub struct Ledger {
     resources: Vec<Resource>,
+    /// Everything ever recorded, deleted or not, for the run's summary.
+    made: super::Created,
 }
 
 impl Ledger {
@@ -41,11 +43,13 @@ impl Ledger {
         match operation {
             Operation::CreateChannel => {
                 if let Some(arn) = member("ChannelArn") {
+                    self.made.channels += 1;
                     self.resources.push(Resource::Channel(arn));
                 }
             }
             Operation::CreateEventDataStore => {
                 if let Some(arn) = member("EventDataStoreArn") {
+                    self.made.stores += 1;
                     self.resources.push(Resource::Store(arn));
                 }
             }
@@ -61,6 +65,27 @@ impl Ledger {
             }
             _ => {}
         }
+    }
+
+    /// Whether `reference` (an ARN or id) names a resource of this ledger
+    /// not yet deleted.
+    pub fn holds(&self, operation: Operation, reference: &str) -> bool {
+        self.resources
+            .iter()
+            .any(|resource| match (operation, resource) {
+                (Operation::DeleteChannel, Resource::Channel(arn)) => {
+                    same_resource(arn, reference, "channel")
+                }
+                (Operation::DeleteEventDataStore, Resource::Store(arn)) => {
+                    same_resource(arn, reference, "eventdatastore")
+                }
+                _ => false,
+            })
+    }
+
+    /// What the scenario created, deleted since or not.
+    pub fn made(&self) -> super::Created {
+        self.made
     }
 
     /// Deletes everything recorded, channels first; returns what could not be deleted.
@@ -79,8 +104,11 @@ impl Ledger {
 }
 
 /// Deletes one resource; `None` when it is gone (deleted now, or already).
+/// Throttling and transient faults are retried past the run's `--retries`
+/// (a repeated delete is safe: "not found" counts as gone): nothing is to
+/// be left behind for the endpoint's load.
 pub async fn delete(client: &Client, resource: &Resource) -> Option<String> {
-    let outcome = client.send(&resource.deletion()).await;
+    let outcome = client.for_cleanup().send(&resource.deletion()).await;
     resource.left_by(&outcome)
 }
 

@@ -5,6 +5,7 @@
 //! `RunReport`; rendering is the `report` module's.
 
 pub mod baseline;
+mod control;
 mod endpoint_lock;
 mod execute;
 mod fixtures;
@@ -32,7 +33,9 @@ pub use fixtures::{
 };
 pub use ledger::{delete, Resource};
 pub use listing::held;
-pub use result::{Answer, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict};
+pub use result::{
+    Answer, Counts, Created, RunReport, ScenarioResult, SentRequest, StepResult, Verdict,
+};
 pub use run_id::{new_run_id, run_id_age};
 pub use select::Selection;
 pub use sweep::{run_id_of, sweep, SweepReport, SweepTarget, RESOURCE_PREFIXES};
@@ -41,6 +44,7 @@ use crate::contract::shapes;
 use crate::scenario::{referenced_vars, Layer, Scenario, Vars};
 use crate::snapshot::{SnapshotMode, SnapshotStore};
 use crate::wire::{Client, ClientConfig};
+use control::Controls;
 use execute::Context;
 use schedule::Scheduler;
 
@@ -123,8 +127,16 @@ pub async fn run(
     // selection, and the endpoint lock delivers into it. Reused, it costs
     // a listing and a description.
     needed.insert(crate::scenario::vars::FIXTURE_EDS_INTEGRATION.into());
-    let unknown = UnknownAnswer::probe(&client).await;
-    let fixtures = fixtures::prepare(&client, &needed, &options.vars, &unknown).await;
+    // And the other two: the positive controls (control.rs) vouch for
+    // DeleteEventDataStore with the pending one and probe the ingestion
+    // operations on the one of another category, whatever the selection.
+    needed.insert(crate::scenario::vars::FIXTURE_EDS_MANAGEMENT.into());
+    needed.insert(crate::scenario::vars::FIXTURE_EDS_PENDING.into());
+    // The run's own set-up and checks retry past `--retries`: throttling is
+    // to cost them time, never a wrong picture of the endpoint.
+    let persistent = client.persistent();
+    let unknown = UnknownAnswer::probe(&persistent).await;
+    let fixtures = fixtures::prepare(&persistent, &needed, &options.vars, &unknown).await;
     notes.extend(
         fixtures
             .notes
@@ -198,6 +210,8 @@ pub async fn run(
                         leaks: Vec::new(),
                         cleanup_problems: Vec::new(),
                         requests: client.requests_sent(),
+                        wire: client.stats(),
+                        created: Created::default(),
                         duration: started.elapsed(),
                         baseline: None,
                     };
@@ -207,7 +221,23 @@ pub async fn run(
         None => None,
     };
 
-    let held = list_channels(&client).await.map(|c| c.len()).unwrap_or(0);
+    let operations = scenarios
+        .iter()
+        .flat_map(|scenario| scenario.steps.iter().map(|step| step.op))
+        .collect();
+    let controls = Controls::probe(
+        &persistent,
+        &options.run_id,
+        &fixtures,
+        &unknown,
+        &operations,
+    )
+    .await;
+    notes.extend(controls.notes());
+    let held = list_channels(&persistent)
+        .await
+        .map(|c| c.len())
+        .unwrap_or(0);
     let scheduler = Arc::new(Scheduler::new(
         options.jobs,
         &scenarios,
@@ -224,6 +254,8 @@ pub async fn run(
         account,
         interrupted: Arc::clone(&options.interrupted),
         unknown,
+        controls,
+        made: std::sync::Mutex::new(Created::default()),
     });
     let deadline = started + options.deadline;
     let create_stores = options.create_stores;
@@ -288,6 +320,10 @@ pub async fn run(
             ));
         }
     }
+    let mut context =
+        Arc::try_unwrap(context).unwrap_or_else(|_| unreachable!("every task has ended"));
+    let mut created = *context.made.get_mut().unwrap_or_else(|p| p.into_inner());
+    created.stores += context.fixtures.created;
     let mut cleanup_problems = Vec::new();
     if let Some(lock) = lock {
         cleanup_problems.extend(lock.release(&client).await);
@@ -302,6 +338,8 @@ pub async fn run(
         leaks,
         cleanup_problems,
         requests: client.requests_sent(),
+        wire: client.stats(),
+        created,
         duration: started.elapsed(),
         baseline: None,
     }
@@ -316,7 +354,7 @@ fn creates_stores(scenario: &Scenario) -> bool {
 
 /// Channels of this run still present: leaks. Deleted on sight, still reported.
 async fn find_leaks(client: &Client, run_id: &str, problems: &mut Vec<String>) -> Vec<String> {
-    let channels = match list_channels(client).await {
+    let channels = match list_channels(&client.persistent()).await {
         Ok(channels) => channels,
         Err(why) => {
             problems.push(format!("could not check for leaks: {why}"));
