@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use super::execute::list_channels;
 use super::fixtures::describe;
 use super::ledger::{delete, Resource};
 use crate::wire::{Client, Request};
@@ -58,7 +59,8 @@ pub async fn acquire(
     );
     let mut waiting = Some(waiting);
     loop {
-        let outcome = client.send(&request).await;
+        let exchange = client.send_recorded(&request).await;
+        let outcome = &exchange.outcome;
         if let Some(arn) = outcome
             .success_json()
             .and_then(|body| body.get("ChannelArn"))
@@ -72,10 +74,21 @@ pub async fn acquire(
             .response()
             .and_then(|r| r.error_code.as_deref())
             .is_some_and(|code| code == "ChannelAlreadyExistsException");
+        // A retry after an attempt that may have been processed (its answer
+        // lost) meets the channel that attempt made: ours, not another run's.
+        if taken && exchange.maybe_processed_before() {
+            let listed = list_channels(client).await.unwrap_or_default();
+            if let Some((arn, _)) = listed
+                .into_iter()
+                .find(|(_, name)| name == LOCK_CHANNEL_NAME)
+            {
+                return Ok(EndpointLock { arn });
+            }
+        }
         if !taken {
             return Err(NotLocked::Unavailable(format!(
                 "CreateChannel {LOCK_CHANNEL_NAME}: {}",
-                describe(&outcome)
+                describe(outcome)
             )));
         }
         if Instant::now() >= give_up || stop() {
