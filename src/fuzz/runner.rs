@@ -686,8 +686,17 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         run_id,
         seed: options.seed,
         jobs: options.jobs.max(1),
-        // A fifth of the time for shrinking, exporting and cleaning up.
-        deadline: options.duration.map(|d| started + d.mul_f64(0.8)),
+        // Up to a second (a fifth of a short run) for shrinking, exporting
+        // and cleaning up, when there is shrinking to do; replays stop at
+        // `hard_end` whatever is left.
+        deadline: options.duration.map(|d| {
+            let reserve = if options.shrink_budget > 0 {
+                (d / 5).min(Duration::from_secs(1))
+            } else {
+                Duration::ZERO
+            };
+            started + d - reserve
+        }),
         hard_end: options.duration.map(|d| started + d),
         case_budget: options.cases,
         max_findings: options.max_findings,
