@@ -117,6 +117,12 @@ impl Suite {
 
     /// Runs the suite against `endpoint` (e.g. `http://127.0.0.1:4566`).
     pub async fn run(&self, endpoint: &str, options: &Options) -> Result<Report, Error> {
+        if !wire::is_loopback(endpoint) && !options.allow_remote {
+            return Err(Error(format!(
+                "{endpoint} is not on this machine: a run there creates and deletes channels and event data \
+                 stores in the account of the AWS credentials; set Options::allow_remote to proceed"
+            )));
+        }
         let mut config = ClientConfig::new(endpoint, options.region.clone());
         config.timeout = options.timeout;
         let client = Client::new(config.clone())
@@ -148,6 +154,9 @@ pub struct Options {
     pub vars: BTreeMap<String, String>,
     /// The endpoint's channel quota (contract C3).
     pub channel_quota: usize,
+    /// Allow an endpoint that is not on this machine (a real account, signed
+    /// with the AWS credential chain): off unless asked for, as for the CLI.
+    pub allow_remote: bool,
 }
 
 impl Default for Options {
@@ -158,6 +167,7 @@ impl Default for Options {
             timeout: wire::DEFAULT_TIMEOUT,
             vars: BTreeMap::new(),
             channel_quota: crate::contract::shapes::CHANNEL_QUOTA,
+            allow_remote: false,
         }
     }
 }

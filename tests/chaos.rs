@@ -152,7 +152,9 @@ fn suite(name: &str, chaos: ChaosConfig, extra: &[&str]) -> (Finished, Value, St
     .iter()
     .map(|(format, path)| format!("{format}={path}"))
     .collect();
-    let mut args = vec!["run", "--endpoint", &url];
+    // A fresh serve each time: its store quota has room for the scenarios
+    // that make stores of their own.
+    let mut args = vec!["run", "--endpoint", &url, "--create-stores"];
     for report in &reports {
         args.extend(["--report", report.as_str()]);
     }

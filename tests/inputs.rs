@@ -162,7 +162,7 @@ async fn bad_invocations_exit_2_with_one_sentence_and_send_nothing() {
                 "--scenarios",
                 "/nonexistent/ctconform",
             ],
-            "not a directory",
+            "neither a scenario file nor a directory",
         ),
         (
             vec![

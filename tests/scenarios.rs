@@ -49,6 +49,38 @@ fn documented_examples_load() {
     }
 }
 
+/// `scenarios/README.md` states how many scenarios each folder holds; the
+/// corpus grows, so the line is checked against the folders.
+#[test]
+fn the_corpus_readme_counts_what_the_folders_hold() {
+    let readme = std::fs::read_to_string("scenarios/README.md").unwrap();
+    let line = readme
+        .lines()
+        .find(|line| line.contains(" scenarios: `input/`"))
+        .expect("a line `N scenarios: `input/` N, ...`");
+    let mut expected = Vec::new();
+    let mut total = 0;
+    let mut folders: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .flatten()
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let count = ctconform::scenario::load_dir(format!("scenarios/{folder}"))
+            .unwrap()
+            .len();
+        total += count;
+        expected.push(format!("`{folder}/` {count}"));
+    }
+    let generated = format!("{total} scenarios: {}.", expected.join(", "));
+    assert!(
+        line.contains(&generated),
+        "scenarios/README.md says:\n{line}\nthe folders hold:\n{generated}"
+    );
+}
+
 /// Boundary scenarios stay an independent check of the contract's limits:
 /// their values are written out by hand, and this test holds each against
 /// the limit in `contract::shapes`. A scenario named for a length or count

@@ -304,3 +304,77 @@ async fn debug_output_of_clients_and_configs_holds_no_secret() {
         assert!(leaks(&shown).is_empty(), "{shown}");
     }
 }
+
+/// An endpoint that answers every request with its own headers, as some
+/// debugging proxies and mocks do.
+async fn echoing_endpoint() -> String {
+    use axum::http::HeaderMap;
+    let app = axum::Router::new().fallback(|headers: HeaderMap| async move {
+        let echoed: serde_json::Map<String, serde_json::Value> = headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.to_string(),
+                    String::from_utf8_lossy(value.as_bytes())
+                        .into_owned()
+                        .into(),
+                )
+            })
+            .collect();
+        let body = serde_json::json!({
+            "__type": "ValidationException",
+            "message": format!("you sent {echoed:?}"),
+            "headers": echoed,
+        });
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            [("content-type", "application/x-amz-json-1.1")],
+            body.to_string(),
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_an_endpoint_echoes_are_masked_in_every_output() {
+    let url = echoing_endpoint().await;
+    let out = TempDir::new("echo");
+    let (json, junit) = (out.join("r.json"), out.join("r.xml"));
+    let (run, call) = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| harness::run(with_fake_credentials(args), LIMIT);
+        (
+            run(&[
+                "run",
+                "--endpoint",
+                &url,
+                "--credentials",
+                "chain",
+                "--rule",
+                "N2",
+                "--snapshots",
+                "off",
+                "--report",
+                &format!("json={json}"),
+                "--report",
+                &format!("junit={junit}"),
+            ]),
+            run(&[
+                "call",
+                "ListChannels",
+                "--endpoint",
+                &url,
+                "--credentials",
+                "chain",
+            ]),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(run.code, Some(1), "{}", run.text());
+    assert!(call.stdout.contains("[masked]"), "{}", call.text());
+    assert_no_leak("run against an echoing endpoint", &run, &out.0);
+    assert_no_leak("call against an echoing endpoint", &call, &out.0);
+}

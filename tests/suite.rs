@@ -17,7 +17,17 @@ async fn suite_conforms_and_matches_snapshots() {
         "scenarios lint cleanly"
     );
     let (endpoint, profile, emulator) = match std::env::var("CTCONFORM_ENDPOINT") {
-        Ok(endpoint) => (endpoint, std::env::var("CTCONFORM_PROFILE").ok(), None),
+        Ok(endpoint) => {
+            // As `ctconform run`: a real account only when asked for.
+            let allowed = std::env::var("CTCONFORM_ALLOW_REMOTE")
+                .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on"));
+            assert!(
+                ctconform::wire::is_loopback(&endpoint) || allowed,
+                "CTCONFORM_ENDPOINT={endpoint} is not on this machine: set CTCONFORM_ALLOW_REMOTE=1 \
+                 to run the suite there (it creates and deletes channels and event data stores)"
+            );
+            (endpoint, std::env::var("CTCONFORM_PROFILE").ok(), None)
+        }
         Err(_) => {
             let emulator = Emulator::start_local(EmulatorConfig::default())
                 .await

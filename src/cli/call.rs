@@ -1,5 +1,6 @@
 //! `ctconform call`: one signed awsJson1_1 call, its outcome printed (the
-//! curl of this world).
+//! curl of this world): the body on standard output, the rest on standard
+//! error.
 
 use clap::Args;
 use serde_json::Value;
@@ -13,8 +14,15 @@ pub struct CallArgs {
     /// The operation, e.g. CreateChannel (any name: unknown ones are sent as is).
     operation: String,
     /// The endpoint URL.
-    #[arg(long, default_value = "http://127.0.0.1:4566")]
+    #[arg(
+        long,
+        env = "CTCONFORM_ENDPOINT",
+        default_value = "http://127.0.0.1:4566"
+    )]
     endpoint: String,
+    /// Allow an endpoint that is not on this machine (a real account).
+    #[arg(long, env = "CTCONFORM_ALLOW_REMOTE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    allow_remote: bool,
     /// Signing region.
     #[arg(long, default_value_t = args::default_region())]
     region: String,
@@ -60,6 +68,16 @@ pub async fn call(args: CallArgs) -> Exit {
     if args.unsigned {
         request.signing = wire::Signing::Unsigned;
     }
+    if let Err(error) = wire::validate_endpoint(&args.endpoint) {
+        return Exit::Usage(error.to_string());
+    }
+    if !wire::is_loopback(&args.endpoint) && !args.allow_remote {
+        return Exit::Usage(format!(
+            "{} is not on this machine: the call would act on the account of these credentials; \
+             pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed",
+            args.endpoint
+        ));
+    }
     let mut config = ClientConfig::new(args.endpoint, args.region);
     config.timeout = args.timeout;
     config.credentials = args.credentials.source(&config.endpoint);
@@ -71,27 +89,29 @@ pub async fn call(args: CallArgs) -> Exit {
         Err(error) => return Exit::Usage(error.to_string()),
     };
     let outcome = client.send(&request).await;
+    // The answer's body alone on standard output (pipeable into `jq`);
+    // status, codes and latency on standard error.
     match (outcome.response(), outcome.fault()) {
         (Some(response), _) => {
-            println!("status: {}", response.status);
+            eprintln!("status: {}", response.status);
             if let Some(id) = &response.request_id {
-                println!("request id: {id}");
+                eprintln!("request id: {id}");
             }
             if let Some(code) = &response.error_code {
-                println!("error: {code}");
+                eprintln!("error: {code}");
             }
             if let Some(message) = &response.message {
-                println!("message: {message}");
+                eprintln!("message: {message}");
             }
             match &response.json {
                 Ok(body) => println!("{}", serde_json::to_string_pretty(body).unwrap_or_default()),
                 Err(problem) => println!("({problem}) {}", String::from_utf8_lossy(&response.body)),
             }
         }
-        (None, Some(fault)) => println!("fault: {fault}"),
+        (None, Some(fault)) => eprintln!("fault: {fault}"),
         (None, None) => {}
     }
-    println!("latency: {} ms", outcome.latency.as_millis());
+    eprintln!("latency: {} ms", outcome.latency.as_millis());
     if outcome.is_success() {
         Exit::Conform
     } else {

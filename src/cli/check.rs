@@ -15,19 +15,29 @@ use crate::scenario::Scenario;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Where the scenario files are.
+    /// Where the scenario files are (a directory, or one file).
     #[arg(default_value = "scenarios")]
     dir: PathBuf,
-    /// Variables the run will be given with --var (so they count as defined).
-    #[arg(long = "var", value_name = "NAME")]
+    /// Variables the run will be given with --var, as `ctconform run`
+    /// takes them (KEY=VALUE; a bare KEY also counts as defined).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = var_name)]
     vars: Vec<String>,
+}
+
+/// The name of a `--var`, given as run takes it (`K=V`) or bare (`K`).
+fn var_name(text: &str) -> Result<String, String> {
+    let name = text.split_once('=').map_or(text, |(name, _)| name);
+    if name.is_empty() {
+        return Err(format!("`{text}` names no variable"));
+    }
+    Ok(name.to_string())
 }
 
 pub fn check(args: CheckArgs) -> Exit {
     match load_checked(&args.dir, &args.vars) {
         Ok(scenarios) => {
             println!(
-                "{} scenario files in {}: no problems",
+                "{} scenario file(s) in {}: no problems",
                 scenarios.len(),
                 args.dir.display()
             );

@@ -1,7 +1,8 @@
 //! `ctconform cleanup`: deletes what runs left behind (an interrupted run,
 //! a killed CI job): channels, then event data stores, named
 //! `ctc-<run id>-...` or `ctf-<run id>-...`, for one run id or every run
-//! older than a duration, and any channel delivering into such a store.
+//! older than a duration, and any channel delivering into such a store; or,
+//! with `--fixtures`, the stable fixture stores that runs reuse.
 //! Nothing else is touched.
 
 use std::time::Duration;
@@ -13,7 +14,7 @@ use crate::runner::{self, SweepTarget};
 use crate::wire::{self, Client, ClientConfig};
 
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("which").required(true).args(["run_id", "older_than"])))]
+#[command(group(ArgGroup::new("which").required(true).args(["run_id", "older_than", "fixtures"])))]
 pub struct CleanupArgs {
     /// The endpoint to clean.
     #[arg(long, env = "CTCONFORM_ENDPOINT")]
@@ -27,6 +28,11 @@ pub struct CleanupArgs {
     /// Delete the resources of every run started at least this long ago (e.g. 1d).
     #[arg(long, value_name = "DURATION", value_parser = args::duration)]
     older_than: Option<Duration>,
+    /// Retire the fixture stores that every run reuses
+    /// (`ctconform-fixture-...`) and the lock channel a killed run left
+    /// (`ctconform-lock`); the next run makes new stores.
+    #[arg(long)]
+    fixtures: bool,
     /// Show what would be deleted, delete nothing.
     #[arg(long)]
     dry_run: bool,
@@ -84,15 +90,20 @@ pub async fn cleanup(args: CleanupArgs) -> Exit {
 fn sweep_target(args: &CleanupArgs) -> Result<SweepTarget, String> {
     match (&args.run_id, args.older_than) {
         (Some(id), _) => {
-            if runner::run_id_of(&format!("ctc-{id}-")).is_none_or(|parsed| parsed != id) {
+            // Only a well-formed id: `hello` would match names that merely
+            // look like a run's (`ctc-hello-x`) but no run made.
+            if runner::run_id_age(id).is_none() {
                 return Err(format!(
-                    "`{id}` is not a run id (a run id has no `-`; reports show it, e.g. r0f3k2abc)"
+                    "`{id}` is not a run id (`r` and 8 lowercase letters or digits; reports print it first, e.g. r0f3k2abc)"
                 ));
             }
             Ok(SweepTarget::RunId(id.clone()))
         }
         (None, Some(age)) => Ok(SweepTarget::OlderThan(age)),
-        (None, None) => Err("name what to clean: --run-id ID or --older-than DURATION".into()),
+        (None, None) if args.fixtures => Ok(SweepTarget::Fixtures),
+        (None, None) => {
+            Err("name what to clean: --run-id ID, --older-than DURATION or --fixtures".into())
+        }
     }
 }
 

@@ -32,9 +32,10 @@ pub struct FuzzArgs {
     /// How many cases (requests judged) to run.
     #[arg(long)]
     pub cases: Option<u64>,
-    /// The seed: the same seed sends the same plans.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// The seed: the same seed sends the same plans [default: a fresh one,
+    /// printed first].
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Sessions run at once [default: 16 per core for the embedded emulator
     /// or an endpoint on this machine, 2 for a remote endpoint].
     #[arg(long)]
@@ -104,6 +105,48 @@ fn default_jobs(endpoint: Option<&str>, threads: usize) -> usize {
     }
 }
 
+/// On a terminal, a bar of the cases judged (of `--cases`) or of the time
+/// (of `--duration`), on standard error, updated a few times a second.
+fn progress_display(
+    options: &FuzzOptions,
+) -> Option<(indicatif::ProgressBar, tokio::task::JoinHandle<()>)> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let started = std::time::Instant::now();
+    let (bar, template) = match (options.cases, options.duration) {
+        (Some(cases), _) => (
+            indicatif::ProgressBar::new(cases),
+            "{bar:40} {pos}/{len} cases {elapsed}",
+        ),
+        (None, Some(duration)) => (
+            indicatif::ProgressBar::new(duration.as_secs().max(1)),
+            "{bar:40} {pos}/{len} s, {msg} cases",
+        ),
+        (None, None) => return None,
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    let counted = std::sync::Arc::clone(&options.cases_done);
+    let by_cases = options.cases.is_some();
+    let shown = bar.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            let cases = counted.load(std::sync::atomic::Ordering::Relaxed);
+            if by_cases {
+                shown.set_position(cases);
+            } else {
+                shown.set_position(started.elapsed().as_secs());
+                shown.set_message(cases.to_string());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    Some((bar, ticker))
+}
+
 /// `Ok(true)` when divergences were found, `Err` for a usage error or a
 /// run that could not start.
 async fn run(args: FuzzArgs) -> Result<bool, String> {
@@ -127,7 +170,17 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
             ));
         }
     }
+    if args.cases == Some(0) {
+        return Err("--cases must be at least 1".into());
+    }
+    if args.duration == Some(Duration::ZERO) {
+        return Err("--duration must be longer than 0s".into());
+    }
     let fixtures = GivenFixtures::from_vars(&args.vars)?;
+    // Fresh by default, so that nightly runs explore new plans; printed
+    // first, so that even a killed run can be replayed.
+    let seed = args.seed.unwrap_or_else(rand::random);
+    eprintln!("seed: {seed} (replay with --seed {seed})");
     let credentials = args
         .endpoint
         .as_deref()
@@ -141,7 +194,7 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
         region: args.region,
         duration,
         cases: args.cases,
-        seed: args.seed,
+        seed,
         jobs,
         timeout: args.timeout,
         rate: args.rate,
@@ -153,7 +206,12 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
         threads,
         ..FuzzOptions::default()
     };
+    let progress = progress_display(&options);
     let report = fuzz(options).await;
+    if let Some((bar, ticker)) = progress {
+        ticker.abort();
+        bar.finish_and_clear();
+    }
     if let Some(error) = &report.error {
         return Err(error.clone());
     }

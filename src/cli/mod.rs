@@ -50,9 +50,12 @@ pub enum Exit {
     Diverged,
     /// The invocation or its input was wrong; nothing (more) was sent.
     Usage(String),
+    /// Standard output was closed: end quietly.
+    BrokenPipe,
 }
 
 pub fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -79,6 +82,39 @@ pub fn main() -> ExitCode {
     report(exit)
 }
 
+/// The exit code of a program whose standard output was closed
+/// (`ctconform run | head -1`): what a shell shows for one ended by SIGPIPE.
+const BROKEN_PIPE: u8 = 141;
+
+/// Rust's print macros panic when standard output is closed; a Unix tool
+/// ends quietly instead. `run` writes its lines through [`print_out`] and
+/// cleans up first; elsewhere nothing is in flight, so this hook just ends.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("os error 32") {
+            std::process::exit(i32::from(BROKEN_PIPE));
+        }
+        default(info);
+    }));
+}
+
+/// Writes `text` to standard output; false once it is closed.
+pub(crate) fn print_out(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(error) => error.kind() != std::io::ErrorKind::BrokenPipe,
+    }
+}
+
 fn report(exit: Exit) -> ExitCode {
     match exit {
         Exit::Conform => ExitCode::SUCCESS,
@@ -87,5 +123,6 @@ fn report(exit: Exit) -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
+        Exit::BrokenPipe => ExitCode::from(BROKEN_PIPE),
     }
 }

@@ -26,7 +26,7 @@ pub struct RunArgs {
     /// The endpoint to test; without it, the embedded reference emulator.
     #[arg(long, env = "CTCONFORM_ENDPOINT")]
     endpoint: Option<String>,
-    /// Where the scenario files are.
+    /// Where the scenario files are (a directory, or one file).
     #[arg(long, default_value = "scenarios")]
     scenarios: PathBuf,
     /// Signing region.
@@ -89,6 +89,11 @@ pub struct RunArgs {
     /// Whose credentials sign: auto (local identity for loopback, AWS chain otherwise), chain, local.
     #[arg(long, value_enum, default_value_t = args::CredentialsFlag::Auto)]
     credentials: args::CredentialsFlag,
+    /// Also run the scenarios that create event data stores of their own
+    /// against --endpoint (each stays pending deletion, counting towards
+    /// the region's 10, for 7 days); the embedded emulator always runs them.
+    #[arg(long)]
+    create_stores: bool,
     #[command(flatten)]
     wire: args::WireFlags,
     /// At most this many requests per second, all jobs together (besides
@@ -115,9 +120,9 @@ pub enum SnapshotFlag {
 
 /// Loads and checks every scenario under `dir`; diagnostics as `file:line:col: message`.
 pub fn load_checked(dir: &std::path::Path, known_vars: &[String]) -> Result<Suite, String> {
-    if !dir.is_dir() {
+    if !dir.is_dir() && !dir.is_file() {
         return Err(format!(
-            "{} is not a directory of scenario files",
+            "{} is neither a scenario file nor a directory of them",
             dir.display()
         ));
     }
@@ -149,6 +154,18 @@ pub async fn run(args: RunArgs) -> Exit {
         skip_tags: skip_tags(&args, loopback),
         rules: args.rules.clone(),
     };
+    if let Some(unknown) = args
+        .rules
+        .iter()
+        .find(|rule| crate::contract::RuleId::parse(rule).is_none())
+    {
+        return Exit::Usage(format!(
+            "unknown rule id `{unknown}` (`ctconform coverage` lists them)"
+        ));
+    }
+    if let Err(message) = check_output_paths(&args) {
+        return Exit::Usage(message);
+    }
     let scenarios = scenarios.select(selection).into_scenarios();
     if scenarios.is_empty() {
         return Exit::Usage("no scenario matches the selection".into());
@@ -175,7 +192,7 @@ pub async fn run(args: RunArgs) -> Exit {
     args.wire.apply(&mut config);
     config.pacing.ceiling = args.rate;
     if !loopback {
-        let plan = remote_plan(&config, &scenarios, &args.vars);
+        let plan = remote_plan(&config, &scenarios, &args.vars, args.create_stores);
         if !args.allow_remote {
             return Exit::Usage(format!(
                 "{plan}; pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed"
@@ -197,6 +214,8 @@ pub async fn run(args: RunArgs) -> Exit {
         endpoint.clone()
     };
     let mut options = RunOptions::new(runner::new_run_id());
+    // First, so that a killed run's resources can be found by it.
+    eprintln!("run id: {} (endpoint {label})", options.run_id);
     options.jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from) * 4);
@@ -204,19 +223,27 @@ pub async fn run(args: RunArgs) -> Exit {
     options.channel_quota = args.channel_quota;
     options.deadline = args.deadline;
     options.endpoint_label = label;
+    options.create_stores = emulator.is_some() || args.create_stores;
     let (snapshots, snapshot_note) = snapshot_settings(&args, emulator.is_some());
     options.snapshots = snapshots;
     let interrupted = interrupt_flag();
     options.interrupted = Arc::clone(&interrupted);
     let style = style();
     let live_lines = args.format == Format::Pretty && args.output.is_none();
-    let progress = live_lines.then(|| progress(scenarios.len(), style));
+    let progress = live_lines.then(|| progress(scenarios.len()));
+    // A closed standard output stops the run as an interrupt does, so that
+    // what is in flight is still cleaned up; then it ends quietly.
+    let stdout_closed = Arc::new(AtomicBool::new(false));
     if let Some(progress) = &progress {
         let progress = progress.clone();
+        let (closed, interrupted) = (Arc::clone(&stdout_closed), Arc::clone(&interrupted));
         options.on_result = Some(Arc::new(move |result| {
             let line = report::scenario_line(result, style);
             if progress.is_hidden() {
-                println!("{line}");
+                if !closed.load(Ordering::SeqCst) && !super::print_out(&format!("{line}\n")) {
+                    closed.store(true, Ordering::SeqCst);
+                    interrupted.store(true, Ordering::SeqCst);
+                }
             } else {
                 progress.println(line);
                 progress.inc(1);
@@ -232,6 +259,15 @@ pub async fn run(args: RunArgs) -> Exit {
         report.notes.push(note);
     }
     if let Some(emulator) = emulator {
+        if !report.conforms() {
+            // Reproducers name the embedded emulator's ephemeral port.
+            report.notes.push(format!(
+                "curl reproducers name {}, the embedded emulator, gone with this run: \
+                 `ctconform serve --addr {}` serves a fresh one there (replay the scenario's earlier steps first)",
+                emulator.url(),
+                emulator.address()
+            ));
+        }
         emulator.stop().await;
     }
     if let Some(baseline) = baseline {
@@ -240,7 +276,17 @@ pub async fn run(args: RunArgs) -> Exit {
         }
     }
     append_step_summary(&report);
+    if stdout_closed.load(Ordering::SeqCst) {
+        return Exit::BrokenPipe;
+    }
     let exit = write_report(&args, &report, style, live_lines);
+    if runner::found_busy(&report.notes) {
+        // Another run's doing, not the endpoint's: no verdict either way.
+        return Exit::Usage(
+            "nothing was tested: the endpoint stayed busy with another run until the deadline"
+                .into(),
+        );
+    }
     if interrupted.load(Ordering::SeqCst) {
         // Skipped scenarios are no verdict: an interrupted run never conforms.
         eprintln!("interrupted: the run is incomplete");
@@ -250,6 +296,36 @@ pub async fn run(args: RunArgs) -> Exit {
         };
     }
     exit
+}
+
+/// Every file the report goes to must be writable before the first
+/// request: a report lost after the run is a run wasted (and, on a real
+/// account, resources touched for nothing).
+fn check_output_paths(args: &RunArgs) -> Result<(), String> {
+    let paths = args
+        .output
+        .iter()
+        .chain(args.reports.iter().map(|(_, path)| path));
+    for path in paths {
+        if path.is_dir() {
+            return Err(format!(
+                "cannot write {}: it is a directory",
+                path.display()
+            ));
+        }
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => std::path::Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(format!(
+                "cannot write {}: no directory {}; nothing was sent",
+                path.display(),
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The `--baseline` file: required to exist unless it is being written.
@@ -349,7 +425,12 @@ async fn probe(client: &Client, endpoint: &str) -> Result<(), String> {
 
 /// What a run will do to a real account, in one sentence: the endpoint,
 /// the region, whose credentials, and what it creates.
-fn remote_plan(config: &ClientConfig, scenarios: &[Scenario], vars: &[(String, String)]) -> String {
+fn remote_plan(
+    config: &ClientConfig,
+    scenarios: &[Scenario],
+    vars: &[(String, String)],
+    create_stores: bool,
+) -> String {
     let given = |name: &str| vars.iter().any(|(key, _)| key == name);
     let fixtures = [
         "fixture.eds_integration",
@@ -364,13 +445,18 @@ fn remote_plan(config: &ClientConfig, scenarios: &[Scenario], vars: &[(String, S
         .flat_map(|s| s.all_steps())
         .filter(|step| step.op == Operation::CreateEventDataStore)
         .count();
+    let scenario_stores = if create_stores {
+        format!("and {scenario_stores} event data stores of scenarios (--create-stores)")
+    } else {
+        "and no other event data store".to_string()
+    };
     format!(
-        "{} is not on this machine: a run there creates and deletes up to {} channels at a time and {} event data \
-         stores (billed, at most 10 per region; pass existing ones with --var fixture.NAME=ARN) in region {} of \
-         the account of these credentials ({}), named ctc-<run id>-... but for a few fixed boundary names (ctc)",
+        "{} is not on this machine: a run there creates and deletes up to {} channels at a time, reuses {fixtures} \
+         fixture event data stores named ctconform-fixture-... (made once if missing, never deleted: billed, at most 10 \
+         per region; `ctconform cleanup --fixtures` retires them, --var fixture.NAME=ARN names your own) {scenario_stores} \
+         in region {} of the account of these credentials ({}), named ctc-<run id>-... but for a few fixed boundary names (ctc)",
         config.endpoint,
         scenarios.len().min(shapes::CHANNEL_QUOTA),
-        fixtures + scenario_stores,
         config.region,
         config.credentials.describe()
     )
@@ -398,6 +484,7 @@ fn snapshot_settings(args: &RunArgs, embedded: bool) -> (Option<Snapshots>, Opti
                 store,
                 mode: SnapshotMode::Record,
                 missing_fails: false,
+                unrecorded: Default::default(),
             }),
             None,
         ),
@@ -406,6 +493,7 @@ fn snapshot_settings(args: &RunArgs, embedded: bool) -> (Option<Snapshots>, Opti
                 store,
                 mode: SnapshotMode::Verify,
                 missing_fails: true,
+                unrecorded: Default::default(),
             }),
             None,
         ),
@@ -414,6 +502,7 @@ fn snapshot_settings(args: &RunArgs, embedded: bool) -> (Option<Snapshots>, Opti
                 store,
                 mode: SnapshotMode::Verify,
                 missing_fails: false,
+                unrecorded: Default::default(),
             }),
             None,
         ),
@@ -474,9 +563,10 @@ fn style() -> Style {
     }
 }
 
-fn progress(total: usize, style: Style) -> indicatif::ProgressBar {
-    if style == Style::Plain || !std::io::stderr().is_terminal() {
-        // Plain lines, no bar.
+fn progress(total: usize) -> indicatif::ProgressBar {
+    // The bar sits under the scenario lines, both on the terminal; colour
+    // (NO_COLOR) has nothing to do with it. Plain lines, no bar, otherwise.
+    if !std::io::stderr().is_terminal() || !std::io::stdout().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total as u64);
@@ -529,7 +619,11 @@ fn write_report(args: &RunArgs, report: &RunReport, style: Style, lines_done: bo
             }
             eprintln!("{}", report::summary_line(report));
         }
-        None => print!("{text}"),
+        None => {
+            if !super::print_out(&text) {
+                return Exit::BrokenPipe;
+            }
+        }
     }
     let passes = match &report.baseline {
         Some(baseline) => baseline.accepted && report.counts().indeterminate == 0,

@@ -24,6 +24,23 @@ pub struct ServeArgs {
     /// Channel quota per account and region (contract C3).
     #[arg(long, default_value_t = crate::contract::shapes::CHANNEL_QUOTA)]
     max_channels: usize,
+    /// Event data store quota per account and region (contract section 5:
+    /// 10, stores pending deletion included); raise it to keep a long-lived
+    /// emulator usable, or restart it to start clean.
+    #[arg(long, default_value_t = crate::contract::shapes::STORE_QUOTA)]
+    max_stores: usize,
+    /// Verify SigV4 signatures as an endpoint that enforces authentication
+    /// does (contract section 1): the loopback identity ctconform signs with
+    /// and any --access-key are accepted; for the auth scenarios (--tag auth).
+    #[arg(long)]
+    verify_signatures: bool,
+    /// Another key to accept with --verify-signatures: ACCESS_KEY_ID:SECRET (repeatable).
+    #[arg(
+        long = "access-key",
+        value_name = "ID:SECRET",
+        requires = "verify_signatures"
+    )]
+    access_keys: Vec<String>,
     /// Extra partner source names to accept (contract §6), repeatable.
     #[arg(long = "partner-source", value_name = "NAME")]
     partner_sources: Vec<String>,
@@ -64,7 +81,19 @@ fn parse_account(value: &str) -> Result<String, String> {
 
 pub async fn serve(args: ServeArgs) -> Exit {
     let chaos_text = describe_chaos(&args);
-    let config = EmulatorConfig {
+    let mut signatures = args
+        .verify_signatures
+        .then(crate::emulator::auth::Verifier::new);
+    for key in &args.access_keys {
+        let Some((id, secret)) = key
+            .split_once(':')
+            .filter(|(id, s)| !id.is_empty() && !s.is_empty())
+        else {
+            return Exit::Usage("--access-key takes ACCESS_KEY_ID:SECRET".into());
+        };
+        signatures = signatures.map(|verifier| verifier.with_key(id, secret));
+    }
+    let mut config = EmulatorConfig {
         region: args.region,
         account: args.account,
         limits: Limits {
@@ -72,8 +101,10 @@ pub async fn serve(args: ServeArgs) -> Exit {
             extra_sources: args.partner_sources,
             ..Limits::default()
         },
+        signatures,
         ..EmulatorConfig::default()
     };
+    config.limits.store_quota = args.max_stores;
     let chaos = ChaosConfig {
         throttle: args.throttle,
         fail_every: args.fail_every,

@@ -8,6 +8,8 @@ mod chaos;
 
 pub use chaos::{parse_rate, Chaos, ChaosConfig, ChaosCounts};
 
+pub mod auth;
+
 use std::collections::HashMap;
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -39,6 +41,9 @@ pub struct EmulatorConfig {
     pub limits: Limits,
     /// Request bodies above this are refused unread.
     pub max_body_bytes: usize,
+    /// Verify SigV4 signatures (`serve --verify-signatures`); off by
+    /// default, as in most emulators.
+    pub signatures: Option<auth::Verifier>,
 }
 
 impl Default for EmulatorConfig {
@@ -48,6 +53,7 @@ impl Default for EmulatorConfig {
             account: "123456789012".into(),
             limits: Limits::default(),
             max_body_bytes: 1024 * 1024,
+            signatures: None,
         }
     }
 }
@@ -220,6 +226,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             );
         }
     };
+    if let Some(verifier) = &shared.config.signatures {
+        if let Err(refused) = verifier.verify(&parts, &body) {
+            return error_response(StatusCode::BAD_REQUEST, refused.code, &refused.message);
+        }
+    }
     let region_name = region_of(&parts.headers)
         .unwrap_or(&shared.config.region)
         .to_string();

@@ -21,9 +21,7 @@ use serde::Serialize;
 use super::export::{self, ExportStep, Header};
 use super::plan::{Session, Step};
 use super::render::Namespace;
-use super::session::{
-    fixture_creates, partners_for, Class, Deviation, Driver, Fixtures, GivenFixtures, Verdict,
-};
+use super::session::{partners_for, Class, Deviation, Driver, Fixtures, GivenFixtures, Verdict};
 use super::shrink::{self, Replay};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
 use crate::contract::{Operation, RuleId};
@@ -63,11 +61,14 @@ pub struct FuzzOptions {
     /// Whose credentials sign; `None`: the local identity for loopback
     /// endpoints, the AWS chain otherwise.
     pub credentials: Option<crate::wire::CredentialSource>,
-    /// Pre-created fixture stores; `None`: the run makes (and deletes) its own.
+    /// Pre-created fixture stores; `None`: the stable ones every run
+    /// reuses, found or made (and never deleted).
     pub fixtures: Option<GivenFixtures>,
     /// Threads the sessions run on (at most `jobs`), each with its own
     /// client and runtime.
     pub threads: usize,
+    /// Cases judged so far, counted as they are (for a progress display).
+    pub cases_done: Arc<AtomicU64>,
     /// Stop once this many distinct divergences are found (libFuzzer stops
     /// at its first crash); `None`: run the whole budget.
     pub max_findings: Option<usize>,
@@ -106,6 +107,7 @@ impl Default for FuzzOptions {
             credentials: None,
             fixtures: None,
             threads: 1,
+            cases_done: Arc::new(AtomicU64::new(0)),
             max_findings: None,
         }
     }
@@ -231,7 +233,11 @@ impl FuzzReport {
                 "  the endpoint kept the run from starting: {failure}\n"
             ));
         }
-        out.push_str(&format!("  {} divergences\n", self.findings.len()));
+        if self.setup_failure.is_some() {
+            out.push_str("  nothing was fuzzed: the setup failed\n");
+        } else {
+            out.push_str(&format!("  {} divergences\n", self.findings.len()));
+        }
         for (n, finding) in self.findings.iter().enumerate() {
             out.push_str(&format!(
                 "\n  {}. {:?} [{}]: answered {}\n     acceptable: {}\n     broken rules: {}\n     {}\n     shrunk from {} to {} steps in {} replays; seen {} times\n     {}\n",
@@ -333,16 +339,17 @@ struct Shared {
     config: ClientConfig,
     limiter: Option<RateLimit>,
     fixtures: Fixtures,
-    /// Whether the run made the fixtures (and so deletes them).
-    own_fixtures: bool,
     run_id: String,
     seed: u64,
     jobs: usize,
     deadline: Option<Instant>,
+    /// The end of `--duration`: sessions stop before it (at `deadline`) to
+    /// leave shrinking and cleanup time within it.
+    hard_end: Option<Instant>,
     case_budget: Option<u64>,
     max_findings: Option<usize>,
     stop: AtomicBool,
-    cases: AtomicU64,
+    cases: Arc<AtomicU64>,
     requests: AtomicU64,
     sessions: AtomicU64,
     quota_refusals: AtomicU64,
@@ -539,12 +546,18 @@ struct LiveReplayer<'a> {
     partners: Vec<&'static str>,
     next_session: u64,
     literal_prefix: String,
+    /// Replays refused from then on (the end of `--duration`), so that
+    /// shrinking stops with what it has.
+    stop_at: Option<Instant>,
 }
 
 impl Replay for LiveReplayer<'_> {
     type Record = Vec<ExportStep>;
 
     async fn replay(&mut self, steps: &[Step]) -> Option<(Verdict, Vec<ExportStep>)> {
+        if self.stop_at.is_some_and(|end| Instant::now() >= end) {
+            return None;
+        }
         let shared = self.shared;
         let index = self.next_session;
         self.next_session += 1;
@@ -663,7 +676,6 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     let (fixtures, setup_requests) = match make_fixtures(
         &client.persistent(),
         limiter.as_ref(),
-        &run_id,
         options.fixtures.as_ref(),
     )
     .await
@@ -682,27 +694,40 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
             return report;
         }
     };
+    // What the region already holds counts towards its quotas: the stores
+    // of earlier runs stay pending deletion for days.
+    let (channels_held, stores_held) = crate::runner::held(&client).await;
     let shared = Arc::new(Shared {
         client,
         config,
         limiter,
         fixtures,
-        own_fixtures: options.fixtures.is_none(),
         run_id,
         seed: options.seed,
         jobs: options.jobs.max(1),
-        deadline: options.duration.map(|d| Instant::now() + d),
+        // Up to a second (a fifth of a short run) for shrinking, exporting
+        // and cleaning up, when there is shrinking to do; replays stop at
+        // `hard_end` whatever is left.
+        deadline: options.duration.map(|d| {
+            let reserve = if options.shrink_budget > 0 {
+                (d / 5).min(Duration::from_secs(1))
+            } else {
+                Duration::ZERO
+            };
+            started + d - reserve
+        }),
+        hard_end: options.duration.map(|d| started + d),
         case_budget: options.cases,
         max_findings: options.max_findings,
         stop: AtomicBool::new(false),
-        cases: AtomicU64::new(0),
+        cases: Arc::clone(&options.cases_done),
         requests: AtomicU64::new(setup_requests),
         sessions: AtomicU64::new(0),
         quota_refusals: AtomicU64::new(0),
         throttled: AtomicU64::new(0),
         ambiguous: AtomicU64::new(0),
-        channels_live: AtomicI64::new(0),
-        stores_made: AtomicI64::new(3),
+        channels_live: AtomicI64::new(channels_held.unwrap_or(0) as i64),
+        stores_made: AtomicI64::new(stores_held.unwrap_or(3) as i64),
         coverage: Mutex::new(BTreeMap::new()),
         findings: Mutex::new(Vec::new()),
         cleanup_failures: Mutex::new(Vec::new()),
@@ -723,7 +748,6 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     let fuzz_elapsed = started.elapsed().as_secs_f64();
     let raw_findings = std::mem::take(&mut *lock(&shared.findings));
     report.findings = shrink_and_export(&shared, raw_findings, &options).await;
-    clean_up_fixtures(&shared).await;
     sweep_channels(&shared).await;
 
     report.cases = shared.cases.load(Ordering::Relaxed);
@@ -816,7 +840,6 @@ fn run_lane(
 async fn make_fixtures(
     client: &Client,
     limiter: Option<&RateLimit>,
-    run_id: &str,
     given: Option<&GivenFixtures>,
 ) -> Result<(Fixtures, u64), String> {
     let send = |request: Request| async move {
@@ -835,30 +858,25 @@ async fn make_fixtures(
         ];
         return Fixtures::from_given(given, &answers).map(|f| (f, 3));
     }
-    let mut exchanges = Vec::new();
-    for request in fixture_creates(&format!("ctf-{run_id}-")) {
-        exchanges.push(send(request).await);
-    }
-    let pending =
-        super::session::created_arn(&exchanges[2].1, "EventDataStoreArn", "eventdatastore");
-    if let Some(pending) = pending {
-        exchanges.push(send(Resource::Store(pending.arn.clone()).deletion()).await);
-    }
-    let count = exchanges.len() as u64;
-    Fixtures::from_exchanges(&exchanges).map(|f| (f, count))
-}
-
-/// Deletes the fixtures the run made (the pending one already is); given
-/// ones stay.
-async fn clean_up_fixtures(shared: &Shared) {
-    if !shared.own_fixtures {
-        return;
-    }
-    for store in [&shared.fixtures.integration, &shared.fixtures.management] {
-        shared
-            .remove_via(&shared.client, Resource::Store(store.arn.clone()))
-            .await;
-    }
+    // The stable stores every run reuses (runner::FIXTURE_STORE_NAMES):
+    // found or made, then described and checked for their roles as given
+    // ones are, and never deleted.
+    let before = client.requests_sent();
+    let unknown = crate::runner::UnknownAnswer::probe(client).await;
+    let [integration, management, pending] = crate::runner::stable_stores(client, &unknown).await?;
+    let given = GivenFixtures {
+        integration,
+        management,
+        pending,
+    };
+    let [integration, management, pending] = given.describe_requests();
+    let answers = [
+        send(integration).await.1,
+        send(management).await.1,
+        send(pending).await.1,
+    ];
+    let requests = client.requests_sent().saturating_sub(before) as u64;
+    Fixtures::from_given(&given, &answers).map(|f| (f, requests))
 }
 
 /// Deletes any channel of this run still there: one a lost answer made
@@ -902,7 +920,10 @@ async fn sweep_channels(shared: &Shared) {
         let (Some(arn), Some(name)) = (text("EventDataStoreArn"), text("Name")) else {
             continue;
         };
-        if name.starts_with(&prefix) && text("Status") != Some("PENDING_DELETION") {
+        // ListEventDataStores no longer carries Status (the model's list
+        // shape): a store already pending deletion answers its delete as
+        // gone, so every store of the run is simply deleted again.
+        if name.starts_with(&prefix) {
             shared
                 .remove_via(&shared.client, Resource::Store(arn.to_string()))
                 .await;
@@ -944,8 +965,10 @@ async fn shrink_and_export(
             partners: partners_for(raw.worker, shared.jobs),
             next_session: 1_000_000 + (n as u64) * 10_000,
             literal_prefix: literal,
+            stop_at: shared.hard_end,
         };
-        let budget = if n < MAX_SHRUNK {
+        let in_time = shared.hard_end.is_none_or(|end| Instant::now() < end);
+        let budget = if n < MAX_SHRUNK && in_time {
             options.shrink_budget
         } else {
             1
@@ -954,7 +977,9 @@ async fn shrink_and_export(
         let (deviation, records) = match shrunk.record {
             Some(record) => record,
             None => {
-                // Not reproduced: export the steps as found, one replay's record.
+                // Not reproduced (or out of time): export the steps as
+                // found, one replay's record.
+                replayer.stop_at = None;
                 match replayer.replay(&raw.steps).await {
                     Some((_, records)) => (raw.deviation.clone(), records),
                     None => (raw.deviation.clone(), Vec::new()),

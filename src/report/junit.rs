@@ -26,7 +26,23 @@ pub fn junit(report: &RunReport) -> String {
     let mut junit = Report::new("ctconform");
     junit.set_time(report.duration);
     junit.add_test_suite(suite);
-    junit.to_string().unwrap_or_default()
+    let skipped = report
+        .scenarios
+        .iter()
+        .filter(|s| matches!(s.verdict, Verdict::Skip | Verdict::Indeterminate))
+        .count();
+    with_skipped_count(&junit.to_string().unwrap_or_default(), skipped)
+}
+
+/// quick-junit counts skipped test cases as `disabled`; the readers that
+/// matter (Jenkins, GitLab, the Ant schema) look for `skipped`. Both, then.
+fn with_skipped_count(xml: &str, skipped: usize) -> String {
+    let Some(at) = xml.find("<testsuite ") else {
+        return xml.to_string();
+    };
+    let mut out = xml.to_string();
+    out.insert_str(at + "<testsuite".len(), &format!(" skipped=\"{skipped}\""));
+    out
 }
 
 fn test_case(scenario: &ScenarioResult) -> TestCase {

@@ -40,7 +40,9 @@ pub fn scenario_line(result: &ScenarioResult, style: Style) -> String {
         result.rules.join(","),
         result.duration.as_millis()
     );
-    if let (Some(reason), Verdict::Skip | Verdict::Indeterminate) = (&result.reason, result.verdict)
+    // A pass carries a reason only for a failed cleanup step.
+    if let (Some(reason), Verdict::Skip | Verdict::Indeterminate | Verdict::Pass) =
+        (&result.reason, result.verdict)
     {
         let _ = write!(line, " ({reason})");
     }
@@ -113,12 +115,18 @@ pub fn wire_line(report: &RunReport) -> String {
 /// The closing line, exactly `N passed, N failed, N skipped` (errors count as failed).
 pub fn summary_line(report: &RunReport) -> String {
     let counts = report.counts();
-    format!(
+    // Leaks fail the run and are failures in JSON and JUnit too.
+    let leaks = report.leaks.len();
+    let mut line = format!(
         "{} passed, {} failed, {} skipped",
         counts.passed,
-        counts.failed + counts.errored,
+        counts.failed + counts.errored + leaks,
         counts.skipped
-    )
+    );
+    if leaks > 0 {
+        line.push_str(&format!(" ({leaks} of the failed: resources left behind)"));
+    }
+    line
 }
 
 /// The whole report. With `lines_done`, the per-scenario lines were already

@@ -211,6 +211,9 @@ fn divergence(scenario: &ScenarioResult) -> Divergence {
 /// `; snapshot differs` when the answer met the expectation but not the snapshot.
 pub fn step_signature(step: &StepResult) -> String {
     let answer = &step.answer;
+    if step.requests > 1 {
+        return several_answers_signature(step);
+    }
     let got = match (&answer.fault, answer.status) {
         (Some(fault), _) => fault.split(':').next().unwrap_or(fault).trim().to_string(),
         (None, Some(status)) => format!(
@@ -229,6 +232,32 @@ pub fn step_signature(step: &StepResult) -> String {
         signature.push_str("; snapshot differs");
     }
     signature
+}
+
+/// A step of several requests (`parallel`, `repeat`) keeps only its first
+/// answer, and which copy answers first changes from run to run: its
+/// signature names what was wrong (`successes`, `status`, `error`, ...),
+/// whichever copy it was, not any one answer.
+fn several_answers_signature(step: &StepResult) -> String {
+    let mut kinds: Vec<&str> = step
+        .problems
+        .iter()
+        .map(|problem| {
+            let problem = match problem.strip_prefix("copy ") {
+                Some(rest) => rest.split_once(": ").map_or(rest, |(_, after)| after),
+                None => problem,
+            };
+            problem.split(':').next().unwrap_or(problem).trim()
+        })
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let got = if kinds.is_empty() {
+        "an answer that does not match".to_string()
+    } else {
+        format!("answers that do not match on {}", kinds.join(", "))
+    };
+    format!("expected {}; got {got}", step.expected)
 }
 
 /// A scenario that failed outside its steps (cleanup, deadline, variables):
@@ -320,6 +349,24 @@ mod tests {
             Verdict::Pass,
             vec![step("create", Verdict::Pass, 400, Some("X"))],
         )
+    }
+
+    #[test]
+    fn parallel_steps_sign_alike_whichever_copy_answers_first() {
+        let mut one = step("race", Verdict::Fail, 200, None);
+        one.requests = 5;
+        one.problems = vec!["successes: expected 1, got 2 of 5".into()];
+        let mut two = step("race", Verdict::Fail, 400, Some("ConflictException"));
+        two.requests = 5;
+        two.problems = vec!["successes: expected 1, got 3 of 5".into()];
+        assert_eq!(step_signature(&one), step_signature(&two));
+        let mut three = two.clone();
+        three.problems = vec![
+            "copy 4: error: expected ChannelAlreadyExistsException, got ConflictException".into(),
+            "copy 2: error: expected ChannelAlreadyExistsException, got ConflictException".into(),
+        ];
+        assert!(step_signature(&three).ends_with("do not match on error"));
+        assert_ne!(step_signature(&one), step_signature(&three));
     }
 
     #[test]

@@ -121,9 +121,13 @@ impl ScenarioRun<'_> {
                 Value::from(remaining),
             );
         }
-        let outcome = self.main_phases(&mut vars).await;
+        let mut outcome = self.main_phases(&mut vars).await;
         for step in &self.scenario.cleanup {
             let result = self.step(step, &mut vars).await;
+            // Never a verdict on the rules, but shown.
+            if let (Some(problem), None) = (result.problems.first(), &outcome.1) {
+                outcome.1 = Some(format!("cleanup step `{}` failed: {problem}", step.name));
+            }
             self.steps.push(result);
         }
         {
@@ -133,7 +137,6 @@ impl ScenarioRun<'_> {
             total.stores += made.stores;
         }
         let problems = self.ledger.clean(&self.context.client).await;
-        let mut outcome = outcome;
         if outcome.0 == Verdict::Pass {
             if let Some(why) = self.uncontrolled_refusal() {
                 outcome = (Verdict::Skip, Some(why));
@@ -174,12 +177,21 @@ impl ScenarioRun<'_> {
         for step in &self.scenario.setup {
             let mut result = self.step(step, vars).await;
             // Lacking an operation the scenario tests is a divergence, not a gap.
-            if result.verdict == Verdict::Skip && self.tests_operation(step.op) {
+            let missing_tested = result.verdict == Verdict::Skip && self.tests_operation(step.op);
+            if missing_tested {
                 result.verdict = Verdict::Fail;
             }
             let verdict = result.verdict;
             let reason = result.problems.first().cloned().unwrap_or_default();
             self.steps.push(result);
+            // Otherwise a setup answer that prepares nothing means the rule
+            // cannot be tested (docs/scenario-format.md): not a divergence.
+            if verdict == Verdict::Fail && !missing_tested {
+                return (
+                    Verdict::Skip,
+                    Some(format!("cannot test: setup step `{}`: {reason}", step.name)),
+                );
+            }
             if verdict != Verdict::Pass {
                 return (
                     verdict,
@@ -532,7 +544,10 @@ impl ScenarioRun<'_> {
                 ));
                 Some(diff)
             }
-            Ok(SnapshotOutcome::New { .. }) if !snapshots.missing_fails => None,
+            Ok(SnapshotOutcome::New { .. }) if !snapshots.missing_fails => {
+                snapshots.unrecorded.fetch_add(1, Ordering::Relaxed);
+                None
+            }
             Ok(SnapshotOutcome::New { pending }) => {
                 problems.push(format!(
                     "no snapshot recorded; new one at {}",
@@ -737,7 +752,9 @@ pub fn unimplemented(outcome: &Outcome) -> Option<String> {
     if response.error_code.as_deref() == Some("UnknownOperationException") {
         return Some("UnknownOperationException".into());
     }
-    if matches!(response.status, 404 | 501) {
+    // A 404 with an error code is an answer: ChannelNotFoundException and
+    // EventDataStoreNotFoundException are 404 in the model (contract section 1).
+    if response.status == 501 || (response.status == 404 && response.error_code.is_none()) {
         return Some(format!("HTTP {}", response.status));
     }
     let text = String::from_utf8_lossy(&response.body).to_ascii_lowercase();

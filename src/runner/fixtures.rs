@@ -1,6 +1,11 @@
-//! Suite-level fixtures: the event data stores scenarios point channels at,
-//! made once per run and shared (a real account holds at most 10 stores per
-//! region, and they are billed), or taken as given with `--var fixture.NAME=...`.
+//! Suite-level fixtures: the event data stores scenarios point channels at.
+//! A real account holds at most 10 stores per region, a deleted one still
+//! counts for 7 days (contract section 5) and they are billed, so the
+//! fixture stores have stable names (`ctconform-fixture-...`): every run
+//! finds them by name, checks that each still fits its role, creates one
+//! only when it is missing, and never deletes them (`ctconform cleanup
+//! --fixtures` retires them). Or they are taken as given with `--var
+//! fixture.NAME=...`.
 //!
 //! - `fixture.eds_integration` (and `_id`): an ENABLED ActivityAuditLog store;
 //! - `fixture.eds_management`: a store of another category (E3);
@@ -11,9 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use super::execute::UnknownAnswer;
-use super::ledger::{delete, Resource};
+use super::listing::{list_all, text};
 use super::shape::success_body_problem;
-use crate::contract::shapes;
+use crate::contract::shapes::{self, StoreStatus};
+use crate::contract::{Operation, Store};
 use crate::scenario::vars::{
     FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_INTEGRATION_ID, FIXTURE_EDS_MANAGEMENT,
     FIXTURE_EDS_PENDING,
@@ -45,13 +51,42 @@ impl Kind {
             Kind::Pending => FIXTURE_EDS_PENDING,
         }
     }
+}
 
-    fn suffix(self) -> &'static str {
+/// The stable names of the fixture stores, found and reused by every run
+/// and by the fuzzer; nothing else is named so.
+pub const FIXTURE_STORE_NAMES: [&str; 3] = [
+    "ctconform-fixture-integration",
+    "ctconform-fixture-management",
+    "ctconform-fixture-pending",
+];
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::Integration, Kind::Management, Kind::Pending];
+
+    fn stable_name(self) -> &'static str {
         match self {
-            Kind::Integration => "integration",
-            Kind::Management => "management",
-            Kind::Pending => "pending",
+            Kind::Integration => FIXTURE_STORE_NAMES[0],
+            Kind::Management => FIXTURE_STORE_NAMES[1],
+            Kind::Pending => FIXTURE_STORE_NAMES[2],
         }
+    }
+
+    /// Why a described store does not fit this role, if it does not.
+    fn misfit(self, store: &Store) -> Option<&'static str> {
+        let audit = store.category == shapes::ACTIVITY_AUDIT_LOG;
+        let fits = match self {
+            Kind::Integration => audit && store.status == StoreStatus::Enabled,
+            Kind::Management => !audit && store.status != StoreStatus::PendingDeletion,
+            Kind::Pending => audit && store.status == StoreStatus::PendingDeletion,
+        };
+        (!fits).then_some(match self {
+            Kind::Integration => "an ENABLED ActivityAuditLog store",
+            Kind::Management => {
+                "a store of another category than ActivityAuditLog, not pending deletion"
+            }
+            Kind::Pending => "an ActivityAuditLog store PENDING_DELETION",
+        })
     }
 }
 
@@ -62,8 +97,10 @@ pub struct Fixtures {
     pub vars: BTreeMap<String, String>,
     /// Variable → why it could not be made; scenarios using it are skipped.
     pub unavailable: BTreeMap<String, String>,
-    /// Stores this run made and must delete.
-    created: Vec<String>,
+    /// Fixture stores passed over because they no longer fit their role.
+    pub notes: Vec<String>,
+    /// Fixture stores this run had to make (none once they exist).
+    pub created: usize,
     /// The account and partition read off a store ARN, when one was made.
     pub account: Option<String>,
     pub partition: Option<String>,
@@ -80,26 +117,24 @@ pub fn missing<'a>(
         .next()
 }
 
-/// Makes the stores behind `needed` fixture variables, unless `given` has them.
+/// Finds or makes the stores behind `needed` fixture variables, unless
+/// `given` has them.
 pub async fn prepare(
     client: &Client,
-    run_id: &str,
     needed: &BTreeSet<String>,
     given: &BTreeMap<String, String>,
     unknown: &UnknownAnswer,
 ) -> Fixtures {
     let mut fixtures = Fixtures::default();
     let kinds: BTreeSet<Kind> = needed.iter().filter_map(|name| Kind::of(name)).collect();
+    let mut finder = Finder::new(client, unknown);
     for kind in kinds {
         if let Some(arn) = given.get(kind.variable()) {
             fixtures.provide(kind, arn.clone());
             continue;
         }
-        match make(client, run_id, kind, unknown).await {
-            Ok(arn) => {
-                fixtures.created.push(arn.clone());
-                fixtures.provide(kind, arn);
-            }
+        match finder.obtain(kind).await {
+            Ok(arn) => fixtures.provide(kind, arn),
             Err(why) => {
                 for name in needed.iter().filter(|name| Kind::of(name) == Some(kind)) {
                     fixtures.unavailable.insert(name.clone(), why.clone());
@@ -107,7 +142,26 @@ pub async fn prepare(
             }
         }
     }
+    fixtures.notes = finder.notes;
+    fixtures.created = finder.made;
     fixtures
+}
+
+/// The three stable fixture stores, found or made, by ARN in the order of
+/// [`FIXTURE_STORE_NAMES`] (the fuzzer's fixtures; it checks their roles
+/// itself).
+pub async fn stable_stores(
+    client: &Client,
+    unknown: &UnknownAnswer,
+) -> Result<[String; 3], String> {
+    let mut finder = Finder::new(client, unknown);
+    let mut arns = Vec::new();
+    for kind in Kind::ALL {
+        arns.push(finder.obtain(kind).await?);
+    }
+    let [integration, management, pending]: [String; 3] =
+        arns.try_into().map_err(|_| "three stores".to_string())?;
+    Ok([integration, management, pending])
 }
 
 impl Fixtures {
@@ -123,17 +177,6 @@ impl Fixtures {
             }
         }
         self.vars.insert(kind.variable().into(), arn);
-    }
-
-    /// Deletes the stores this run made; returns what could not be deleted.
-    pub async fn teardown(&mut self, client: &Client) -> Vec<String> {
-        let mut problems = Vec::new();
-        for arn in std::mem::take(&mut self.created) {
-            if let Some(problem) = delete(client, &Resource::Store(arn)).await {
-                problems.push(problem);
-            }
-        }
-        problems
     }
 }
 
@@ -156,55 +199,228 @@ pub fn fixture_store_request(name: &str, activity_audit_log: bool) -> Request {
     Request::json("CreateEventDataStore", input)
 }
 
-async fn make(
-    client: &Client,
-    run_id: &str,
-    kind: Kind,
-    unknown: &UnknownAnswer,
-) -> Result<String, String> {
-    let name = format!("ctc-{run_id}-{}", kind.suffix());
-    let created = client
-        .send(&fixture_store_request(&name, kind != Kind::Management))
-        .await;
-    let arn = created
-        .response()
-        .filter(|_| created.is_success())
-        .and_then(|r| r.json.as_ref().ok())
-        .and_then(|body| body.get("EventDataStoreArn"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| {
-            if let Some(why) = unknown.why(&created, "CreateEventDataStore") {
-                return format!(
-                    "the endpoint does not implement CreateEventDataStore ({why}), needed for {}",
-                    kind.variable()
-                );
+/// Finds the stable fixture stores in the endpoint's listing (read once,
+/// again after a create that lost a race to another run), making the
+/// missing ones.
+struct Finder<'a> {
+    client: &'a Client,
+    unknown: &'a UnknownAnswer,
+    /// (name, ARN) of the stores listed; `None` before the first listing.
+    listed: Option<Vec<(String, String)>>,
+    /// Stores of a fixture's name that no longer fit its role, passed over.
+    notes: Vec<String>,
+    /// Stores made.
+    made: usize,
+}
+
+/// The generation of a fixture store's name: 0 for `ctconform-fixture-KIND`,
+/// n for `ctconform-fixture-KIND-n`. A retired store (`ctconform cleanup
+/// --fixtures`) keeps its name while pending deletion (7 days on AWS), so
+/// its successor takes the next generation.
+fn generation(kind: Kind, name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(kind.stable_name())?;
+    if rest.is_empty() {
+        return Some(0);
+    }
+    let digits = rest.strip_prefix('-')?;
+    (!digits.is_empty() && digits.len() <= 4 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+        .filter(|n| *n > 0)
+}
+
+/// Whether `name` is the name of a fixture store (any generation).
+pub fn is_fixture_store_name(name: &str) -> bool {
+    Kind::ALL
+        .iter()
+        .any(|kind| generation(*kind, name).is_some())
+}
+
+fn generation_name(kind: Kind, generation: u32) -> String {
+    match generation {
+        0 => kind.stable_name().to_string(),
+        n => format!("{}-{n}", kind.stable_name()),
+    }
+}
+
+impl<'a> Finder<'a> {
+    fn new(client: &'a Client, unknown: &'a UnknownAnswer) -> Finder<'a> {
+        Finder {
+            client,
+            unknown,
+            listed: None,
+            notes: Vec::new(),
+            made: 0,
+        }
+    }
+
+    /// `kind`'s stores by generation, listing the stores if not yet done
+    /// (or `again`). A listing that fails is as good as an empty one: the
+    /// create that follows says what is wrong.
+    async fn candidates(&mut self, kind: Kind, again: bool) -> Vec<(u32, String)> {
+        if again || self.listed.is_none() {
+            let stores = list_all(
+                self.client,
+                Operation::ListEventDataStores,
+                "EventDataStores",
+            )
+            .await
+            .unwrap_or_default();
+            self.listed = Some(
+                stores
+                    .iter()
+                    .map(|store| (text(store, "Name"), text(store, "EventDataStoreArn")))
+                    .filter(|(name, arn)| !name.is_empty() && !arn.is_empty())
+                    .collect(),
+            );
+        }
+        let mut found: Vec<(u32, String)> = self
+            .listed
+            .iter()
+            .flatten()
+            .filter_map(|(name, arn)| generation(kind, name).map(|g| (g, arn.clone())))
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// The ARN of a store of `kind` that fits its role: a listed one, or
+    /// one made under the next free name.
+    async fn obtain(&mut self, kind: Kind) -> Result<String, String> {
+        let mut tried = BTreeSet::new();
+        // A create that loses a race lists again; a few rounds at most.
+        for round in 0..3 {
+            let candidates = self.candidates(kind, round > 0).await;
+            for (_, arn) in &candidates {
+                if !tried.insert(arn.clone()) {
+                    continue;
+                }
+                match self.fitting(kind, arn).await {
+                    Ok(()) => return Ok(arn.clone()),
+                    Err(why) => self.notes.push(why),
+                }
             }
-            let why = match describe(&created) {
-                why if created.is_success() && !why.contains("answer:") => format!(
-                    "HTTP {} answer: wrong shape: no `EventDataStoreArn` string",
-                    created.status().unwrap_or_default()
-                ),
-                why => why,
-            };
-            format!("CreateEventDataStore for {} failed: {why}", kind.variable())
-        })?;
-    if kind == Kind::Pending {
-        let deleted = client
+            let next = candidates.iter().map(|(g, _)| g + 1).max().unwrap_or(0);
+            match self.create(kind, &generation_name(kind, next)).await? {
+                Some(arn) => {
+                    tried.insert(arn.clone());
+                    return self.fitting(kind, &arn).await.map(|()| arn);
+                }
+                None => continue,
+            }
+        }
+        Err(format!(
+            "no store named {}... fits {}: {}",
+            kind.stable_name(),
+            kind.variable(),
+            self.notes.join("; ")
+        ))
+    }
+
+    /// Checks a store for `kind`'s role; the pending one is deleted first
+    /// when it is still enabled (made just now, here or by a run at the
+    /// same time, which may delete it first: its description decides).
+    async fn fitting(&self, kind: Kind, arn: &str) -> Result<(), String> {
+        let mut store = self.describe(kind, arn).await?;
+        if kind == Kind::Pending
+            && store.status == StoreStatus::Enabled
+            && store.category == shapes::ACTIVITY_AUDIT_LOG
+        {
+            let deleted = self
+                .client
+                .send(&Request::json(
+                    "DeleteEventDataStore",
+                    json!({ "EventDataStore": arn }),
+                ))
+                .await;
+            store = self.describe(kind, arn).await?;
+            if store.status != StoreStatus::PendingDeletion {
+                return Err(format!(
+                    "DeleteEventDataStore for {} ({arn}) failed: {}",
+                    kind.variable(),
+                    describe(&deleted)
+                ));
+            }
+        }
+        match kind.misfit(&store) {
+            None => Ok(()),
+            Some(wanted) => Err(format!(
+                "the fixture store {} ({arn}) is {} of category {}, not {wanted}",
+                store.name,
+                store.status.as_str(),
+                store.category,
+            )),
+        }
+    }
+
+    /// Makes a store of `kind` named `name`: its ARN, or `None` when the
+    /// name was taken meanwhile (by another run: list again).
+    async fn create(&mut self, kind: Kind, name: &str) -> Result<Option<String>, String> {
+        let created = self
+            .client
+            .send(&fixture_store_request(name, kind != Kind::Management))
+            .await;
+        let arn = created
+            .success_json()
+            .and_then(|body| body.get("EventDataStoreArn"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if arn.is_some() {
+            self.made += 1;
+            return Ok(arn);
+        }
+        let lost_race = created
+            .response()
+            .and_then(|r| r.error_code.as_deref())
+            .is_some_and(|code| code == "EventDataStoreAlreadyExistsException");
+        if lost_race {
+            return Ok(None);
+        }
+        if let Some(why) = self.unknown.why(&created, "CreateEventDataStore") {
+            return Err(format!(
+                "the endpoint does not implement CreateEventDataStore ({why}), needed for {}",
+                kind.variable()
+            ));
+        }
+        let why = match describe(&created) {
+            why if created.is_success() && !why.contains("answer:") => format!(
+                "HTTP {} answer: wrong shape: no `EventDataStoreArn` string",
+                created.status().unwrap_or_default()
+            ),
+            why => why,
+        };
+        let mut message = format!(
+            "CreateEventDataStore for {} ({name}) failed: {why}",
+            kind.variable()
+        );
+        if !self.notes.is_empty() {
+            message.push_str(&format!(" (passed over: {})", self.notes.join("; ")));
+        }
+        Err(message)
+    }
+
+    async fn describe(&self, kind: Kind, arn: &str) -> Result<Store, String> {
+        let outcome = self
+            .client
             .send(&Request::json(
-                "DeleteEventDataStore",
+                "GetEventDataStore",
                 json!({ "EventDataStore": arn }),
             ))
             .await;
-        if !deleted.is_success() {
-            return Err(format!(
-                "DeleteEventDataStore for {} failed: {}",
-                kind.variable(),
-                describe(&deleted)
-            ));
-        }
+        let why = |detail: String| {
+            format!(
+                "GetEventDataStore for {} ({arn}): {detail}",
+                kind.variable()
+            )
+        };
+        let body = outcome
+            .success_json()
+            .ok_or_else(|| why(describe(&outcome)))?;
+        let id = shapes::parse_arn(arn, "eventdatastore")
+            .map(|parsed| parsed.id.to_string())
+            .ok_or_else(|| why("not an event data store ARN".into()))?;
+        Store::described(&id, body).map_err(why)
     }
-    Ok(arn)
 }
 
 /// An outcome in a few words, for reasons.

@@ -45,6 +45,15 @@ pub async fn list_all(
     Err(format!("{operation}: more than {MAX_PAGES} pages"))
 }
 
+/// How many channels and event data stores (pending deletion included:
+/// they count towards the quota) the region holds; `None` for a list that
+/// cannot be read.
+pub async fn held(client: &Client) -> (Option<usize>, Option<usize>) {
+    let channels = list_all(client, Operation::ListChannels, "Channels").await;
+    let stores = list_all(client, Operation::ListEventDataStores, "EventDataStores").await;
+    (channels.ok().map(|c| c.len()), stores.ok().map(|s| s.len()))
+}
+
 /// A string member of a listed item, or empty.
 pub fn text(item: &Value, key: &str) -> String {
     item.get(key)

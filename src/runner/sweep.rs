@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use super::endpoint_lock::LOCK_CHANNEL_NAME;
 use super::execute::list_channels;
-use super::fixtures::describe;
+use super::fixtures::{describe, is_fixture_store_name};
 use super::ledger::{delete, same_resource, Resource};
 use super::listing::{list_all, text};
 use super::run_id::run_id_age;
@@ -29,17 +30,24 @@ pub enum SweepTarget {
     RunId(String),
     /// Every run started at least this long ago.
     OlderThan(Duration),
+    /// The stable fixture stores every run reuses, and the endpoint lock
+    /// (`ctconform cleanup --fixtures`).
+    Fixtures,
 }
 
 impl SweepTarget {
     /// True when `name` is a resource of a run this target covers.
     pub fn covers(&self, name: &str) -> bool {
+        if *self == SweepTarget::Fixtures {
+            return is_fixture_store_name(name) || name == LOCK_CHANNEL_NAME;
+        }
         let Some(run_id) = run_id_of(name) else {
             return false;
         };
         match self {
             SweepTarget::RunId(wanted) => run_id == wanted,
             SweepTarget::OlderThan(limit) => run_id_age(run_id).is_some_and(|age| age >= *limit),
+            SweepTarget::Fixtures => false,
         }
     }
 }
@@ -223,6 +231,20 @@ mod tests {
         assert!(!target.covers("ctc-r0abcd124-c1"));
         assert!(!target.covers("xctc-r0abcd123-c1"));
         assert!(!target.covers("r0abcd123"));
+    }
+
+    #[test]
+    fn fixtures_cover_the_stable_stores_and_the_lock_only() {
+        let target = SweepTarget::Fixtures;
+        assert!(target.covers("ctconform-fixture-integration"));
+        assert!(target.covers("ctconform-fixture-pending"));
+        assert!(target.covers("ctconform-lock"));
+        assert!(target.covers("ctconform-fixture-management-2"));
+        assert!(!target.covers("ctconform-fixture-integration2"));
+        assert!(!target.covers("ctconform-fixture-integration-0"));
+        assert!(!target.covers("ctconform-fixture-integration-"));
+        assert!(!target.covers("ctc-r0abcd123-c1"));
+        assert!(!SweepTarget::RunId("r0abcd123".into()).covers("ctconform-lock"));
     }
 
     #[test]

@@ -75,7 +75,12 @@ type Node<'i> = Spanned<DeValue<'i>>;
 pub fn load_dir(dir: impl AsRef<Path>) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
-    collect_toml_files(dir.as_ref(), &mut files, &mut diagnostics);
+    // One scenario file stands for itself.
+    if dir.as_ref().is_file() {
+        files.push(dir.as_ref().to_path_buf());
+    } else {
+        collect_toml_files(dir.as_ref(), &mut files, &mut diagnostics);
+    }
     files.sort();
     let mut scenarios = Vec::new();
     for file in files {
@@ -114,6 +119,70 @@ fn collect_toml_files(dir: &Path, files: &mut Vec<PathBuf>, diagnostics: &mut Ve
             _ => {}
         }
     }
+}
+
+/// The byte offset of the first `[` or `{` of a value that is never
+/// closed, if any: brackets are counted outside strings and comments, and
+/// a line that starts with `[` outside any value is a table header.
+fn unclosed_opener(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut at = 0;
+    let mut line_start = true;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        match byte {
+            b'\n' => line_start = true,
+            b' ' | b'\t' | b'\r' => {}
+            b'[' if line_start && open.is_empty() => {
+                // A table header: skip the line.
+                while at < bytes.len() && bytes[at] != b'\n' {
+                    at += 1;
+                }
+                continue;
+            }
+            b'#' => {
+                while at < bytes.len() && bytes[at] != b'\n' {
+                    at += 1;
+                }
+                continue;
+            }
+            b'"' | b'\'' => {
+                let triple = bytes.get(at..at + 3) == Some(&[byte, byte, byte][..]);
+                let quote_len = if triple { 3 } else { 1 };
+                at += quote_len;
+                while at < bytes.len() {
+                    if byte == b'"' && bytes[at] == b'\\' {
+                        at += 2;
+                        continue;
+                    }
+                    if !triple && bytes[at] == b'\n' {
+                        break;
+                    }
+                    if bytes[at] == byte
+                        && (!triple || bytes.get(at..at + 3) == Some(&[byte, byte, byte][..]))
+                    {
+                        at += quote_len;
+                        break;
+                    }
+                    at += 1;
+                }
+                line_start = false;
+                continue;
+            }
+            b'[' | b'{' => {
+                open.push(at);
+                line_start = false;
+            }
+            b']' | b'}' => {
+                open.pop();
+                line_start = false;
+            }
+            _ => line_start = false,
+        }
+        at += 1;
+    }
+    open.first().copied()
 }
 
 fn file_error(path: &Path, message: String) -> Diagnostic {
@@ -158,7 +227,25 @@ pub fn load_str(path: impl AsRef<Path>, text: &str) -> Result<Scenario, Vec<Diag
     };
     let (root, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
-        for error in errors {
+        // The parser recovers and goes on, so one slip (an unclosed `[`)
+        // cascades into a dozen errors after it: report the one cause.
+        if let Some(opener) = unclosed_opener(text) {
+            let what = if text.as_bytes()[opener] == b'[' {
+                "array"
+            } else {
+                "inline table"
+            };
+            let bracket = text.as_bytes()[opener] as char;
+            loader.error(
+                opener..opener + 1,
+                format!("TOML: unclosed {what}: this `{bracket}` is never closed"),
+            );
+            return Err(loader.diagnostics);
+        }
+        let first = errors
+            .into_iter()
+            .min_by_key(|error| error.span().map_or(0, |span| span.start));
+        if let Some(error) = first {
             let span = error.span().unwrap_or(0..0);
             let mut message = format!("TOML: {}", error.message());
             if error.message() == "duplicate key" {
@@ -1182,7 +1269,16 @@ input = { Channel = "${first}" }
         );
         assert_eq!(
             with_head("x = [\n"),
-            ["s.toml:4:6: TOML: unclosed array, expected `]`"]
+            ["s.toml:4:5: TOML: unclosed array: this `[` is never closed"]
+        );
+        // One cause, not the dozen errors the parser's recovery finds after it.
+        assert_eq!(
+            diags("name = \"x\"\nrules = [\"N1\"\n[[steps]]\nop = \"CreateChannel\"\ninput = { a = \"]\" }\n"),
+            ["s.toml:2:9: TOML: unclosed array: this `[` is never closed"]
+        );
+        assert_eq!(
+            diags("a = { b = 1\nc = 2\n"),
+            ["s.toml:1:5: TOML: unclosed inline table: this `{` is never closed"]
         );
     }
 

@@ -297,7 +297,7 @@ impl Client {
 
     async fn exchange(&self, request: &Request) -> Result<Response, Fault> {
         let inner = &*self.inner;
-        let outgoing = self.build(request).await?;
+        let (outgoing, secrets) = self.build(request).await?;
         let (answer, mut answer_body) = inner.http.send(outgoing).await?.into_parts();
         let status = answer.status;
         if status.is_redirection() {
@@ -316,11 +316,14 @@ impl Client {
             &inner.body_budget,
         )
         .await?;
+        let body = mask_secrets(body, &secrets);
         Ok(parse_response(status.as_u16(), &answer.headers, body))
     }
 
-    /// The request as it goes on the wire: protocol headers, signature, body.
-    async fn build(&self, request: &Request) -> Result<Outgoing, Fault> {
+    /// The request as it goes on the wire: protocol headers, signature,
+    /// body; and the secrets it carries, which an answer must not echo
+    /// into reports (see [`mask_secrets`]).
+    async fn build(&self, request: &Request) -> Result<(Outgoing, Vec<String>), Fault> {
         let inner = &*self.inner;
         let method = http::Method::from_bytes(request.method_name().as_bytes())
             .map_err(|_| Fault::Client(format!("invalid method {:?}", request.method_name())))?;
@@ -331,6 +334,7 @@ impl Client {
         // Converted, and so checked, before signing: the signer expects
         // valid header values.
         append_headers(&mut header_map, &headers)?;
+        let mut secrets = Vec::new();
         match &request.signing {
             Signing::Sign => {
                 let credentials = inner.signer.credentials().await.map_err(Fault::Client)?;
@@ -344,18 +348,70 @@ impl Client {
                 };
                 let added = signature_headers(&inner.signing, &unsigned).map_err(Fault::Client)?;
                 append_headers(&mut header_map, &added)?;
+                // The loopback identity is public: nothing to hide, and
+                // the fuzzer's answers need not be searched.
+                if credentials.access_key_id() != config::LOOPBACK_ACCESS_KEY_ID {
+                    secrets.push(credentials.secret_access_key().to_string());
+                    secrets.extend(credentials.session_token().map(str::to_string));
+                    secrets.push(credentials.access_key_id().to_string());
+                    for (name, value) in &added {
+                        if name.eq_ignore_ascii_case("authorization") {
+                            secrets.extend(signature_of(value));
+                        }
+                    }
+                }
             }
             Signing::Unsigned => {}
             Signing::Authorization(value) => {
                 append_headers(&mut header_map, &[("authorization", value.clone())])?;
             }
         }
-        Ok(Outgoing {
-            method,
-            headers: header_map,
-            body: Bytes::from(body),
-        })
+        Ok((
+            Outgoing {
+                method,
+                headers: header_map,
+                body: Bytes::from(body),
+            },
+            secrets,
+        ))
     }
+}
+
+/// The `Signature=` of an Authorization value.
+fn signature_of(authorization: &str) -> Option<String> {
+    let signature = authorization.split("Signature=").nth(1)?;
+    let signature: String = signature
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    (!signature.is_empty()).then_some(signature)
+}
+
+/// What stands for a secret an answer echoed.
+pub const MASKED: &str = "[masked]";
+
+/// `body` with every occurrence of `secrets` (the request's secret key,
+/// session token, access key id and signature) replaced by [`MASKED`]: an
+/// endpoint that echoes request headers must not put them into reports,
+/// snapshots or `call`'s output. Replacing inside a JSON string keeps it JSON.
+fn mask_secrets(body: Vec<u8>, secrets: &[String]) -> Vec<u8> {
+    let mut body = body;
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        let needle = secret.as_bytes();
+        if !body.windows(needle.len()).any(|w| w == needle) {
+            continue;
+        }
+        let mut masked = Vec::with_capacity(body.len());
+        let mut rest = body.as_slice();
+        while let Some(at) = rest.windows(needle.len()).position(|w| w == needle) {
+            masked.extend_from_slice(&rest[..at]);
+            masked.extend_from_slice(MASKED.as_bytes());
+            rest = &rest[at + needle.len()..];
+        }
+        masked.extend_from_slice(rest);
+        body = masked;
+    }
+    body
 }
 
 /// Appends `headers` in order, secret ones marked sensitive.
@@ -455,6 +511,21 @@ async fn read_capped(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn echoed_secrets_are_masked_wherever_they_appear() {
+        let secrets = vec!["s3cr3t/key".to_string(), "t0ken".to_string()];
+        let body = br#"{"echo":"x-amz-security-token: t0ken","k":"s3cr3t/keys3cr3t/key"}"#.to_vec();
+        let masked = String::from_utf8(mask_secrets(body, &secrets)).unwrap();
+        assert_eq!(
+            masked,
+            r#"{"echo":"x-amz-security-token: [masked]","k":"[masked][masked]"}"#
+        );
+        assert_eq!(
+            signature_of("AWS4-HMAC-SHA256 Credential=A/x, SignedHeaders=host, Signature=abc123"),
+            Some("abc123".into())
+        );
+    }
 
     #[test]
     fn bodies_never_reserve_past_the_cap() {
