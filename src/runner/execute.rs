@@ -14,8 +14,8 @@ use super::fixtures::{self, Fixtures};
 use super::ledger::Ledger;
 use super::listing::{list_all, text};
 use super::result::{Answer, ScenarioResult, SentRequest, StepResult, Verdict};
-use super::shape::success_body_problem;
-use crate::contract::Operation;
+use super::shape::success_problem;
+use crate::contract::{shapes, Operation};
 use crate::protocol::TargetForm;
 use crate::scenario::{
     capture, interpolate_str, interpolate_value, judge_parallel, referenced_vars, Body, Header,
@@ -169,6 +169,16 @@ impl ScenarioRun<'_> {
 
     /// One step, repeated as it says; stops at the first repetition that fails.
     async fn step(&mut self, step: &Step, vars: &mut Vars) -> StepResult {
+        if let Some(Repeat::Template(template)) = &step.repeat {
+            if template.contains(STORE_QUOTA_REMAINING) {
+                match self.store_quota_remaining(step, vars).await {
+                    Ok(remaining) => {
+                        vars.set(Layer::Runner, STORE_QUOTA_REMAINING, Value::from(remaining))
+                    }
+                    Err(problem) => return self.unsendable(step, problem),
+                }
+            }
+        }
         let repetitions = match repetitions(step, vars) {
             Ok(n) => n,
             Err(problem) => return self.unsendable(step, problem),
@@ -192,22 +202,37 @@ impl ScenarioRun<'_> {
     }
 
     async fn send_and_judge(&mut self, step: &Step, vars: &mut Vars) -> StepResult {
+        let client = match step_client(&self.context.client, step, vars) {
+            Ok(client) => client,
+            Err(problem) => return self.unsendable(step, problem),
+        };
         let (request, input) = match build_request(step, vars) {
             Ok(built) => built,
             Err(problem) => return self.unsendable(step, problem),
         };
-        let sent = sent_request(&self.context.config, &request);
+        let mut config = self.context.config.clone();
+        config.region = client.region().to_string();
+        let sent = sent_request(&config, &request);
         let copies = step.parallel.max(1) as usize;
-        let outcomes: Vec<Outcome> = if copies == 1 {
-            vec![self.context.client.send(&request).await]
+        let mut problems = Vec::new();
+        let outcomes: Vec<Outcome> = if let Some(member) = &step.paginate {
+            let (pages, problem) = paginate(&client, &request, input.as_ref(), member).await;
+            for outcome in &pages {
+                self.ledger
+                    .observe(step.op, input.as_ref(), outcome, client.region());
+            }
+            problems.extend(problem);
+            vec![joined_pages(pages, member)]
+        } else if copies == 1 {
+            vec![client.send(&request).await]
         } else {
-            let sends = (0..copies).map(|_| self.context.client.send(&request));
+            let sends = (0..copies).map(|_| client.send(&request));
             futures_util::future::join_all(sends).await
         };
-        for outcome in &outcomes {
-            self.ledger.observe(step.op, input.as_ref(), outcome);
+        for outcome in outcomes.iter().filter(|_| step.paginate.is_none()) {
+            self.ledger
+                .observe(step.op, input.as_ref(), outcome, client.region());
         }
-        let mut problems = Vec::new();
         let verdict = self.judge(step, &outcomes, vars, &mut problems);
         if verdict == Verdict::Pass {
             bind_captures(step, &outcomes, vars, &mut problems);
@@ -261,7 +286,7 @@ impl ScenarioRun<'_> {
                 outcomes
                     .iter()
                     .filter_map(Outcome::response)
-                    .find_map(success_body_problem),
+                    .find_map(|response| success_problem(step.op.name(), response)),
             );
         }
         match step.phase {
@@ -349,6 +374,16 @@ impl ScenarioRun<'_> {
         }
     }
 
+    /// The store quota (10 per Region) minus the stores the step's Region
+    /// lists now, pending deletion included: they still count (contract §5).
+    async fn store_quota_remaining(&self, step: &Step, vars: &Vars) -> Result<usize, String> {
+        let client = step_client(&self.context.client, step, vars)?;
+        let held = list_all(&client, Operation::ListEventDataStores, "EventDataStores")
+            .await
+            .map_err(|why| format!("{STORE_QUOTA_REMAINING}: {why}"))?;
+        Ok(shapes::STORE_QUOTA.saturating_sub(held.len()))
+    }
+
     async fn channel_quota_remaining(&self) -> usize {
         let held = count_channels(&self.context.client).await.unwrap_or(0);
         self.context.channel_quota.saturating_sub(held)
@@ -379,6 +414,119 @@ impl ScenarioRun<'_> {
             ..self.unsendable(step, String::new())
         }
     }
+}
+
+/// The runner variable a `repeat` names to fill a Region's store quota.
+const STORE_QUOTA_REMAINING: &str = "store_quota_remaining";
+
+/// More pages than this: `NextToken` never ends.
+const MAX_PAGES: usize = 1000;
+
+/// The client for a step: the run's, or one signing for the step's `region`.
+fn step_client(client: &Client, step: &Step, vars: &Vars) -> Result<Client, String> {
+    match &step.region {
+        None => Ok(client.clone()),
+        Some(template) => {
+            let region = interpolate_str(template, vars).map_err(|e| format!("region: {e}"))?;
+            if region.is_empty()
+                || !region
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                return Err(format!("region: `{region}` is not a Region name"));
+            }
+            Ok(client.with_region(&region))
+        }
+    }
+}
+
+/// Sends `request`, then again with each answer's `NextToken`, until an
+/// answer has none, is not a success, or breaks a paging rule (contract §7:
+/// a page longer than `MaxResults`, a token or an item seen before, no end).
+/// Returns every answer and the first paging problem.
+async fn paginate(
+    client: &Client,
+    request: &Request,
+    input: Option<&Value>,
+    member: &str,
+) -> (Vec<Outcome>, Option<String>) {
+    let max_results = input
+        .and_then(|i| i.get("MaxResults"))
+        .and_then(Value::as_u64);
+    let mut pages: Vec<Outcome> = Vec::new();
+    let mut tokens: Vec<String> = Vec::new();
+    let mut seen: Vec<Value> = Vec::new();
+    let mut request = request.clone();
+    for page in 1..=MAX_PAGES {
+        let outcome = client.send(&request).await;
+        let body = outcome.success_json().cloned();
+        pages.push(outcome);
+        let Some(body) = body else {
+            return (pages, None);
+        };
+        let items = body.get(member).and_then(Value::as_array);
+        let count = items.map_or(0, Vec::len);
+        if let Some(max) = max_results.filter(|max| count as u64 > *max) {
+            return (
+                pages,
+                Some(format!(
+                    "page {page} has {count} `{member}`, more than MaxResults {max}"
+                )),
+            );
+        }
+        for item in items.into_iter().flatten() {
+            if seen.contains(item) {
+                return (
+                    pages,
+                    Some(format!(
+                        "page {page} repeats an item of an earlier page: {item}"
+                    )),
+                );
+            }
+            seen.push(item.clone());
+        }
+        let Some(token) = body.get("NextToken").and_then(Value::as_str) else {
+            return (pages, None);
+        };
+        if tokens.iter().any(|t| t == token) {
+            return (
+                pages,
+                Some(format!(
+                    "page {page}'s NextToken was given before: paging never ends"
+                )),
+            );
+        }
+        tokens.push(token.to_string());
+        let mut next = input.cloned().unwrap_or_else(|| serde_json::json!({}));
+        if let Some(object) = next.as_object_mut() {
+            object.insert("NextToken".into(), Value::from(token));
+        }
+        request.body = wire::Body::Json(next);
+    }
+    let problem = format!("NextToken still given after {MAX_PAGES} pages: paging never ends");
+    (pages, Some(problem))
+}
+
+/// The answer a paginated step is judged on: the first answer that is not
+/// a success, else the last page with `member` holding every page's items.
+fn joined_pages(mut pages: Vec<Outcome>, member: &str) -> Outcome {
+    if let Some(failed) = pages.iter().position(|o| o.success_json().is_none()) {
+        return pages.swap_remove(failed);
+    }
+    let items: Vec<Value> = pages
+        .iter()
+        .filter_map(Outcome::success_json)
+        .filter_map(|body| body.get(member).and_then(Value::as_array))
+        .flatten()
+        .cloned()
+        .collect();
+    let mut last = pages.pop().expect("at least one page is sent");
+    if let Ok(response) = &mut last.result {
+        if let Ok(Value::Object(body)) = &mut response.json {
+            body.insert(member.to_string(), Value::Array(items));
+        }
+    }
+    last
 }
 
 /// How often a step runs: its `repeat`, evaluated now.

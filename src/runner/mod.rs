@@ -104,6 +104,10 @@ pub async fn run(
         .map(|reference| reference.name)
         .filter(|name| name.starts_with(crate::scenario::vars::FIXTURE_PREFIX))
         .collect();
+    let uses_region2 = scenarios
+        .iter()
+        .flat_map(referenced_vars)
+        .any(|reference| reference.name == "region2");
     let unknown = UnknownAnswer::probe(&client).await;
     let fixtures =
         fixtures::prepare(&client, &options.run_id, &needed, &options.vars, &unknown).await;
@@ -128,6 +132,12 @@ pub async fn run(
     }
     vars.set(Layer::Runner, "run_id", Value::from(options.run_id.clone()));
     vars.set(Layer::Runner, "region", Value::from(config.region.clone()));
+    let region2 = options
+        .vars
+        .get("region2")
+        .cloned()
+        .unwrap_or_else(|| second_region(&config.region).to_string());
+    vars.set(Layer::Runner, "region2", Value::from(region2.clone()));
     vars.set(Layer::Runner, "account", Value::from(account.clone()));
     vars.set(Layer::Runner, "partition", Value::from(partition));
     vars.set(
@@ -202,7 +212,11 @@ pub async fn run(
     let mut context =
         Arc::try_unwrap(context).unwrap_or_else(|_| unreachable!("every task has ended"));
     let mut cleanup_problems = context.fixtures.teardown(&client).await;
-    let leaks = find_leaks(&client, &options.run_id, &mut cleanup_problems).await;
+    let mut leaks = find_leaks(&client, &options.run_id, &mut cleanup_problems).await;
+    if uses_region2 && region2 != client.region() {
+        let client2 = client.with_region(&region2);
+        leaks.extend(find_leaks(&client2, &options.run_id, &mut cleanup_problems).await);
+    }
     RunReport {
         endpoint: options.endpoint_label,
         region: client.region().to_string(),
@@ -214,6 +228,16 @@ pub async fn run(
         requests: client.requests_sent(),
         duration: started.elapsed(),
         baseline: None,
+    }
+}
+
+/// The default `region2`: a second Region for the scenarios that check
+/// that state is per Region (us-west-2, or us-east-2 when the run's is us-west-2).
+pub fn second_region(region: &str) -> &'static str {
+    if region == "us-west-2" {
+        "us-east-2"
+    } else {
+        "us-west-2"
     }
 }
 

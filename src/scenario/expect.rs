@@ -267,7 +267,47 @@ pub fn judge_check(check: &ResponseCheck, body: Option<&Value>, vars: &Vars) -> 
             ),
             Ok(needle) => fail(format!("to contain {needle}"), actual()),
         },
+        Matcher::SameItemsVar(name) => {
+            let Some(var) = vars.get(name) else {
+                return fail(
+                    format!("the items of `{name}`"),
+                    format!("undefined variable `{name}`"),
+                );
+            };
+            let items: Vec<&Value> = if path.has_wildcard() {
+                found.clone()
+            } else {
+                match single {
+                    Some(Value::Array(items)) => items.iter().collect(),
+                    _ => return fail(format!("the items of `{name}`: {var}"), actual()),
+                }
+            };
+            let wanted: Vec<&Value> = match var {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            if same_items(&items, &wanted) {
+                None
+            } else {
+                let shown = Value::Array(items.into_iter().cloned().collect());
+                fail(format!("the items of `{name}`: {var}"), shown.to_string())
+            }
+        }
     }
+}
+
+/// The same items, each as often, in any order.
+fn same_items(a: &[&Value], b: &[&Value]) -> bool {
+    let mut rest: Vec<&Value> = b.to_vec();
+    a.len() == b.len()
+        && a.iter()
+            .all(|item| match rest.iter().position(|r| r == item) {
+                Some(i) => {
+                    rest.swap_remove(i);
+                    true
+                }
+                None => false,
+            })
 }
 
 fn contains(path: &Path, found: &[&Value], needle: &Value) -> bool {

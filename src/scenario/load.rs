@@ -52,6 +52,8 @@ const STEP_KEYS: &[&str] = &[
     "method",
     "parallel",
     "repeat",
+    "region",
+    "paginate",
     "snapshot",
     "capture",
     "expect",
@@ -607,6 +609,23 @@ impl Loader<'_> {
         let repeat = table
             .get("repeat")
             .and_then(|node| self.repeat(node, &mut templates));
+        let region = table.get("region").and_then(|node| {
+            let value = self.located_string(node, "region")?;
+            templates.push(value.clone());
+            Some(value.value)
+        });
+        let paginate = table.get("paginate").and_then(|node| {
+            let member = self.string(node, "paginate")?;
+            if !is_name(&member) {
+                self.error(
+                    node.span(),
+                    format!(
+                        "`paginate` names a list member such as \"Channels\", found \"{member}\""
+                    ),
+                );
+            }
+            Some(member)
+        });
         let snapshot = table
             .get("snapshot")
             .and_then(|node| self.boolean(node, "snapshot"))
@@ -637,6 +656,8 @@ impl Loader<'_> {
             authorization,
             method,
             parallel,
+            region,
+            paginate,
             repeat,
             snapshot,
             captures,
@@ -952,8 +973,13 @@ impl Loader<'_> {
                 ok = false;
                 continue;
             };
-            if path.has_wildcard() && !matches!(matcher, Matcher::Contains(_)) {
-                self.error(key.span(), "`[*]` is only allowed with `contains`");
+            if path.has_wildcard()
+                && !matches!(matcher, Matcher::Contains(_) | Matcher::SameItemsVar(_))
+            {
+                self.error(
+                    key.span(),
+                    "`[*]` is only allowed with `contains` and `same_items_var`",
+                );
                 ok = false;
                 continue;
             }
@@ -1007,16 +1033,16 @@ impl Loader<'_> {
             "length" => self
                 .integer_in(value, "length", 0..i64::MAX)
                 .map(|n| Matcher::Length(n as u64)),
-            "equals_var" | "not_equals_var" => {
+            "equals_var" | "not_equals_var" | "same_items_var" => {
                 let name = self.string(value, keyword)?;
                 if !is_var_name(&name) {
                     self.error(value.span(), format!("`{name}` is not a variable name"));
                     return None;
                 }
-                Some(if keyword == "equals_var" {
-                    Matcher::EqualsVar(name)
-                } else {
-                    Matcher::NotEqualsVar(name)
+                Some(match keyword {
+                    "equals_var" => Matcher::EqualsVar(name),
+                    "not_equals_var" => Matcher::NotEqualsVar(name),
+                    _ => Matcher::SameItemsVar(name),
                 })
             }
             "absent" => {
@@ -1246,7 +1272,7 @@ input = { Channel = "${first}" }
         assert_eq!(
             with_head("[[steps]]\nop = \"ListChannels\"\n  inptu = {}\n"),
             ["s.toml:6:3: unknown key `inptu` in [[steps]] #1; valid keys: name, op, input, raw_body, \
-              target, target_form, content_type, sign, authorization, method, parallel, repeat, snapshot, capture, expect"]
+              target, target_form, content_type, sign, authorization, method, parallel, repeat, region, paginate, snapshot, capture, expect"]
         );
     }
 
@@ -1368,12 +1394,12 @@ input = { Channel = "${first}" }
             ),
             [
                 "s.toml:6:31: unknown matcher keyword `equal`; valid: equals, regex, length, equals_var, \
-                 not_equals_var, absent, present, contains (to compare a table, write { equals = { ... } })",
+                 not_equals_var, absent, present, contains, same_items_var (to compare a table, write { equals = { ... } })",
                 "s.toml:6:48: empty matcher; use one of: equals, regex, length, equals_var, not_equals_var, \
-                 absent, present, contains",
+                 absent, present, contains, same_items_var",
                 "s.toml:6:73: a matcher takes exactly one keyword",
                 "s.toml:6:91: unclosed `[` in path `D[`",
-                "s.toml:6:101: `[*]` is only allowed with `contains`",
+                "s.toml:6:101: `[*]` is only allowed with `contains` and `same_items_var`",
                 "s.toml:6:145: `a b` is not a variable name",
             ]
         );
