@@ -206,6 +206,9 @@ impl ScenarioRun<'_> {
             Ok(client) => client,
             Err(problem) => return self.unsendable(step, problem),
         };
+        if step.is_parallel() {
+            vars.set(Layer::Capture, "copy_index", Value::from(1));
+        }
         let (request, input) = match build_request(step, vars) {
             Ok(built) => built,
             Err(problem) => return self.unsendable(step, problem),
@@ -226,7 +229,17 @@ impl ScenarioRun<'_> {
         } else if copies == 1 {
             vec![client.send(&request).await]
         } else {
-            let sends = (0..copies).map(|_| client.send(&request));
+            // Each copy is built with its own `${copy_index}` (1..=N), so
+            // copies can race for one resource under different names.
+            let mut requests = Vec::with_capacity(copies);
+            for index in 1..=copies {
+                vars.set(Layer::Capture, "copy_index", Value::from(index));
+                match build_request(step, vars) {
+                    Ok((request, _)) => requests.push(request),
+                    Err(problem) => return self.unsendable(step, problem),
+                }
+            }
+            let sends = requests.iter().map(|request| client.send(request));
             futures_util::future::join_all(sends).await
         };
         for outcome in outcomes.iter().filter(|_| step.paginate.is_none()) {

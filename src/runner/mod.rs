@@ -104,10 +104,13 @@ pub async fn run(
         .map(|reference| reference.name)
         .filter(|name| name.starts_with(crate::scenario::vars::FIXTURE_PREFIX))
         .collect();
-    let uses_region2 = scenarios
-        .iter()
-        .flat_map(referenced_vars)
-        .any(|reference| reference.name == "region2");
+    let uses = |name: &str| {
+        scenarios
+            .iter()
+            .flat_map(referenced_vars)
+            .any(|reference| reference.name == name)
+    };
+    let (uses_region2, uses_region3) = (uses("region2"), uses("region3"));
     let unknown = UnknownAnswer::probe(&client).await;
     let fixtures =
         fixtures::prepare(&client, &options.run_id, &needed, &options.vars, &unknown).await;
@@ -138,6 +141,12 @@ pub async fn run(
         .cloned()
         .unwrap_or_else(|| second_region(&config.region).to_string());
     vars.set(Layer::Runner, "region2", Value::from(region2.clone()));
+    let region3 = options
+        .vars
+        .get("region3")
+        .cloned()
+        .unwrap_or_else(|| third_region(&config.region, &region2).to_string());
+    vars.set(Layer::Runner, "region3", Value::from(region3.clone()));
     vars.set(Layer::Runner, "account", Value::from(account.clone()));
     vars.set(Layer::Runner, "partition", Value::from(partition));
     vars.set(
@@ -213,9 +222,11 @@ pub async fn run(
         Arc::try_unwrap(context).unwrap_or_else(|_| unreachable!("every task has ended"));
     let mut cleanup_problems = context.fixtures.teardown(&client).await;
     let mut leaks = find_leaks(&client, &options.run_id, &mut cleanup_problems).await;
-    if uses_region2 && region2 != client.region() {
-        let client2 = client.with_region(&region2);
-        leaks.extend(find_leaks(&client2, &options.run_id, &mut cleanup_problems).await);
+    for (used, other) in [(uses_region2, &region2), (uses_region3, &region3)] {
+        if used && other != client.region() {
+            let other = client.with_region(other);
+            leaks.extend(find_leaks(&other, &options.run_id, &mut cleanup_problems).await);
+        }
     }
     RunReport {
         endpoint: options.endpoint_label,
@@ -239,6 +250,16 @@ pub fn second_region(region: &str) -> &'static str {
     } else {
         "us-west-2"
     }
+}
+
+/// The default `region3`: a Region other than the run's and `region2`, which
+/// only the store-quota scenario fills (a full Region stays full: stores
+/// pending deletion count for 7 days).
+pub fn third_region(region: &str, region2: &str) -> &'static str {
+    ["eu-west-1", "eu-central-1", "ap-southeast-2"]
+        .into_iter()
+        .find(|candidate| *candidate != region && *candidate != region2)
+        .unwrap_or("eu-west-1")
 }
 
 /// Channels of this run still present: leaks. Deleted on sight, still reported.

@@ -267,6 +267,18 @@ pub fn judge_check(check: &ResponseCheck, body: Option<&Value>, vars: &Vars) -> 
             ),
             Ok(needle) => fail(format!("to contain {needle}"), actual()),
         },
+        Matcher::NotContains(value) => match expected_value(value) {
+            Err(err) => fail(format!("not to contain {value}"), err),
+            Ok(needle) if !contains(&path, &found, &needle) => None,
+            Ok(needle) => fail(format!("no element equal to {needle}"), {
+                let shown = Value::Array(found.into_iter().cloned().collect());
+                if path.has_wildcard() {
+                    shown.to_string()
+                } else {
+                    actual()
+                }
+            }),
+        },
         Matcher::SameItemsVar(name) => {
             let Some(var) = vars.get(name) else {
                 return fail(

@@ -299,11 +299,14 @@ pub enum Matcher {
     /// the array at the path: the same items as the array in `v`, each as
     /// often, in any order (a listing's order is undocumented).
     SameItemsVar(String),
+    /// `{ not_contains = V }`: the negation of `contains` (a missing path
+    /// contains nothing).
+    NotContains(Value),
 }
 
 impl Matcher {
     /// The matcher keywords, as written in a matcher table.
-    pub const KEYWORDS: [&'static str; 9] = [
+    pub const KEYWORDS: [&'static str; 10] = [
         "equals",
         "regex",
         "length",
@@ -313,6 +316,7 @@ impl Matcher {
         "present",
         "contains",
         "same_items_var",
+        "not_contains",
     ];
 }
 
@@ -351,6 +355,7 @@ impl fmt::Display for Matcher {
             Matcher::Present => f.write_str("present"),
             Matcher::Contains(value) => write!(f, "contains {value}"),
             Matcher::SameItemsVar(name) => write!(f, "has the items of ${{{name}}}"),
+            Matcher::NotContains(value) => write!(f, "does not contain {value}"),
         }
     }
 }

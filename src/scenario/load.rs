@@ -974,11 +974,14 @@ impl Loader<'_> {
                 continue;
             };
             if path.has_wildcard()
-                && !matches!(matcher, Matcher::Contains(_) | Matcher::SameItemsVar(_))
+                && !matches!(
+                    matcher,
+                    Matcher::Contains(_) | Matcher::NotContains(_) | Matcher::SameItemsVar(_)
+                )
             {
                 self.error(
                     key.span(),
-                    "`[*]` is only allowed with `contains` and `same_items_var`",
+                    "`[*]` is only allowed with `contains`, `not_contains` and `same_items_var`",
                 );
                 ok = false;
                 continue;
@@ -1029,6 +1032,7 @@ impl Loader<'_> {
         match keyword {
             "equals" => self.json(value, templates).map(Matcher::Equals),
             "contains" => self.json(value, templates).map(Matcher::Contains),
+            "not_contains" => self.json(value, templates).map(Matcher::NotContains),
             "regex" => self.regex(value, templates),
             "length" => self
                 .integer_in(value, "length", 0..i64::MAX)
@@ -1394,12 +1398,12 @@ input = { Channel = "${first}" }
             ),
             [
                 "s.toml:6:31: unknown matcher keyword `equal`; valid: equals, regex, length, equals_var, \
-                 not_equals_var, absent, present, contains, same_items_var (to compare a table, write { equals = { ... } })",
+                 not_equals_var, absent, present, contains, same_items_var, not_contains (to compare a table, write { equals = { ... } })",
                 "s.toml:6:48: empty matcher; use one of: equals, regex, length, equals_var, not_equals_var, \
-                 absent, present, contains, same_items_var",
+                 absent, present, contains, same_items_var, not_contains",
                 "s.toml:6:73: a matcher takes exactly one keyword",
                 "s.toml:6:91: unclosed `[` in path `D[`",
-                "s.toml:6:101: `[*]` is only allowed with `contains` and `same_items_var`",
+                "s.toml:6:101: `[*]` is only allowed with `contains`, `not_contains` and `same_items_var`",
                 "s.toml:6:145: `a b` is not a variable name",
             ]
         );

@@ -10,16 +10,18 @@ use serde_json::{json, Value};
 use super::format::{ExpectKind, Matcher, Outcome, Phase, Pos, Scenario, ScenarioVar};
 
 /// Variable names the runner always provides.
-pub const RUNNER_VARS: [&str; 9] = [
+pub const RUNNER_VARS: [&str; 11] = [
     "run_id",
     "region",
     "region2",
+    "region3",
     "store_quota_remaining",
     "account",
     "partition",
     "channel_quota",
     "channel_quota_remaining",
     "repeat_index",
+    "copy_index",
 ];
 /// Names starting with this are runner-provided fixtures.
 pub const FIXTURE_PREFIX: &str = "fixture.";
