@@ -54,6 +54,23 @@ pub async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioRes
     };
     let (verdict, reason) = run.execute().await;
     let mut result = not_run(scenario, verdict, reason);
+    // A failure is reported against the failing step's own rules, when it
+    // names some: a scenario checking several rules does not blame them all.
+    if verdict != Verdict::Pass && verdict != Verdict::Skip {
+        let failing = run
+            .steps
+            .iter()
+            .find(|step| step.verdict != Verdict::Pass && step.phase != Phase::Cleanup)
+            .and_then(|failed| {
+                scenario
+                    .all_steps()
+                    .find(|s| s.phase == failed.phase && s.name == failed.name)
+            })
+            .filter(|step| !step.rules.is_empty());
+        if let Some(step) = failing {
+            result.rules = step.rules.iter().map(|r| r.value.clone()).collect();
+        }
+    }
     result.steps = run.steps;
     result.duration = started.elapsed();
     result

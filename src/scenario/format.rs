@@ -111,6 +111,10 @@ pub struct Step {
     /// Given, or `"<index+1>-<op>"` (prefixed `setup-`/`cleanup-` outside `[[steps]]`).
     pub name: String,
     pub op: Operation,
+    /// `rules = [...]`: the rules this step checks, when the scenario checks
+    /// several; a failure of the step is reported against these alone.
+    /// Empty: the scenario's rules.
+    pub rules: Vec<Located<String>>,
     pub body: Body,
     pub target: Header,
     /// Form of the default `X-Amz-Target`; `None` lets the runner choose.

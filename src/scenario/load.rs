@@ -54,6 +54,7 @@ const STEP_KEYS: &[&str] = &[
     "repeat",
     "region",
     "paginate",
+    "rules",
     "snapshot",
     "capture",
     "expect",
@@ -453,6 +454,21 @@ impl Loader<'_> {
         let setup = self.steps(root, Phase::Setup);
         let steps = self.steps(root, Phase::Steps);
         let cleanup = self.steps(root, Phase::Cleanup);
+        if let Some(rules) = &rules {
+            for step in setup.iter().chain(&steps).chain(&cleanup) {
+                for rule in &step.rules {
+                    if !rules.iter().any(|r| r.value == rule.value) {
+                        self.error_at(
+                            rule.pos,
+                            format!(
+                                "step rule `{}` is not among the scenario's `rules`",
+                                rule.value
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         Some(Scenario {
             path: self.path.clone(),
             name: name?,
@@ -562,6 +578,10 @@ impl Loader<'_> {
             }
             Some(name.value)
         });
+        let rules = table
+            .get("rules")
+            .and_then(|node| self.rules(node))
+            .unwrap_or_default();
         let body = self.body(table, &mut templates);
         let target = self.header(table, "target", &mut templates);
         let target_form = table.get("target_form").and_then(|node| {
@@ -648,6 +668,7 @@ impl Loader<'_> {
             index,
             name,
             op,
+            rules,
             body,
             target,
             target_form,
@@ -1276,7 +1297,7 @@ input = { Channel = "${first}" }
         assert_eq!(
             with_head("[[steps]]\nop = \"ListChannels\"\n  inptu = {}\n"),
             ["s.toml:6:3: unknown key `inptu` in [[steps]] #1; valid keys: name, op, input, raw_body, \
-              target, target_form, content_type, sign, authorization, method, parallel, repeat, region, paginate, snapshot, capture, expect"]
+              target, target_form, content_type, sign, authorization, method, parallel, repeat, region, paginate, rules, snapshot, capture, expect"]
         );
     }
 
