@@ -392,7 +392,7 @@ fn lifecycle_faults() -> Vec<LifecycleFault> {
     let mut faults = vec![
         fault(
             "a success with no x-amzn-RequestId",
-            "OK2",
+            "P3",
             rewrite(|x| {
                 (x.status == 200 && x.operation() == "GetChannel").then(|| Reply {
                     without_request_id: true,

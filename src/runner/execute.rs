@@ -15,7 +15,7 @@ use super::ledger::Ledger;
 use super::listing::{list_all, text};
 use super::result::{Answer, ScenarioResult, SentRequest, StepResult, Verdict};
 use super::shape::success_problem;
-use crate::contract::{shapes, Operation};
+use crate::contract::{shapes, Operation, RuleId};
 use crate::protocol::TargetForm;
 use crate::scenario::{
     capture, interpolate_str, interpolate_value, judge_parallel, referenced_vars, Body, Header,
@@ -51,12 +51,17 @@ pub async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioRes
         ledger: Ledger::default(),
         redactor: Redactor::new(&context.run_id, &context.account),
         steps: Vec::new(),
+        malformed_success: false,
     };
     let (verdict, reason) = run.execute().await;
     let mut result = not_run(scenario, verdict, reason);
     // A failure is reported against the failing step's own rules, when it
     // names some: a scenario checking several rules does not blame them all.
-    if verdict != Verdict::Pass && verdict != Verdict::Skip {
+    if verdict != Verdict::Pass && verdict != Verdict::Skip && run.malformed_success {
+        // A success of the wrong form breaks §1, whatever the scenario checks:
+        // a listing can show another scenario's malformed resource.
+        result.rules = vec![RuleId::P3.as_str().to_string()];
+    } else if verdict != Verdict::Pass && verdict != Verdict::Skip {
         let failing = run
             .steps
             .iter()
@@ -102,6 +107,9 @@ struct ScenarioRun<'a> {
     ledger: Ledger,
     redactor: Redactor,
     steps: Vec<StepResult>,
+    /// A setup or judged step answered as expected, but with a success of
+    /// the wrong form (no request id, a member of the wrong type).
+    malformed_success: bool,
 }
 
 impl ScenarioRun<'_> {
@@ -264,6 +272,11 @@ impl ScenarioRun<'_> {
                 .observe(step.op, input.as_ref(), outcome, client.region());
         }
         let verdict = self.judge(step, &outcomes, vars, &mut problems);
+        // The answer was what the step expects, but not a whole success:
+        // that breaks §1 (P3) alone.
+        if verdict == Verdict::Pass && step.phase != Phase::Cleanup {
+            self.malformed_success |= malformed_success(step, &outcomes).is_some();
+        }
         if verdict == Verdict::Pass {
             bind_captures(step, &outcomes, vars, &mut problems);
         }
@@ -312,12 +325,7 @@ impl ScenarioRun<'_> {
         }
         if step.phase != Phase::Cleanup {
             // First, so that it is the step's one-line reason.
-            problems.extend(
-                outcomes
-                    .iter()
-                    .filter_map(Outcome::response)
-                    .find_map(|response| success_problem(step.op.name(), response)),
-            );
+            problems.extend(malformed_success(step, outcomes));
         }
         match step.phase {
             Phase::Setup => judge_setup(step, outcomes, &self.context.unknown, problems),
@@ -557,6 +565,14 @@ fn joined_pages(mut pages: Vec<Outcome>, member: &str) -> Outcome {
         }
     }
     last
+}
+
+/// Why an answer to `step` is not a whole success, if one is not.
+fn malformed_success(step: &Step, outcomes: &[Outcome]) -> Option<String> {
+    outcomes
+        .iter()
+        .filter_map(Outcome::response)
+        .find_map(|response| success_problem(step.op.name(), response))
 }
 
 /// How often a step runs: its `repeat`, evaluated now.
