@@ -140,7 +140,7 @@ fn json_reports_carry_the_schema_and_every_scenario() {
     assert!(!scenarios.is_empty());
     assert!(scenarios
         .iter()
-        .all(|s| s["rules"] == serde_json::json!(["T1"]) && s["verdict"] == "pass"));
+        .all(|s| s["rules"].as_array().unwrap().contains(&"T1".into()) && s["verdict"] == "pass"));
 }
 
 #[test]

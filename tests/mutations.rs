@@ -221,10 +221,12 @@ async fn a_fault_in_any_single_rule_fails_the_suite_and_names_the_rule() {
     let mut missed = Vec::new();
     for (rule, fault) in faults {
         let endpoint = rewritten(fault).await;
+        // The lifecycle scenarios have faults of their own (below); leaving
+        // them out keeps this loop over every rule's fault quick.
         let report = run_suite(
             &endpoint.url,
             corpus(Selection {
-                skip_tags: vec!["auth".into()],
+                skip_tags: vec!["auth".into(), "lifecycle".into()],
                 ..Selection::default()
             }),
         )
