@@ -71,14 +71,20 @@ async fn channel_names(client: &Client) -> Vec<String> {
 
 /// Names of the stores not pending deletion.
 async fn live_store_names(client: &Client) -> Vec<String> {
+    // ListEventDataStores lists ARN and Name only (the model's list shape).
     let listed = call(client, "ListEventDataStores", json!({})).await;
-    let mut names: Vec<String> = listed["EventDataStores"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["Status"] != "PENDING_DELETION")
-        .map(|s| s["Name"].as_str().unwrap().to_string())
-        .collect();
+    let mut names = Vec::new();
+    for store in listed["EventDataStores"].as_array().unwrap() {
+        let described = call(
+            client,
+            "GetEventDataStore",
+            json!({"EventDataStore": store["EventDataStoreArn"]}),
+        )
+        .await;
+        if described["Status"] != "PENDING_DELETION" {
+            names.push(store["Name"].as_str().unwrap().to_string());
+        }
+    }
     names.sort();
     names
 }

@@ -192,8 +192,14 @@ async fn nothing_is_left_in_the_embedded_emulator_state_model() {
         .send(&WireRequest::json("ListEventDataStores", json!({})))
         .await;
     let body = stores.response().unwrap().json.clone().unwrap();
+    // ListEventDataStores lists ARN and Name only (the model's list shape).
     for store in body["EventDataStores"].as_array().unwrap() {
-        assert_eq!(store["Status"], "PENDING_DELETION", "{store}");
+        let arn = store["EventDataStoreArn"].as_str().unwrap();
+        assert_eq!(
+            store_status(&client, arn).await,
+            "PENDING_DELETION",
+            "{store}"
+        );
     }
 }
 

@@ -228,3 +228,95 @@ fn moto_gives_a_clean_honest_report() {
     };
     assert_clean_and_honest(&moto.url);
 }
+
+/// What ministack answers every CloudTrail operation it lacks: a legal
+/// CreateChannel code, with the operation's name in the message.
+fn ministack_reply(operation: &str) -> Reply {
+    Reply::json(
+        400,
+        &serde_json::json!({
+            "__type": "InvalidParameterException",
+            "message": format!("Unknown CloudTrail action: '{operation}'"),
+        }),
+    )
+}
+
+/// Against an endpoint that refuses everything, no refusal is credited:
+/// nothing passes, the notes say which operations are missing, and the
+/// matrix enforces nothing.
+fn assert_nothing_credited(url: &str) {
+    let (output, took) = ctconform(&["run", "--endpoint", url, "--format", "json"]);
+    assert!(took < BOUND, "the run took {took:?}");
+    assert_eq!(output.code, Some(1), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&output.stdout).expect("a JSON report");
+    assert_eq!(
+        report["counts"]["passed"], 0,
+        "nothing may pass: {report:#}"
+    );
+    assert_eq!(report["counts"]["errored"], 0, "no transport faults");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("CreateChannel not accepted (it does not implement CreateChannel"),
+        "{notes}"
+    );
+    let scenarios = report["scenarios"].as_array().unwrap();
+    let untested = scenarios
+        .iter()
+        .filter(|s| {
+            s["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("untested: the endpoint accepted no valid")
+        })
+        .count();
+    assert!(untested > 0, "refusal-only scenarios are untested");
+    let (markdown, _) = ctconform(&["run", "--endpoint", url, "--format", "markdown"]);
+    assert!(
+        !markdown.stdout.contains("✅ enforced"),
+        "{}",
+        markdown.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_that_refuses_everything_is_credited_with_nothing() {
+    let ministack_like = rewritten(Arc::new(|x| Some(ministack_reply(x.operation())))).await;
+    let url = ministack_like.url.clone();
+    tokio::task::spawn_blocking(move || assert_nothing_credited(&url))
+        .await
+        .unwrap();
+}
+
+#[test]
+fn ministack_is_credited_with_nothing() {
+    let Some(program) = on_path("ministack") else {
+        eprintln!(
+            "SKIPPED ministack_is_credited_with_nothing: ministack is not on PATH \
+             (pip install ministack; .ci/run installs it)"
+        );
+        return;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let child = Command::new(program)
+        .env("GATEWAY_PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "ministack did not listen on {port} within 60s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_nothing_credited(&server.url);
+}

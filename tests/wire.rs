@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use ctconform::protocol::TargetForm;
 use ctconform::wire::{
-    BodyProblem, Client, ClientConfig, Fault, HeaderValue, Outcome, Request, Signing, TargetHeader,
+    BodyProblem, Client, ClientConfig, Fault, HeaderValue, Outcome, Request, RetryPolicy,
+    Retryable, Signing, TargetHeader,
 };
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -27,6 +28,8 @@ enum Behaviour {
     CloseOnAccept,
     /// Reads the request, writes `head`, then `chunk` until the client leaves.
     Stream { head: Vec<u8>, chunk: Vec<u8> },
+    /// As `Reply`, with the next of these answers each time (the last repeats).
+    Replies(Arc<Mutex<Vec<Vec<u8>>>>),
 }
 
 /// The raw requests a server received.
@@ -57,6 +60,18 @@ async fn handle(mut stream: TcpStream, behaviour: Behaviour, log: Captured) {
     log.lock().unwrap().push(request);
     match behaviour {
         Behaviour::Reply(bytes) => {
+            let _ = stream.write_all(&bytes).await;
+            let _ = stream.shutdown().await;
+        }
+        Behaviour::Replies(replies) => {
+            let bytes = {
+                let mut replies = replies.lock().unwrap();
+                if replies.len() > 1 {
+                    replies.remove(0)
+                } else {
+                    replies[0].clone()
+                }
+            };
             let _ = stream.write_all(&bytes).await;
             let _ = stream.shutdown().await;
         }
@@ -124,10 +139,125 @@ fn http(status_line: &str, headers: &[&str], body: &[u8]) -> Vec<u8> {
     bytes
 }
 
+/// A client that sends each request once: these tests are about one
+/// exchange (retries have their own below).
 async fn client(endpoint: &str) -> Client {
+    client_retrying(endpoint, 0).await
+}
+
+async fn client_retrying(endpoint: &str, retries: u32) -> Client {
     let mut config = ClientConfig::new(endpoint, "us-west-2");
     config.timeout = SHORT_TIMEOUT;
+    config.retry = RetryPolicy::with_retries(retries);
     Client::new(config).await.unwrap()
+}
+
+fn error_reply(status_line: &str, code: &str) -> Vec<u8> {
+    http(
+        status_line,
+        &["Content-Type: application/x-amz-json-1.1"],
+        format!(r#"{{"__type":"{code}","message":"m"}}"#).as_bytes(),
+    )
+}
+
+fn replies(answers: Vec<Vec<u8>>) -> Behaviour {
+    Behaviour::Replies(Arc::new(Mutex::new(answers)))
+}
+
+#[tokio::test]
+async fn a_throttled_request_is_retried_signed_afresh() {
+    let (endpoint, captured) = serve(replies(vec![
+        error_reply("429 Too Many Requests", "ThrottlingException"),
+        error_reply("400 Bad Request", "ThrottlingException"),
+        ok_reply_bytes(),
+    ]))
+    .await;
+    let client = client_retrying(&endpoint, 2).await;
+    let exchange = client.send_recorded(&create_channel()).await;
+    assert!(exchange.outcome.is_success(), "{:?}", exchange.outcome);
+    let statuses: Vec<_> = exchange.retried.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [Some(429), Some(400)]);
+    assert!(exchange
+        .retried
+        .iter()
+        .all(|a| a.retryable == Retryable::Throttled));
+    assert!(!exchange.flaky(), "throttling is no flakiness");
+    let raw = captured.lock().unwrap().clone();
+    assert_eq!(raw.len(), 3);
+    for request in &raw {
+        let authorization = header(request, "authorization").unwrap();
+        assert!(authorization.contains("Signature="), "{authorization}");
+        assert!(header(request, "x-amz-date").is_some());
+    }
+    let stats = client.stats();
+    assert_eq!((stats.requests, stats.retries, stats.throttled), (3, 2, 2));
+    assert!(stats.settled_rate.is_some());
+}
+
+#[tokio::test]
+async fn retries_zero_sends_once() {
+    let (endpoint, captured) = serve(replies(vec![error_reply(
+        "503 Service Unavailable",
+        "ServiceUnavailableException",
+    )]))
+    .await;
+    let exchange = client_retrying(&endpoint, 0)
+        .await
+        .send_recorded(&create_channel())
+        .await;
+    assert_eq!(exchange.outcome.status(), Some(503));
+    assert_eq!(exchange.exhausted, Some(Retryable::Transient));
+    assert_eq!(captured.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_persistent_server_fault_stands_after_the_attempts() {
+    let (endpoint, captured) = serve(replies(vec![error_reply(
+        "500 Internal Server Error",
+        "InternalFailure",
+    )]))
+    .await;
+    let exchange = client_retrying(&endpoint, 2)
+        .await
+        .send_recorded(&create_channel())
+        .await;
+    assert_eq!(exchange.outcome.status(), Some(500));
+    assert_eq!(exchange.retried.len(), 2);
+    assert_eq!(exchange.exhausted, Some(Retryable::Transient));
+    assert!(!exchange.flaky());
+    assert_eq!(captured.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_fault_that_goes_away_is_flaky() {
+    let (endpoint, _) = serve(replies(vec![
+        error_reply("502 Bad Gateway", "BadGateway"),
+        ok_reply_bytes(),
+    ]))
+    .await;
+    let exchange = client_retrying(&endpoint, 2)
+        .await
+        .send_recorded(&create_channel())
+        .await;
+    assert!(exchange.outcome.is_success());
+    assert!(exchange.flaky());
+    assert!(exchange.maybe_processed_before());
+}
+
+#[tokio::test]
+async fn a_client_mistake_is_never_retried() {
+    let (endpoint, captured) = serve(replies(vec![error_reply(
+        "400 Bad Request",
+        "ChannelAlreadyExistsException",
+    )]))
+    .await;
+    let exchange = client_retrying(&endpoint, 5)
+        .await
+        .send_recorded(&create_channel())
+        .await;
+    assert_eq!(exchange.outcome.status(), Some(400));
+    assert!(exchange.retried.is_empty());
+    assert_eq!(captured.lock().unwrap().len(), 1);
 }
 
 async fn send_to(behaviour: Behaviour, request: Request) -> (Outcome, Captured) {
@@ -296,7 +426,11 @@ async fn self_redirect_is_not_followed() {
 }
 
 fn ok_reply() -> Behaviour {
-    Behaviour::Reply(http("200 OK", &["x-amzn-RequestId: r"], b"{}"))
+    Behaviour::Reply(ok_reply_bytes())
+}
+
+fn ok_reply_bytes() -> Vec<u8> {
+    http("200 OK", &["x-amzn-RequestId: r"], b"{}")
 }
 
 /// Sends `request` and returns the raw request the server saw.

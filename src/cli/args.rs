@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
-use crate::wire::{self, CredentialSource};
+use crate::wire::{self, CredentialSource, Pace};
 
 /// `--credentials`: whose credentials sign.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -25,6 +25,64 @@ impl CredentialsFlag {
             CredentialsFlag::Auto | CredentialsFlag::Chain => CredentialSource::Chain,
             CredentialsFlag::Local => CredentialSource::Loopback,
         }
+    }
+}
+
+/// `--retries` and `--pace`: how the wire client retries and paces its
+/// requests (`run`, `fuzz` and `cleanup` alike; see docs/staging.md).
+#[derive(Clone, Debug, clap::Args)]
+pub struct WireFlags {
+    /// Retries after a throttling answer or a transient fault (5xx, reset,
+    /// timeout), with capped exponential backoff and full jitter as the AWS
+    /// SDKs' standard mode (2 retries: 3 attempts); 0 sends each request once.
+    #[arg(long, default_value_t = wire::DEFAULT_MAX_ATTEMPTS - 1, value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub retries: u32,
+    /// Per-operation pacing: `auto` (AWS's published CloudTrail rates for an
+    /// endpoint off this machine, none on loopback), `aws` (reads 10/s,
+    /// writes 1/s), `off`, or READS:WRITES per second, e.g. 20:2.
+    #[arg(long, default_value = "auto", value_parser = pace)]
+    pub pace: Pace,
+}
+
+impl WireFlags {
+    pub fn retry(&self) -> wire::RetryPolicy {
+        wire::RetryPolicy::with_retries(self.retries)
+    }
+
+    /// The flags on `config` (whose endpoint is already set).
+    pub fn apply(&self, config: &mut wire::ClientConfig) {
+        config.retry = self.retry();
+        config.pacing.per_operation = self.pace.per_operation(&config.endpoint);
+    }
+}
+
+fn pace(text: &str) -> Result<Pace, String> {
+    let rate = |part: &str| match part.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "`{text}`: {part:?} is not a positive number of requests per second"
+        )),
+    };
+    match text.trim() {
+        "auto" => Ok(Pace::Auto),
+        "off" => Ok(Pace::Off),
+        "aws" => Ok(Pace::Rates(wire::AWS_READ_RATE, wire::AWS_WRITE_RATE)),
+        other => match other.split_once(':') {
+            Some((reads, writes)) => Ok(Pace::Rates(rate(reads)?, rate(writes)?)),
+            None => Err(format!(
+                "`{text}` is not a pacing: auto, aws, off or READS:WRITES (e.g. 20:2)"
+            )),
+        },
+    }
+}
+
+/// A rate in requests per second, above 0.
+pub fn rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "`{text}` is not a positive number of requests per second"
+        )),
     }
 }
 
@@ -86,6 +144,15 @@ pub fn default_region() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pacings() {
+        assert_eq!(pace("auto"), Ok(Pace::Auto));
+        assert_eq!(pace("aws"), Ok(Pace::Rates(10.0, 1.0)));
+        assert_eq!(pace("20:2"), Ok(Pace::Rates(20.0, 2.0)));
+        assert!(pace("20").is_err());
+        assert!(pace("0:1").is_err());
+    }
 
     #[test]
     fn durations() {

@@ -36,6 +36,8 @@ pub struct CleanupArgs {
     /// Whose credentials sign: auto (local identity for loopback, AWS chain otherwise), chain, local.
     #[arg(long, value_enum, default_value_t = args::CredentialsFlag::Auto)]
     credentials: args::CredentialsFlag,
+    #[command(flatten)]
+    wire: args::WireFlags,
     /// Per-request timeout.
     #[arg(long, default_value = "10s", value_parser = args::duration)]
     timeout: Duration,
@@ -52,6 +54,7 @@ pub async fn cleanup(args: CleanupArgs) -> Exit {
     let mut config = ClientConfig::new(args.endpoint.clone(), args.region.clone());
     config.timeout = args.timeout;
     config.credentials = args.credentials.source(&args.endpoint);
+    args.wire.apply(&mut config);
     if !wire::is_loopback(&args.endpoint) && !args.allow_remote {
         return Exit::Usage(format!(
             "{} is not on this machine: cleanup deletes channels and event data stores named \

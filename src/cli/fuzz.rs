@@ -45,6 +45,8 @@ pub struct FuzzArgs {
     /// Requests per second, all jobs together.
     #[arg(long)]
     pub rate: Option<f64>,
+    #[command(flatten)]
+    pub wire: args::WireFlags,
     /// Directory for the findings' scenarios and curl reproducers.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -143,6 +145,8 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
         jobs,
         timeout: args.timeout,
         rate: args.rate,
+        retry: args.wire.retry(),
+        pace: args.wire.pace,
         out: args.out,
         credentials,
         fixtures,

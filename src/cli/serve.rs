@@ -4,9 +4,11 @@ use std::net::SocketAddr;
 
 use clap::Args;
 
-use super::Exit;
+use std::time::Duration;
+
+use super::{args, Exit};
 use crate::contract::Limits;
-use crate::emulator::{Emulator, EmulatorConfig};
+use crate::emulator::{parse_rate, ChaosConfig, Emulator, EmulatorConfig};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -25,6 +27,31 @@ pub struct ServeArgs {
     /// Extra partner source names to accept (contract §6), repeatable.
     #[arg(long = "partner-source", value_name = "NAME")]
     partner_sources: Vec<String>,
+    /// Chaos: answer ThrottlingException (HTTP 400 and 429 alternately)
+    /// past this many requests per second, before doing any work, e.g. 25/s.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate, help_heading = "Chaos")]
+    throttle: Option<f64>,
+    /// Chaos: answer a server fault to every Nth request past the throttle.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Chaos")]
+    fail_every: Option<u64>,
+    /// Chaos: the fault's status: 503 (ServiceUnavailableException) or 500 (InternalFailure).
+    #[arg(long, value_name = "STATUS", default_value_t = 503, value_parser = fail_status, requires = "fail_every", help_heading = "Chaos")]
+    fail_status: u16,
+    /// Chaos: do the faulted request's work, then lose its answer (as a real
+    /// 5xx may); by default the fault comes before any work.
+    #[arg(long, requires = "fail_every", help_heading = "Chaos")]
+    fail_after_work: bool,
+    /// Chaos: delay every answer by this much, e.g. 80ms.
+    #[arg(long, value_name = "DURATION", value_parser = args::duration, help_heading = "Chaos")]
+    latency: Option<Duration>,
+}
+
+fn fail_status(value: &str) -> Result<u16, String> {
+    match value.trim() {
+        "500" => Ok(500),
+        "503" => Ok(503),
+        _ => Err("the fault status is 500 or 503".into()),
+    }
 }
 
 fn parse_account(value: &str) -> Result<String, String> {
@@ -36,6 +63,7 @@ fn parse_account(value: &str) -> Result<String, String> {
 }
 
 pub async fn serve(args: ServeArgs) -> Exit {
+    let chaos_text = describe_chaos(&args);
     let config = EmulatorConfig {
         region: args.region,
         account: args.account,
@@ -46,13 +74,52 @@ pub async fn serve(args: ServeArgs) -> Exit {
         },
         ..EmulatorConfig::default()
     };
-    let emulator = match Emulator::start(config, args.addr).await {
+    let chaos = ChaosConfig {
+        throttle: args.throttle,
+        fail_every: args.fail_every,
+        fail_status: args.fail_status,
+        fail_after_work: args.fail_after_work,
+        latency: args.latency.unwrap_or_default(),
+    };
+    let calm = chaos.is_calm();
+    let emulator = match Emulator::start_with_chaos(config, Some(chaos), args.addr).await {
         Ok(emulator) => emulator,
         Err(error) => return Exit::Usage(format!("cannot listen on {}: {error}", args.addr)),
     };
     println!("ctconform emulator listening on {}", emulator.url());
+    if !calm {
+        println!("chaos mode: {}", chaos_text);
+    }
     // Serve until interrupted; the emulator holds no state worth saving.
     let _ = tokio::signal::ctrl_c().await;
+    if let Some(counts) = emulator.chaos_counts() {
+        println!(
+            "chaos: {} requests, {} throttled, {} faulted",
+            counts.requests, counts.throttled, counts.failed
+        );
+    }
     emulator.stop().await;
     Exit::Conform
+}
+
+fn describe_chaos(args: &ServeArgs) -> String {
+    let mut parts = Vec::new();
+    if let Some(rate) = args.throttle {
+        parts.push(format!("throttling past {rate}/s"));
+    }
+    if let Some(every) = args.fail_every {
+        parts.push(format!(
+            "HTTP {} to every {every}th request{}",
+            args.fail_status,
+            if args.fail_after_work {
+                " after doing its work"
+            } else {
+                ""
+            }
+        ));
+    }
+    if let Some(latency) = args.latency {
+        parts.push(format!("{} ms latency", latency.as_millis()));
+    }
+    parts.join(", ")
 }

@@ -8,6 +8,7 @@ pub mod oracle;
 pub mod rules;
 pub mod shapes;
 pub mod state;
+mod store_input;
 mod violation;
 
 pub use input::{json_type, Member};

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::operation::Operation;
 use super::rules::{ErrorCode, RuleId};
-use super::shapes;
+use super::shapes::{self, StoreStatus};
 use super::state::{Evaluation, Fresh, Plan, Region};
 use super::violation::Violation;
 
@@ -60,7 +60,12 @@ pub enum Judged {
     /// Refused before the body counts: any 4xx conforms (P6 missing target, P7 method).
     AnyClientError { rule: RuleId, detail: String },
     /// Refused for its envelope or body: unknown operation (P6), not JSON (P4).
-    Refused(Violation),
+    Refused {
+        violation: Violation,
+        /// Content-Type missing or other (P7): any 4xx conforms too, as a
+        /// server may refuse the media type before it reads the body.
+        unusual_media_type: bool,
+    },
     /// The body was read as the operation's input.
     Evaluated {
         operation: Operation,
@@ -86,6 +91,9 @@ pub enum ReadCall<'a> {
         body: Cow<'a, Map<String, Value>>,
         /// The body was empty and read as `{}` (P5).
         empty_body: bool,
+        /// The body was a literal `null`, read as `{}`; refusing it as not
+        /// an object conforms too (contract §7).
+        null_body: bool,
         /// Content-Type missing or other (P7).
         unusual_media_type: bool,
     },
@@ -117,26 +125,61 @@ pub fn read_call<'a>(call: &Call<'a>) -> ReadCall<'a> {
         }
         RequestedOperation::Unknown => {
             let violation = Violation::of(RuleId::P6, "X-Amz-Target names no operation");
-            return ReadCall::Refused(Judged::Refused(violation));
+            return ReadCall::Refused(Judged::Refused {
+                violation,
+                unusual_media_type: call.media_type != MediaType::Json11,
+            });
         }
     };
-    let (read, empty_body) = match call.body {
-        CallBody::Json(value) => (object_of(value).map(Cow::Borrowed), false),
-        CallBody::Bytes(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
-            (Ok(Cow::Owned(Map::new())), true)
+    let mut body_form = BodyForm::Object;
+    let read = match call.body {
+        CallBody::Json(Value::Null) => {
+            body_form = BodyForm::Null;
+            Ok(Cow::Owned(Map::new()))
         }
-        CallBody::Bytes(bytes) => (read_object(bytes).map(Cow::Owned), false),
+        CallBody::Json(value) => object_of(value).map(Cow::Borrowed),
+        CallBody::Bytes(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
+            body_form = BodyForm::Empty;
+            Ok(Cow::Owned(Map::new()))
+        }
+        CallBody::Bytes(bytes) => match read_object(bytes) {
+            Err(_) if is_json_null(bytes) => {
+                body_form = BodyForm::Null;
+                Ok(Cow::Owned(Map::new()))
+            }
+            read => read.map(Cow::Owned),
+        },
     };
     let body = match read {
         Ok(body) => body,
-        Err(violation) => return ReadCall::Refused(Judged::Refused(violation)),
+        Err(violation) => {
+            return ReadCall::Refused(Judged::Refused {
+                violation,
+                unusual_media_type: call.media_type != MediaType::Json11,
+            })
+        }
     };
     ReadCall::Body {
         operation,
         body,
-        empty_body,
+        empty_body: body_form == BodyForm::Empty,
+        null_body: body_form == BodyForm::Null,
         unusual_media_type: call.media_type != MediaType::Json11,
     }
+}
+
+/// What a request body that reads as an object was on the wire.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BodyForm {
+    Object,
+    /// Empty: the same as `{}` (P5).
+    Empty,
+    /// A literal `null`: not an object (P4), or read as `{}` (§7 ruling).
+    Null,
+}
+
+fn is_json_null(bytes: &[u8]) -> bool {
+    bytes.trim_ascii() == b"null"
 }
 
 /// Judges a read request against a state.
@@ -147,13 +190,29 @@ pub fn judge_read(region: &Region, read: &ReadCall<'_>) -> Judged {
             operation,
             body,
             empty_body,
+            null_body,
             unusual_media_type,
-        } => Judged::Evaluated {
-            operation: *operation,
-            evaluation: region.evaluate(*operation, body),
-            empty_body: *empty_body,
-            unusual_media_type: *unusual_media_type,
-        },
+        } => {
+            let mut evaluation = region.evaluate(*operation, body);
+            if *null_body {
+                // First, so the reference emulator keeps refusing it (§1:
+                // deserialisation comes first); success conforms where `{}`
+                // would succeed.
+                let violation = Violation::with_codes(
+                    RuleId::P4,
+                    SERIALIZATION,
+                    "the body is null, not a JSON object",
+                )
+                .optional(true);
+                evaluation.violations.insert(0, violation);
+            }
+            Judged::Evaluated {
+                operation: *operation,
+                evaluation,
+                empty_body: *empty_body,
+                unusual_media_type: *unusual_media_type,
+            }
+        }
     }
 }
 
@@ -214,6 +273,65 @@ pub struct SuccessCheck {
     pub absent_or_empty: Vec<&'static str>,
     /// The member holding a freshly made ARN, and its resource type.
     pub fresh_arn: Option<(&'static str, &'static str)>,
+    /// A list operation's page member and the most items a page may hold
+    /// (§7: the page size is free, a page longer than `MaxResults` is not).
+    pub page_limit: Option<(&'static str, usize)>,
+    /// For a first page: what the endpoint must list (read after write, §4).
+    pub listed: Option<Listed>,
+}
+
+/// What a first page of a list operation must show of the resources the
+/// oracle has seen made: each one that exists, once the list is complete
+/// (no `NextToken`), and, for channels, none that was deleted. Other
+/// resources of the account are free to appear.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listed {
+    pub member: &'static str,
+    pub arn_member: &'static str,
+    pub resource: &'static str,
+    /// Ids that must be listed.
+    pub present: Vec<String>,
+    /// Whether an id seen made and no longer in the model may not appear
+    /// (channels: deleted is gone; stores pending deletion may still list).
+    pub deleted_are_gone: bool,
+}
+
+impl Listed {
+    fn admits(
+        &self,
+        body: &Map<String, Value>,
+        seen_ids: &HashSet<String>,
+    ) -> Result<(), Divergence> {
+        let Some(Value::Array(items)) = body.get(self.member) else {
+            return Ok(());
+        };
+        let listed: HashSet<&str> = items
+            .iter()
+            .filter_map(|item| item.get(self.arn_member)?.as_str())
+            .filter_map(|arn| Some(shapes::parse_arn(arn, self.resource)?.id))
+            .collect();
+        if self.deleted_are_gone {
+            let deleted = listed
+                .iter()
+                .find(|id| seen_ids.contains(**id) && !self.present.iter().any(|p| p == *id));
+            if let Some(id) = deleted {
+                return diverge(format!(
+                    "{} lists {} {id}, which was deleted",
+                    self.member, self.resource
+                ));
+            }
+        }
+        let complete = body.get("NextToken").is_none_or(Value::is_null);
+        if complete {
+            if let Some(id) = self.present.iter().find(|id| !listed.contains(id.as_str())) {
+                return diverge(format!(
+                    "{} does not list {} {id}, which exists (no NextToken: the list is complete)",
+                    self.member, self.resource
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Why an answer does not conform.
@@ -329,6 +447,19 @@ impl SuccessCheck {
                 }
             }
         }
+        if let Some((member, limit)) = self.page_limit {
+            if let Some(Value::Array(items)) = body.get(member) {
+                if items.len() > limit {
+                    return diverge(format!(
+                        "{member} holds {} items, more than MaxResults {limit}",
+                        items.len()
+                    ));
+                }
+            }
+        }
+        if let Some(listed) = &self.listed {
+            listed.admits(body, seen_ids)?;
+        }
         if let Some((member, resource)) = self.fresh_arn {
             let arn = body.get(member).and_then(Value::as_str).unwrap_or_default();
             let parsed = shapes::parse_arn(arn, resource);
@@ -370,7 +501,16 @@ pub fn acceptable(region: &Region, judged: Judged) -> Acceptable {
             acceptable.details.push((rule, detail));
             acceptable.any_client_error = true;
         }
-        Judged::Refused(violation) => acceptable.add(violation),
+        Judged::Refused {
+            violation,
+            unusual_media_type,
+        } => {
+            acceptable.add(violation);
+            if unusual_media_type {
+                acceptable.rules.push(RuleId::P7);
+                acceptable.any_client_error = true;
+            }
+        }
         Judged::Evaluated {
             operation,
             evaluation,
@@ -451,12 +591,41 @@ fn success_check(region: &Region, operation: Operation, plan: Plan) -> SuccessCh
         };
         keys.iter().filter_map(|k| body.remove_entry(*k)).collect()
     };
+    let page_limit = match plan {
+        Plan::ListChannels { max, .. } => Some(("Channels", max)),
+        Plan::ListStores { max, .. } => Some(("EventDataStores", max)),
+        _ => None,
+    };
+    let listed = match plan {
+        Plan::ListChannels { start: 0, .. } => Some(Listed {
+            member: "Channels",
+            arn_member: "ChannelArn",
+            resource: "channel",
+            present: region.channels.iter().map(|c| c.id.clone()).collect(),
+            deleted_are_gone: true,
+        }),
+        Plan::ListStores { start: 0, .. } => Some(Listed {
+            member: "EventDataStores",
+            arn_member: "EventDataStoreArn",
+            resource: "eventdatastore",
+            present: region
+                .stores
+                .iter()
+                .filter(|store| store.status != StoreStatus::PendingDeletion)
+                .map(|store| store.id.clone())
+                .collect(),
+            deleted_are_gone: false,
+        }),
+        _ => None,
+    };
     SuccessCheck {
         operation,
         plan,
         members,
         absent_or_empty,
         fresh_arn,
+        page_limit,
+        listed,
     }
 }
 

@@ -60,6 +60,7 @@ named_enum!(
         EventDataStoreTerminationProtectedException,
         InvalidEventDataStoreStatusException,
         InvalidEventSelectorsException,
+        InvalidKmsKeyIdException,
         InvalidNextTokenException,
         InvalidMaxResultsException,
         UnknownOperationException,
@@ -240,7 +241,7 @@ pub static RULES: &[Rule] = &[
         errors: &[InvalidTagParameterException] },
     Rule { id: RuleId::T5, section: Section::Input, basis: Basis::AcceptableSet,
         summary: "an empty tag Value is accepted or refused",
-        errors: &[InvalidTagParameterException, ValidationException] },
+        errors: &[InvalidTagParameterException, ValidationException, InvalidParameterException] },
     Rule { id: RuleId::C1, section: Section::State, basis: Basis::Documented,
         summary: "no channel of the same Name exists in the account and region",
         errors: &[ChannelAlreadyExistsException] },
@@ -272,8 +273,8 @@ pub static RULES: &[Rule] = &[
         summary: "DeleteEventDataStore is refused while a channel points at the store; otherwise PENDING_DELETION",
         errors: &[ChannelExistsForEDSException] },
     Rule { id: RuleId::OP4, section: Section::Supporting, basis: Basis::Documented,
-        summary: "channel operations take an ARN or id; unknown gives ChannelNotFoundException, a malformed ARN ChannelARNInvalidException",
-        errors: &[ChannelNotFoundException, ChannelARNInvalidException] },
+        summary: "channel operations take an ARN or id; a well-formed one naming no channel gives ChannelNotFoundException, a value that is neither ChannelARNInvalidException or ChannelNotFoundException",
+        errors: &[ChannelNotFoundException, ChannelARNInvalidException, InvalidParameterException, ValidationException] },
     Rule { id: RuleId::OP5, section: Section::Supporting, basis: Basis::Documented,
         summary: "UpdateChannel onto another channel's Name is refused",
         errors: &[ChannelAlreadyExistsException] },
@@ -305,6 +306,31 @@ mod tests {
         }
         assert_eq!(RuleId::parse("n1"), None);
         assert_eq!(ErrorCode::parse("ChannelAlreadyExists"), None);
+    }
+
+    /// A summary restates its rule's limits: this names the rule whose
+    /// words went stale when a limit in `shapes` changed.
+    #[test]
+    fn summaries_state_the_limits_of_shapes() {
+        use crate::contract::shapes::*;
+        let range = |(min, max): (usize, usize)| format!("{min}..={max}");
+        let expected: &[(RuleId, String)] = &[
+            (RuleId::N2, range(CHANNEL_NAME_LENGTH)),
+            (RuleId::S1, range(SOURCE_LENGTH)),
+            (RuleId::D1, range(DESTINATIONS_COUNT)),
+            (RuleId::D3, range(LOCATION_LENGTH)),
+            (RuleId::T1, format!("at most {TAGS_LIMIT} tags")),
+            (RuleId::T2, range(TAG_KEY_LENGTH)),
+            (RuleId::T2, format!("at most {TAG_VALUE_MAX}")),
+            (RuleId::C3, format!("({CHANNEL_QUOTA})")),
+        ];
+        for (rule, words) in expected {
+            let summary = rule.rule().summary;
+            assert!(
+                summary.contains(words.as_str()),
+                "{rule}'s summary {summary:?} does not say {words:?}"
+            );
+        }
     }
 
     #[test]

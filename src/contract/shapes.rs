@@ -23,6 +23,29 @@ pub const ARN_LENGTH: (usize, usize) = (3, 256);
 pub const STORE_NAME_LENGTH: (usize, usize) = (3, 128);
 /// `RetentionPeriod` in days.
 pub const RETENTION_DAYS: (i64, i64) = (7, 3653);
+/// `BillingMode`'s enum values; the first is the default.
+pub const BILLING_MODES: [&str; 2] = ["EXTENDABLE_RETENTION_PRICING", FIXED_PRICING];
+pub const FIXED_PRICING: &str = "FIXED_RETENTION_PRICING";
+/// The longest retention fixed pricing keeps, and its default (the
+/// `RetentionPeriod` and `BillingMode` documentation).
+pub const FIXED_RETENTION_MAX: i64 = 2557;
+/// The default retention under extendable pricing (`BillingMode` documentation).
+pub const EXTENDABLE_RETENTION_DEFAULT: i64 = 366;
+/// `EventDataStoreKmsKeyId`: 1..=350 characters of `[a-zA-Z0-9._/-:]`.
+pub const KMS_KEY_ID_LENGTH: (usize, usize) = (1, 350);
+/// Advanced event selectors per event data store ("up to five",
+/// CreateEventDataStore's API reference); the model's list has no maximum.
+pub const STORE_SELECTORS_MAX: usize = 5;
+/// `SelectorName`: 0..=1000 characters.
+pub const SELECTOR_NAME_MAX: usize = 1000;
+/// `SelectorField`: 1..=1000 characters of `[\w|\d|\.|_]`.
+pub const SELECTOR_FIELD_LENGTH: (usize, usize) = (1, 1000);
+/// `OperatorValue`: 1..=2048 characters.
+pub const OPERATOR_VALUE_LENGTH: (usize, usize) = (1, 2048);
+/// The event categories whose stores can stop and start ingestion
+/// (Stop/StartEventDataStoreIngestion's API reference).
+pub const INGESTION_CATEGORIES: [&str; 4] =
+    ["Management", "Data", "NetworkActivity", "ConfigurationItem"];
 /// `ListChannelsMaxResultsCount` and `ListEventDataStoresMaxResultsCount`.
 pub const MAX_RESULTS: (i64, i64) = (1, 1000);
 /// The channel quota (C3): integration channels per account and region.
@@ -132,6 +155,23 @@ pub fn is_arn_pattern(text: &str) -> bool {
     matches_class(text, &ARN_BYTES)
 }
 
+/// Whether `text` has a UUID's form (8-4-4-4-12 hex digits, either case):
+/// the form AWS documents for channel and event data store ids (§4).
+pub fn is_uuid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(at, byte)| match at {
+            8 | 13 | 18 | 23 => *byte == b'-',
+            _ => byte.is_ascii_hexdigit(),
+        })
+}
+
+/// `[\w|\d|\.|_]+` (SelectorField), read as a whole-value match: ASCII
+/// letters, digits, `_`, `|` and `.`.
+pub fn is_selector_field_pattern(text: &str) -> bool {
+    matches_class(text, &SELECTOR_FIELD_BYTES)
+}
+
 /// Whether `text` is one or more bytes of the class. The classes are
 /// ASCII, so a byte of a multi-byte character never matches, as its
 /// character would not. A table rather than comparisons: locations are
@@ -143,6 +183,7 @@ fn matches_class(text: &str, class: &[bool; 256]) -> bool {
 const NAME_BYTES: [bool; 256] = byte_class(b"._-");
 const LOCATION_BYTES: [bool; 256] = byte_class(b"._/-:*");
 const ARN_BYTES: [bool; 256] = byte_class(b"._/-:");
+const SELECTOR_FIELD_BYTES: [bool; 256] = byte_class(b"_|.");
 
 /// ASCII letters and digits, and `extra`.
 const fn byte_class(extra: &[u8]) -> [bool; 256] {
@@ -235,6 +276,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn uuid_form() {
+        assert!(is_uuid("00000000-0000-4000-8000-00000000c7f0"));
+        assert!(is_uuid("ABCDEF01-2345-6789-abcd-ef0123456789"));
+        assert!(!is_uuid("ccc"));
+        assert!(!is_uuid("00000000-0000-4000-8000-00000000c7f"));
+        assert!(!is_uuid("00000000x0000-4000-8000-00000000c7f0"));
+        assert!(!is_uuid("g0000000-0000-4000-8000-00000000c7f0"));
+    }
+
+    #[test]
     fn lengths_count_characters_not_bytes() {
         let key = "é".repeat(128);
         assert_eq!(key.len(), 256);
@@ -247,6 +298,24 @@ mod tests {
         assert!(is_name_pattern("a.b_c-D9"));
         for bad in ["a b", "a/b", "a@b", "né", ""] {
             assert!(!is_name_pattern(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn partner_sources_are_the_documented_list() {
+        let documented: Vec<&str> = include_str!("../../docs/reference/partner-sources.txt")
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .collect();
+        assert_eq!(documented, PARTNER_SOURCES);
+    }
+
+    #[test]
+    fn selector_field_pattern() {
+        assert!(is_selector_field_pattern("resources.type"));
+        assert!(is_selector_field_pattern("eventCategory"));
+        for bad in ["event category", "a-b", "a:b", "", "é"] {
+            assert!(!is_selector_field_pattern(bad), "{bad}");
         }
     }
 

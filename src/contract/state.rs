@@ -10,6 +10,7 @@ use super::input::{Member, Reader};
 use super::operation::Operation;
 use super::rules::{ErrorCode, RuleId};
 use super::shapes::{self, DestinationType, SourceKind, StoreStatus};
+use super::store_input;
 use super::violation::Violation;
 
 use ErrorCode::*;
@@ -109,10 +110,14 @@ pub struct Store {
     pub category: String,
     pub status: StoreStatus,
     pub termination_protection: bool,
+    /// Termination protection was not asked for either way: its default is
+    /// undocumented (§5), so a delete may succeed or be refused for it.
+    pub termination_protection_by_default: bool,
     pub retention_days: i64,
     pub selectors: Vec<Value>,
     pub multi_region: bool,
     pub billing_mode: String,
+    pub kms_key_id: Option<String>,
     pub created: f64,
 }
 
@@ -136,6 +141,7 @@ pub struct NewStore {
     pub multi_region: Option<bool>,
     pub start_ingestion: Option<bool>,
     pub billing_mode: Option<String>,
+    pub kms_key_id: Option<String>,
     pub tags: Option<Vec<Tag>>,
 }
 
@@ -254,9 +260,9 @@ impl Region {
                 |start, max| Plan::ListChannels { start, max },
             ),
             Operation::CreateEventDataStore => self.evaluate_create_store(body),
-            Operation::GetEventDataStore => {
-                self.evaluate_store_target(body, |_, id| Ok(Plan::GetStore { id }))
-            }
+            Operation::GetEventDataStore => self.evaluate_store_target(body, |_, id| {
+                Evaluation::new(Vec::new(), || Plan::GetStore { id })
+            }),
             Operation::ListEventDataStores => {
                 let codes: &'static [ErrorCode] = &[
                     InvalidMaxResultsException,
@@ -272,19 +278,18 @@ impl Region {
             }
             Operation::StopEventDataStoreIngestion => {
                 self.evaluate_store_target(body, |store, id| {
-                    ingestion_change(store, StoreStatus::Enabled)
-                        .map(|()| Plan::StopIngestion { id })
+                    let violations = ingestion_change(store, StoreStatus::Enabled);
+                    Evaluation::new(violations, || Plan::StopIngestion { id })
                 })
             }
             Operation::StartEventDataStoreIngestion => {
                 self.evaluate_store_target(body, |store, id| {
-                    ingestion_change(store, StoreStatus::StoppedIngestion)
-                        .map(|()| Plan::StartIngestion { id })
+                    let violations = ingestion_change(store, StoreStatus::StoppedIngestion);
+                    Evaluation::new(violations, || Plan::StartIngestion { id })
                 })
             }
             Operation::DeleteEventDataStore => self.evaluate_store_target(body, |store, id| {
-                self.store_deletable(store)
-                    .map(|()| Plan::DeleteStore { id })
+                Evaluation::new(self.store_deletable(store), || Plan::DeleteStore { id })
             }),
         }
     }
@@ -304,12 +309,10 @@ impl Region {
         let checked_destinations = self.check_destinations(&destinations, true, &mut violations);
         check_tags(&tags, &mut violations);
 
-        // §3: state rules are checked after the input rules.
-        if violations.iter().all(|v| !v.is_must()) {
-            if let (Member::Present(name), Member::Present(source)) = (&name, &source) {
-                self.check_channel_state(name, source, &mut violations);
-            }
-        }
+        // §3: a server checks state after input, but where several rules are
+        // broken the order is undocumented and any broken rule's error
+        // conforms, so the state rules are judged whatever else is wrong.
+        self.check_channel_state(name.present(), source.present(), &mut violations);
         Evaluation::new(violations, || {
             Plan::CreateChannel(NewChannel {
                 name: name.present().cloned().unwrap_or_default(),
@@ -334,7 +337,10 @@ impl Region {
             let count = shapes::char_count(source);
             return violations.push(Violation::of(
                 RuleId::S1,
-                format!("Source has {count} characters, not 1..=256"),
+                format!(
+                    "Source has {count} characters, not {}",
+                    range(shapes::SOURCE_LENGTH)
+                ),
             ));
         }
         match shapes::classify_source(source, &self.limits.extra_sources) {
@@ -373,7 +379,10 @@ impl Region {
             let count = destinations.len();
             violations.push(Violation::of(
                 RuleId::D1,
-                format!("Destinations has {count} entries, not 1..=200"),
+                format!(
+                    "Destinations has {count} entries, not {}",
+                    range(shapes::DESTINATIONS_COUNT)
+                ),
             ));
         }
         let mut checked: Vec<Destination> = Vec::with_capacity(destinations.len());
@@ -442,7 +451,11 @@ impl Region {
         {
             violations.push(Violation::of(
                 RuleId::D3,
-                format!("Destinations[{index}].Location {:?} is not 3..=1024 characters of [a-zA-Z0-9._/-:*]", abbreviate(location)),
+                format!(
+                    "Destinations[{index}].Location {:?} is not {} characters of [a-zA-Z0-9._/-:*]",
+                    abbreviate(location),
+                    range(shapes::LOCATION_LENGTH)
+                ),
             ));
             // Such a location names no event data store either: E1 is
             // broken too, and its codes conform as well (contract §3, last
@@ -542,18 +555,42 @@ impl Region {
         }
     }
 
-    fn check_channel_state(&self, name: &str, source: &str, violations: &mut Vec<Violation>) {
-        if self.channels.iter().any(|c| c.name == name) {
+    fn check_channel_state(
+        &self,
+        name: Option<&String>,
+        source: Option<&String>,
+        violations: &mut Vec<Violation>,
+    ) {
+        if let Some(name) = name.filter(|name| self.channels.iter().any(|c| &c.name == *name)) {
             violations.push(Violation::of(
                 RuleId::C1,
                 format!("a channel named {name:?} exists"),
             ));
         }
-        if source != shapes::CUSTOM_SOURCE && self.channels.iter().any(|c| c.source == source) {
-            violations.push(Violation::of(
-                RuleId::C2,
-                format!("a channel for partner source {source:?} exists"),
-            ));
+        if let Some(source) = source.filter(|source| *source != shapes::CUSTOM_SOURCE) {
+            // A re-cased name is accepted or refused (§6); once accepted, it
+            // may count as its partner or as a name of its own, and a
+            // re-cased `custom` may count as Custom, which backs many
+            // channels: C2 then holds or not [set, not yet ruled].
+            let recased = source.eq_ignore_ascii_case(shapes::CUSTOM_SOURCE)
+                || shapes::classify_source(source, &self.limits.extra_sources)
+                    == SourceKind::Recased;
+            let exact = self.channels.iter().any(|c| &c.source == source);
+            let other_case = self
+                .channels
+                .iter()
+                .any(|c| c.source != *source && c.source.eq_ignore_ascii_case(source));
+            if exact || other_case {
+                let violation = Violation::of(
+                    RuleId::C2,
+                    format!("a channel for partner source {source:?} exists"),
+                );
+                violations.push(if recased || !exact {
+                    violation.optional(exact)
+                } else {
+                    violation
+                });
+            }
         }
         if self.channels.len() >= self.limits.channel_quota {
             let quota = self.limits.channel_quota;
@@ -580,16 +617,24 @@ impl Region {
         }
     }
 
-    /// The id of the channel named by the `Channel` member (OP4).
+    /// The id of the channel named by the `Channel` member (OP4), or the
+    /// violations that name it (contract §5: what each form of identifier
+    /// may be answered with).
     fn channel_target(&self, body: &Map<String, Value>) -> Result<String, Vec<Violation>> {
         let mut violations = Vec::new();
         let channel = Reader::new(body, &mut violations).string("Channel");
         let reference = match channel {
             Member::Present(reference) => reference,
             Member::Absent => {
+                // §1: a missing required member of a supporting operation.
+                let codes: &'static [ErrorCode] = &[
+                    InvalidParameterException,
+                    ValidationException,
+                    ChannelARNInvalidException,
+                ];
                 return Err(vec![Violation::with_codes(
                     RuleId::OP4,
-                    PARAMETER,
+                    codes,
                     "Channel is missing",
                 )]);
             }
@@ -607,17 +652,21 @@ impl Region {
                 RuleId::OP4,
                 codes,
                 format!(
-                    "Channel {:?} is not 3..=256 characters of [a-zA-Z0-9._/-:]",
-                    abbreviate(&reference)
+                    "Channel {:?} is not {} characters of [a-zA-Z0-9._/-:]",
+                    abbreviate(&reference),
+                    range(shapes::ARN_LENGTH)
                 ),
             )]);
         }
+        // §5: a value that is neither a channel ARN nor a UUID id matches the
+        // member's pattern, so AWS may look it up as an id or refuse its form.
+        const NEITHER_ARN_NOR_ID: &[ErrorCode] =
+            &[ChannelARNInvalidException, ChannelNotFoundException];
         let id = if reference.starts_with("arn:") {
             let Some(arn) = shapes::parse_arn(&reference, "channel") else {
-                let codes: &'static [ErrorCode] = &[ChannelARNInvalidException];
                 return Err(vec![Violation::with_codes(
                     RuleId::OP4,
-                    codes,
+                    NEITHER_ARN_NOR_ID,
                     format!("Channel {reference:?} is not a channel ARN"),
                 )]);
             };
@@ -630,48 +679,61 @@ impl Region {
                     "Channel names another account or region",
                 )]);
             }
-            arn.id.to_string()
+            arn.id
         } else {
-            reference
+            reference.as_str()
         };
         if self.channels.iter().any(|c| c.id == id) {
-            Ok(id)
-        } else {
-            let codes: &'static [ErrorCode] = &[ChannelNotFoundException];
-            Err(vec![Violation::with_codes(
-                RuleId::OP4,
-                codes,
-                format!("no channel {id:?}"),
-            )])
+            return Ok(id.to_string());
         }
+        let codes: &'static [ErrorCode] = if reference.starts_with("arn:") || shapes::is_uuid(id) {
+            &[ChannelNotFoundException]
+        } else {
+            &[ChannelNotFoundException, ChannelARNInvalidException]
+        };
+        Err(vec![Violation::with_codes(
+            RuleId::OP4,
+            codes,
+            format!("no channel {id:?}"),
+        )])
     }
 
     fn evaluate_update_channel(&self, body: &Map<String, Value>) -> Evaluation {
-        let id = match self.channel_target(body) {
-            Ok(id) => id,
-            Err(violations) => {
-                return Evaluation {
-                    violations,
-                    plan: None,
-                }
-            }
-        };
+        // Every member is read and judged whatever the channel: several
+        // broken rules allow any of their errors (§1), the channel's too.
+        let target = self.channel_target(body);
         let mut violations = Vec::new();
         let mut reader = Reader::new(body, &mut violations);
         let name = reader.string("Name");
         let destinations = reader.list_of_objects("Destinations", read_destination);
         check_name(&name, false, &mut violations);
         let checked = self.check_destinations(&destinations, false, &mut violations);
-        if violations.iter().all(|v| !v.is_must()) {
-            if let Member::Present(name) = &name {
-                if self.channels.iter().any(|c| &c.name == name && c.id != id) {
-                    violations.push(Violation::of(
-                        RuleId::OP5,
-                        format!("another channel is named {name:?}"),
-                    ));
-                }
+        if let Member::Present(name) = &name {
+            let renamed = target.as_ref().ok();
+            if self
+                .channels
+                .iter()
+                .any(|c| &c.name == name && Some(&c.id) != renamed)
+            {
+                violations.push(Violation::of(
+                    RuleId::OP5,
+                    format!("another channel is named {name:?}"),
+                ));
             }
         }
+        let id = match target {
+            Ok(id) => id,
+            Err(mut refused) => {
+                refused.append(&mut violations);
+                // Deserialisation comes first on AWS's stacks (§1): a type
+                // error is the first thing a server finds.
+                refused.sort_by_key(|v| v.rule != RuleId::P4);
+                return Evaluation {
+                    violations: refused,
+                    plan: None,
+                };
+            }
+        };
         Evaluation::new(violations, || Plan::UpdateChannel {
             id,
             name: name.present().cloned(),
@@ -697,7 +759,7 @@ impl Region {
                 violations.push(Violation::with_codes(
                     rule,
                     max_results_codes,
-                    format!("MaxResults {n} is not 1..=1000"),
+                    format!("MaxResults {n} is not {min}..={max}"),
                 ));
                 0
             }
@@ -725,110 +787,38 @@ impl Region {
 
     fn evaluate_create_store(&self, body: &Map<String, Value>) -> Evaluation {
         let mut violations = Vec::new();
-        let mut reader = Reader::new(body, &mut violations);
-        let name = reader.string("Name");
-        let selectors = reader.raw_list("AdvancedEventSelectors");
-        let retention = reader.integer("RetentionPeriod");
-        let termination_protection = reader.boolean("TerminationProtectionEnabled");
-        let multi_region = reader.boolean("MultiRegionEnabled");
-        let _organization = reader.boolean("OrganizationEnabled");
-        let start_ingestion = reader.boolean("StartIngestion");
-        let billing_mode = reader.string("BillingMode");
-        let _kms = reader.string("KmsKeyId");
-        let tags = reader.list_of_objects("TagsList", read_tag);
-
-        match &name {
-            Member::Absent => violations.push(Violation::with_codes(
+        let input = store_input::check(body, &mut violations);
+        // State is judged whatever else is wrong: any broken rule's error
+        // conforms (§1).
+        if let Member::Present(name) = &input.name {
+            if self.stores.iter().any(|s| &s.name == name) {
+                let codes: &'static [ErrorCode] = &[EventDataStoreAlreadyExistsException];
+                violations.push(Violation::with_codes(
+                    RuleId::OP1,
+                    codes,
+                    format!("an event data store named {name:?} exists"),
+                ));
+            }
+        }
+        if self.stores.len() >= self.limits.store_quota {
+            let codes: &'static [ErrorCode] = &[EventDataStoreMaxLimitExceededException];
+            violations.push(Violation::with_codes(
                 RuleId::OP1,
-                PARAMETER,
-                "Name is missing",
-            )),
-            Member::Present(name)
-                if !shapes::length_within(name, shapes::STORE_NAME_LENGTH)
-                    || !shapes::is_name_pattern(name) =>
-            {
-                violations.push(Violation::with_codes(
-                    RuleId::OP1,
-                    PARAMETER,
-                    format!(
-                        "Name {:?} is not 3..=128 characters of [a-zA-Z0-9._-]",
-                        abbreviate(name)
-                    ),
-                ));
-            }
-            _ => {}
-        }
-        if let Member::Present(days) = retention {
-            let (min, max) = shapes::RETENTION_DAYS;
-            if !(min..=max).contains(&days) {
-                violations.push(Violation::with_codes(
-                    RuleId::OP1,
-                    PARAMETER,
-                    format!("RetentionPeriod {days} is not 7..=3653"),
-                ));
-            }
-        }
-        if let Member::Present(mode) = &billing_mode {
-            if !matches!(
-                mode.as_str(),
-                "EXTENDABLE_RETENTION_PRICING" | "FIXED_RETENTION_PRICING"
-            ) {
-                violations.push(Violation::with_codes(
-                    RuleId::OP1,
-                    PARAMETER,
-                    format!("BillingMode {mode:?} is not a known mode"),
-                ));
-            }
-        }
-        if let Member::Present(selectors) = &selectors {
-            if selectors
-                .iter()
-                .any(|s| !s.get("FieldSelectors").is_some_and(Value::is_array))
-            {
-                let codes: &'static [ErrorCode] = &[
-                    InvalidEventSelectorsException,
-                    InvalidParameterException,
-                    ValidationException,
-                ];
-                violations.push(Violation::with_codes(
-                    RuleId::OP1,
-                    codes,
-                    "each advanced event selector needs a FieldSelectors list",
-                ));
-            }
-        }
-        if violations.iter().all(|v| !v.is_must()) {
-            if let Member::Present(name) = &name {
-                if self.stores.iter().any(|s| &s.name == name) {
-                    let codes: &'static [ErrorCode] = &[EventDataStoreAlreadyExistsException];
-                    violations.push(Violation::with_codes(
-                        RuleId::OP1,
-                        codes,
-                        format!("an event data store named {name:?} exists"),
-                    ));
-                }
-            }
-            if self.stores.len() >= self.limits.store_quota {
-                let codes: &'static [ErrorCode] = &[EventDataStoreMaxLimitExceededException];
-                violations.push(Violation::with_codes(
-                    RuleId::OP1,
-                    codes,
-                    "the region holds the most event data stores it may",
-                ));
-            }
+                codes,
+                "the region holds the most event data stores it may",
+            ));
         }
         Evaluation::new(violations, || {
             Plan::CreateStore(NewStore {
-                name: name.present().cloned().unwrap_or_default(),
-                selectors: selectors.present().cloned(),
-                retention_days: retention.present().copied(),
-                termination_protection: termination_protection.present().copied(),
-                multi_region: multi_region.present().copied(),
-                start_ingestion: start_ingestion.present().copied(),
-                billing_mode: billing_mode.present().cloned(),
-                tags: tags
-                    .present()
-                    .map(|tags| tags.iter().filter_map(TagInput::to_tag).collect()),
+                name: input.name.present().cloned().unwrap_or_default(),
+                selectors: input.selectors.present().cloned(),
+                retention_days: input.retention_days.present().copied(),
+                termination_protection: input.termination_protection.present().copied(),
+                multi_region: input.multi_region.present().copied(),
+                start_ingestion: input.start_ingestion.present().copied(),
+                billing_mode: input.billing_mode.present().cloned(),
+                kms_key_id: input.kms_key_id.present().cloned(),
+                tags: input.tags(),
             })
         })
     }
@@ -836,16 +826,22 @@ impl Region {
     fn evaluate_store_target(
         &self,
         body: &Map<String, Value>,
-        plan: impl FnOnce(&Store, String) -> Result<Plan, Violation>,
+        evaluate: impl FnOnce(&Store, String) -> Evaluation,
     ) -> Evaluation {
         let mut violations = Vec::new();
         let reference = Reader::new(body, &mut violations).string("EventDataStore");
         let reference = match reference {
             Member::Present(reference) => reference,
             Member::Absent => {
+                // §1: a missing required member of a supporting operation.
+                let codes: &'static [ErrorCode] = &[
+                    InvalidParameterException,
+                    ValidationException,
+                    EventDataStoreARNInvalidException,
+                ];
                 return Evaluation::refused(Violation::with_codes(
                     RuleId::OP1,
-                    PARAMETER,
+                    codes,
                     "EventDataStore is missing",
                 ));
             }
@@ -867,13 +863,20 @@ impl Region {
             return Evaluation::refused(Violation::with_codes(
                 RuleId::OP1,
                 codes,
-                "EventDataStore is not 3..=256 characters of [a-zA-Z0-9._/-:]",
+                format!(
+                    "EventDataStore is not {} characters of [a-zA-Z0-9._/-:]",
+                    range(shapes::ARN_LENGTH)
+                ),
             ));
         }
         let store = match self.find_store(&reference) {
             StoreLookup::Found(store) => store,
             StoreLookup::MalformedArn => {
-                let codes: &'static [ErrorCode] = &[EventDataStoreARNInvalidException];
+                // §5: neither a store ARN nor an id, so looked up or refused.
+                let codes: &'static [ErrorCode] = &[
+                    EventDataStoreARNInvalidException,
+                    EventDataStoreNotFoundException,
+                ];
                 return Evaluation::refused(Violation::with_codes(
                     RuleId::OP1,
                     codes,
@@ -892,42 +895,44 @@ impl Region {
                 ));
             }
         };
-        match plan(store, store.id.clone()) {
-            Ok(plan) => Evaluation {
-                violations,
-                plan: Some(plan),
-            },
-            Err(violation) => Evaluation::refused(violation),
-        }
+        evaluate(store, store.id.clone())
     }
 
-    fn store_deletable(&self, store: &Store) -> Result<(), Violation> {
+    /// OP3: every reason the store cannot be deleted now (any of them
+    /// conforms, §1).
+    fn store_deletable(&self, store: &Store) -> Vec<Violation> {
+        let mut violations = Vec::new();
         if store.termination_protection {
             let codes: &'static [ErrorCode] = &[EventDataStoreTerminationProtectedException];
-            return Err(Violation::with_codes(
+            let violation = Violation::with_codes(
                 RuleId::OP3,
                 codes,
                 "the event data store has termination protection",
-            ));
+            );
+            violations.push(if store.termination_protection_by_default {
+                violation.optional(true)
+            } else {
+                violation
+            });
         }
         if store.status == StoreStatus::PendingDeletion {
             let codes: &'static [ErrorCode] = &[
                 InactiveEventDataStoreException,
                 EventDataStoreNotFoundException,
             ];
-            return Err(Violation::with_codes(
+            violations.push(Violation::with_codes(
                 RuleId::OP3,
                 codes,
                 "the event data store is already pending deletion",
             ));
         }
         if self.channels_using(&store.id).next().is_some() {
-            return Err(Violation::of(
+            violations.push(Violation::of(
                 RuleId::OP3,
                 "a channel points at the event data store",
             ));
         }
-        Ok(())
+        violations
     }
 
     /// The channels whose destinations point at the store `id`, by ARN or id.
@@ -1036,7 +1041,7 @@ impl Region {
                     .iter()
                     .skip(*start)
                     .take(*max)
-                    .map(|s| Value::Object(self.store_body(s)))
+                    .map(|s| self.store_summary(s))
                     .collect();
                 page_body("EventDataStores", page, *start, *max, self.stores.len())
             }
@@ -1111,24 +1116,42 @@ impl Region {
         body
     }
 
+    /// A store as CreateEventDataStore and GetEventDataStore describe it:
+    /// the members both output shapes have (Create adds `TagsList`).
     fn store_body(&self, store: &Store) -> Map<String, Value> {
-        let body = json!({
+        let mut body = Map::new();
+        let mut put = |member: &str, value: Value| body.insert(member.into(), value);
+        put(
+            "EventDataStoreArn",
+            self.identity.store_arn(&store.id).into(),
+        );
+        put("Name", store.name.clone().into());
+        put("Status", store.status.as_str().into());
+        put("AdvancedEventSelectors", store.selectors.clone().into());
+        put("MultiRegionEnabled", store.multi_region.into());
+        put("OrganizationEnabled", false.into());
+        put("RetentionPeriod", store.retention_days.into());
+        put(
+            "TerminationProtectionEnabled",
+            store.termination_protection.into(),
+        );
+        put("CreatedTimestamp", store.created.into());
+        put("UpdatedTimestamp", store.created.into());
+        if let Some(key) = &store.kms_key_id {
+            put("KmsKeyId", key.clone().into());
+        }
+        put("BillingMode", store.billing_mode.clone().into());
+        body
+    }
+
+    /// A store as ListEventDataStores lists it: the model's `EventDataStore`
+    /// shape marks every other member deprecated and "no longer returned by
+    /// ListEventDataStores", and has no `BillingMode` or `KmsKeyId`.
+    fn store_summary(&self, store: &Store) -> Value {
+        json!({
             "EventDataStoreArn": self.identity.store_arn(&store.id),
             "Name": store.name,
-            "Status": store.status.as_str(),
-            "AdvancedEventSelectors": store.selectors,
-            "MultiRegionEnabled": store.multi_region,
-            "OrganizationEnabled": false,
-            "RetentionPeriod": store.retention_days,
-            "TerminationProtectionEnabled": store.termination_protection,
-            "CreatedTimestamp": store.created,
-            "UpdatedTimestamp": store.created,
-            "BillingMode": store.billing_mode,
-        });
-        match body {
-            Value::Object(map) => map,
-            _ => unreachable!("json! of an object literal is an object"),
-        }
+        })
     }
 }
 
@@ -1190,7 +1213,10 @@ fn check_name(name: &Member<String>, required: bool, violations: &mut Vec<Violat
         let count = shapes::char_count(name);
         violations.push(Violation::of(
             RuleId::N2,
-            format!("Name has {count} characters, not 3..=128"),
+            format!(
+                "Name has {count} characters, not {}",
+                range(shapes::CHANNEL_NAME_LENGTH)
+            ),
         ));
     }
     if !shapes::is_name_pattern(name) {
@@ -1210,14 +1236,18 @@ fn check_tags(tags: &Member<Vec<TagInput>>, violations: &mut Vec<Violation>) {
     if tags.len() > shapes::TAGS_MODEL_MAX {
         violations.push(Violation::of(
             RuleId::T1,
-            format!("{} tags, more than the model's 200", tags.len()),
+            format!(
+                "{} tags, more than the model's {}",
+                tags.len(),
+                shapes::TAGS_MODEL_MAX
+            ),
         ));
     } else if tags.len() > shapes::TAGS_LIMIT {
         let codes: &'static [ErrorCode] = &[TagsLimitExceededException];
         violations.push(Violation::with_codes(
             RuleId::T1,
             codes,
-            format!("{} tags, more than 50", tags.len()),
+            format!("{} tags, more than {}", tags.len(), shapes::TAGS_LIMIT),
         ));
     }
     let mut seen = std::collections::HashSet::new();
@@ -1233,7 +1263,10 @@ fn check_tags(tags: &Member<Vec<TagInput>>, violations: &mut Vec<Violation>) {
                     let count = shapes::char_count(key);
                     violations.push(Violation::of(
                         RuleId::T2,
-                        format!("Tags[{index}].Key has {count} characters, not 1..=128"),
+                        format!(
+                            "Tags[{index}].Key has {count} characters, not {}",
+                            range(shapes::TAG_KEY_LENGTH)
+                        ),
                     ));
                 }
                 if !seen.insert(key.as_str()) {
@@ -1261,7 +1294,10 @@ fn check_tags(tags: &Member<Vec<TagInput>>, violations: &mut Vec<Violation>) {
                 let count = shapes::char_count(value);
                 violations.push(Violation::of(
                     RuleId::T2,
-                    format!("Tags[{index}].Value has {count} characters, more than 256"),
+                    format!(
+                        "Tags[{index}].Value has {count} characters, more than {}",
+                        shapes::TAG_VALUE_MAX
+                    ),
                 ));
             } else if value.is_empty() {
                 violations.push(
@@ -1273,23 +1309,32 @@ fn check_tags(tags: &Member<Vec<TagInput>>, violations: &mut Vec<Violation>) {
     }
 }
 
-/// OP2 and the status a change of ingestion needs.
-fn ingestion_change(store: &Store, needed: StoreStatus) -> Result<(), Violation> {
-    if store.category == shapes::ACTIVITY_AUDIT_LOG {
-        return Err(Violation::of(
+/// OP2 and the status a change of ingestion needs: only stores of the
+/// Management, Data, NetworkActivity and ConfigurationItem categories stop
+/// and start (the operations' API reference), so an ActivityAuditLog or an
+/// Insight store is refused whatever its status.
+fn ingestion_change(store: &Store, needed: StoreStatus) -> Vec<Violation> {
+    // Both are judged: a store of the wrong category that is also in the
+    // wrong status may be refused for either (§1, several broken rules).
+    let mut violations = Vec::new();
+    if !shapes::INGESTION_CATEGORIES.contains(&store.category.as_str()) {
+        violations.push(Violation::of(
             RuleId::OP2,
-            "an ActivityAuditLog event data store has no ingestion to stop or start",
+            format!(
+                "an event data store of category {} has no ingestion to stop or start",
+                store.category
+            ),
         ));
     }
     if store.status != needed {
         let codes: &'static [ErrorCode] = &[InvalidEventDataStoreStatusException];
-        return Err(Violation::with_codes(
+        violations.push(Violation::with_codes(
             RuleId::OP2,
             codes,
             format!("the event data store is {}", store.status.as_str()),
         ));
     }
-    Ok(())
+    violations
 }
 
 impl Store {
@@ -1314,6 +1359,10 @@ impl Store {
                 .get("TerminationProtectionEnabled")
                 .and_then(Value::as_bool)
                 .unwrap_or(DEFAULT_TERMINATION_PROTECTION),
+            termination_protection_by_default: body
+                .get("TerminationProtectionEnabled")
+                .and_then(Value::as_bool)
+                .is_none(),
             retention_days: body
                 .get("RetentionPeriod")
                 .and_then(Value::as_i64)
@@ -1326,6 +1375,7 @@ impl Store {
             billing_mode: text("BillingMode")
                 .unwrap_or(DEFAULT_BILLING_MODE)
                 .to_string(),
+            kms_key_id: text("KmsKeyId").map(str::to_string),
             created: body
                 .get("CreatedTimestamp")
                 .and_then(Value::as_f64)
@@ -1340,18 +1390,31 @@ impl Store {
 /// The model leaves it open; the console enables protection, so the
 /// emulator does too and scenarios must say `false` to delete.
 const DEFAULT_TERMINATION_PROTECTION: bool = true;
-const DEFAULT_RETENTION_DAYS: i64 = 2557;
+const DEFAULT_RETENTION_DAYS: i64 = shapes::EXTENDABLE_RETENTION_DEFAULT;
 const DEFAULT_MULTI_REGION: bool = true;
-const DEFAULT_BILLING_MODE: &str = "EXTENDABLE_RETENTION_PRICING";
+const DEFAULT_BILLING_MODE: &str = shapes::BILLING_MODES[0];
 
 fn new_store(new: &NewStore, fresh: &Fresh) -> Store {
     let selectors = new.selectors.clone().unwrap_or_else(|| {
         vec![json!({"Name": "Default management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]})]
     });
+    let billing_mode = new
+        .billing_mode
+        .clone()
+        .unwrap_or_else(|| DEFAULT_BILLING_MODE.into());
+    // Each pricing has its own default retention (BillingMode's documentation).
+    let default_retention = if billing_mode == shapes::FIXED_PRICING {
+        shapes::FIXED_RETENTION_MAX
+    } else {
+        shapes::EXTENDABLE_RETENTION_DEFAULT
+    };
     Store {
         id: fresh.id.clone(),
         name: new.name.clone(),
         category: store_category(&selectors),
+        // StartIngestion defaults to true; false leaves the store created
+        // but not ingesting, which StartEventDataStoreIngestion changes
+        // for the categories that can start (`ingestion_change`).
         status: if new.start_ingestion == Some(false) {
             StoreStatus::StoppedIngestion
         } else {
@@ -1360,13 +1423,12 @@ fn new_store(new: &NewStore, fresh: &Fresh) -> Store {
         termination_protection: new
             .termination_protection
             .unwrap_or(DEFAULT_TERMINATION_PROTECTION),
-        retention_days: new.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS),
+        termination_protection_by_default: new.termination_protection.is_none(),
+        retention_days: new.retention_days.unwrap_or(default_retention),
         selectors,
         multi_region: new.multi_region.unwrap_or(DEFAULT_MULTI_REGION),
-        billing_mode: new
-            .billing_mode
-            .clone()
-            .unwrap_or_else(|| DEFAULT_BILLING_MODE.into()),
+        billing_mode,
+        kms_key_id: new.kms_key_id.clone(),
         created: fresh.now,
     }
 }
@@ -1413,6 +1475,12 @@ fn page_body(member: &str, page: Vec<Value>, start: usize, max: usize, total: us
 
 fn parse_page_token(token: &str) -> Option<usize> {
     token.strip_prefix(PAGE_TOKEN_PREFIX)?.parse().ok()
+}
+
+/// A limit as messages write it: `3..=128`. Built from the limit, so a
+/// changed limit cannot leave its old number in a message.
+fn range((min, max): (usize, usize)) -> String {
+    format!("{min}..={max}")
 }
 
 /// Long values are cut in messages so a 200 KiB name stays a line.

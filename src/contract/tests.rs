@@ -443,8 +443,10 @@ fn conforms_in(region: &Region, body: &Value) {
     );
 }
 
+/// §3 checks state after input, but the order of checks is undocumented:
+/// a state rule broken beside an input rule joins the acceptable set.
 #[test]
-fn input_rules_come_before_state_rules() {
+fn state_rules_join_broken_input_rules() {
     let mut region = region();
     create(
         &mut region,
@@ -457,7 +459,14 @@ fn input_rules_come_before_state_rules() {
         Operation::CreateChannel,
         &with(channel("taken"), "Tags", tags(51)),
     );
-    assert_eq!(acceptable.rules, vec![RuleId::T1]);
+    assert_eq!(acceptable.rules, vec![RuleId::T1, RuleId::C1]);
+    assert!(acceptable
+        .errors
+        .contains(&ErrorCode::ChannelAlreadyExistsException));
+    let mut no_source = channel("taken");
+    no_source.as_object_mut().unwrap().remove("Source");
+    let acceptable = judge(&region, Operation::CreateChannel, &no_source);
+    assert_eq!(acceptable.rules, vec![RuleId::S1, RuleId::C1]);
 }
 
 #[test]
@@ -796,5 +805,423 @@ fn a_json_body_reads_as_its_serialisation_would() {
             format!("{:?}", read_call(&call(CallBody::Bytes(&bytes)))),
             "{body}"
         );
+    }
+}
+
+/// The contract's rulings of this round (§1 several broken rules and
+/// missing members, §5 identifiers, §7 undocumented points), one test each.
+mod rulings {
+    use super::*;
+
+    fn codes(acceptable: &Acceptable) -> Vec<ErrorCode> {
+        acceptable.errors.iter().copied().collect()
+    }
+
+    #[test]
+    fn a_wrong_type_beside_an_unknown_channel_allows_either_error() {
+        let acceptable = judge(
+            &region(),
+            Operation::UpdateChannel,
+            &json!({"Channel": "00000000-0000-4000-8000-00000000c7f0", "Name": ["x"]}),
+        );
+        assert!(acceptable.success.is_none());
+        assert_eq!(acceptable.rules, vec![RuleId::P4, RuleId::OP4]);
+        for code in [
+            ErrorCode::SerializationException,
+            ErrorCode::ChannelNotFoundException,
+        ] {
+            assert!(acceptable.errors.contains(&code), "{code}");
+        }
+    }
+
+    #[test]
+    fn an_update_of_an_unknown_channel_also_judges_its_new_members() {
+        let mut region = region();
+        create(&mut region, Operation::CreateChannel, channel("abc"), "ch1");
+        let acceptable = judge(
+            &region,
+            Operation::UpdateChannel,
+            &json!({"Channel": "00000000-0000-4000-8000-00000000c7f0", "Name": "abc",
+                    "Destinations": []}),
+        );
+        assert_eq!(acceptable.rules, vec![RuleId::OP4, RuleId::D1, RuleId::OP5]);
+    }
+
+    #[test]
+    fn a_channel_value_that_is_neither_arn_nor_id_is_invalid_or_not_found() {
+        let region = region();
+        for reference in [
+            "ccc",
+            "not-an-arn",
+            "arn:aws:cloudtrail:us-east-1:123456789012:channel",
+            "arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/eds-audit",
+        ] {
+            for operation in [
+                Operation::GetChannel,
+                Operation::DeleteChannel,
+                Operation::UpdateChannel,
+            ] {
+                let acceptable = judge(&region, operation, &json!({"Channel": reference}));
+                assert_eq!(
+                    codes(&acceptable),
+                    vec![
+                        ErrorCode::ChannelNotFoundException,
+                        ErrorCode::ChannelARNInvalidException
+                    ],
+                    "{operation} {reference}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_well_formed_channel_reference_naming_nothing_is_not_found_only() {
+        let region = region();
+        for reference in [
+            "00000000-0000-4000-8000-00000000c7f0",
+            "arn:aws:cloudtrail:us-east-1:123456789012:channel/00000000-0000-4000-8000-00000000c7f0",
+        ] {
+            let acceptable = judge(&region, Operation::GetChannel, &json!({"Channel": reference}));
+            assert_eq!(
+                codes(&acceptable),
+                vec![ErrorCode::ChannelNotFoundException],
+                "{reference}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_store_value_that_is_neither_arn_nor_id_is_invalid_or_not_found() {
+        let region = region();
+        for reference in [
+            "ccc",
+            "arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore",
+            "arn:aws:cloudtrail:us-east-1:123456789012:channel/eds-audit",
+        ] {
+            let acceptable = judge(
+                &region,
+                Operation::GetEventDataStore,
+                &json!({"EventDataStore": reference}),
+            );
+            assert_eq!(
+                codes(&acceptable),
+                vec![
+                    ErrorCode::EventDataStoreARNInvalidException,
+                    ErrorCode::EventDataStoreNotFoundException
+                ],
+                "{reference}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_identifier_member_allows_its_arn_invalid_code() {
+        let region = region();
+        for (operation, own) in [
+            (
+                Operation::StartEventDataStoreIngestion,
+                ErrorCode::EventDataStoreARNInvalidException,
+            ),
+            (
+                Operation::DeleteEventDataStore,
+                ErrorCode::EventDataStoreARNInvalidException,
+            ),
+            (Operation::GetChannel, ErrorCode::ChannelARNInvalidException),
+            (
+                Operation::UpdateChannel,
+                ErrorCode::ChannelARNInvalidException,
+            ),
+        ] {
+            let acceptable = judge(&region, operation, &json!({}));
+            for code in [
+                ErrorCode::InvalidParameterException,
+                ErrorCode::ValidationException,
+                own,
+            ] {
+                assert!(acceptable.errors.contains(&code), "{operation}: {code}");
+            }
+            assert!(acceptable.success.is_none());
+        }
+    }
+
+    #[test]
+    fn a_null_body_is_not_an_object_or_reads_as_empty() {
+        let region = region();
+        let null = |operation| {
+            acceptable(
+                &region,
+                judge_call(
+                    &region,
+                    &Call {
+                        method_is_post: true,
+                        operation: RequestedOperation::Known(operation),
+                        media_type: MediaType::Json11,
+                        body: CallBody::Bytes(b" null "),
+                    },
+                ),
+            )
+        };
+        let create = null(Operation::CreateChannel);
+        assert!(create.success.is_none());
+        assert!(create.errors.contains(&ErrorCode::SerializationException));
+        assert!(create.rules.contains(&RuleId::N1));
+        assert!(create
+            .errors
+            .contains(&ErrorCode::InvalidParameterException));
+        let list = null(Operation::ListChannels);
+        assert!(list.success.is_some());
+        assert_eq!(codes(&list), vec![ErrorCode::SerializationException]);
+    }
+
+    #[test]
+    fn empty_tags_may_be_echoed_or_omitted() {
+        let acceptable = judge(
+            &region(),
+            Operation::CreateChannel,
+            &with(channel("abc"), "Tags", json!([])),
+        );
+        let success = acceptable.success.expect("success conforms");
+        assert_eq!(success.absent_or_empty, vec!["Tags"]);
+        assert!(!success.members.contains_key("Tags"));
+    }
+
+    #[test]
+    fn lower_case_custom_may_succeed_or_be_an_invalid_source() {
+        let acceptable = judge(
+            &region(),
+            Operation::CreateChannel,
+            &with(channel("abc"), "Source", json!("custom")),
+        );
+        assert!(acceptable.success.is_some());
+        assert_eq!(codes(&acceptable), vec![ErrorCode::InvalidSourceException]);
+    }
+
+    #[test]
+    fn an_empty_tag_value_may_take_any_parameter_code() {
+        let acceptable = judge(
+            &region(),
+            Operation::CreateChannel,
+            &with(channel("abc"), "Tags", json!([{"Key": "k", "Value": ""}])),
+        );
+        assert!(acceptable.success.is_some());
+        for code in [
+            ErrorCode::InvalidTagParameterException,
+            ErrorCode::ValidationException,
+            ErrorCode::InvalidParameterException,
+        ] {
+            assert!(acceptable.errors.contains(&code), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_page_longer_than_max_results_diverges() {
+        let mut region = region();
+        for (name, id) in [("one", "c1"), ("two", "c2")] {
+            create(&mut region, Operation::CreateChannel, channel(name), id);
+        }
+        let acceptable = judge(&region, Operation::ListChannels, &json!({"MaxResults": 1}));
+        let identity = region.identity.clone();
+        // Partial pages (a NextToken): only their length is judged here.
+        let page = |n: usize| {
+            let items: Vec<Value> = ["c1", "c2"][..n]
+                .iter()
+                .map(|id| json!({"ChannelArn": identity.channel_arn(id), "Name": "n"}))
+                .collect();
+            json!({"Channels": items, "NextToken": "more"})
+        };
+        let seen = Default::default();
+        assert!(acceptable
+            .admits(200, None, Some(&page(1)), &region, &seen)
+            .is_ok());
+        assert!(acceptable
+            .admits(200, None, Some(&page(2)), &region, &seen)
+            .is_err());
+    }
+
+    #[test]
+    fn a_store_that_cannot_be_deleted_for_several_reasons_allows_each_code() {
+        let mut region = region();
+        create(&mut region, Operation::CreateChannel, channel("abc"), "ch1");
+        // The audit store is protected by default (no TerminationProtectionEnabled sent).
+        let acceptable = judge(
+            &region,
+            Operation::DeleteEventDataStore,
+            &json!({"EventDataStore": AUDIT}),
+        );
+        assert_eq!(
+            codes(&acceptable),
+            vec![
+                ErrorCode::ChannelExistsForEDSException,
+                ErrorCode::EventDataStoreTerminationProtectedException
+            ]
+        );
+    }
+
+    #[test]
+    fn a_duplicate_store_name_joins_its_input_errors() {
+        let acceptable = judge(
+            &region(),
+            Operation::CreateEventDataStore,
+            &json!({"Name": "audit", "RetentionPeriod": 1}),
+        );
+        assert!(acceptable
+            .errors
+            .contains(&ErrorCode::EventDataStoreAlreadyExistsException));
+        assert!(acceptable
+            .errors
+            .contains(&ErrorCode::InvalidParameterException));
+    }
+}
+
+mod more_rulings {
+    use super::*;
+
+    fn call(operation: Operation, media_type: MediaType, body: &[u8]) -> Acceptable {
+        let region = region();
+        acceptable(
+            &region,
+            judge_call(
+                &region,
+                &Call {
+                    method_is_post: true,
+                    operation: RequestedOperation::Known(operation),
+                    media_type,
+                    body: CallBody::Bytes(body),
+                },
+            ),
+        )
+    }
+
+    /// §1: another media type may be refused with any 4xx before the body
+    /// is read, so a bad body does not narrow the set to P4's code.
+    #[test]
+    fn another_media_type_with_a_bad_body_allows_any_client_error() {
+        let refused = call(Operation::CreateChannel, MediaType::Other, b"{\"Name\": ");
+        assert!(refused.any_client_error);
+        assert_eq!(refused.rules, vec![RuleId::P4, RuleId::P7]);
+        let json = call(Operation::CreateChannel, MediaType::Json11, b"{\"Name\": ");
+        assert!(!json.any_client_error);
+    }
+
+    /// §1 and §7: starting an ENABLED ActivityAuditLog store breaks both
+    /// the category rule and the status rule; either code conforms.
+    #[test]
+    fn starting_an_enabled_activity_store_allows_the_category_or_the_status_code() {
+        let acceptable = judge(
+            &region(),
+            Operation::StartEventDataStoreIngestion,
+            &json!({"EventDataStore": AUDIT}),
+        );
+        assert!(acceptable.success.is_none());
+        for code in [
+            ErrorCode::InvalidEventDataStoreCategoryException,
+            ErrorCode::InvalidEventDataStoreStatusException,
+        ] {
+            assert!(acceptable.errors.contains(&code), "{code}");
+        }
+    }
+
+    /// §6: a re-cased Source that an endpoint accepted may count as its
+    /// partner (or as Custom) or as a name of its own for C2.
+    #[test]
+    fn a_recased_source_once_accepted_may_or_may_not_hold_the_partner() {
+        let mut region = region();
+        let body = |name: &str, source: &str| with(channel(name), "Source", json!(source));
+        let evaluation = region.evaluate(
+            Operation::CreateChannel,
+            body("abc1", "custom").as_object().unwrap(),
+        );
+        // The endpoint accepted the re-cased name: the model follows it.
+        let plan = evaluation.plan.expect("success conforms for custom");
+        region.apply(
+            &plan,
+            &Fresh {
+                id: "r1".into(),
+                now: 0.0,
+            },
+        );
+        let again = judge(&region, Operation::CreateChannel, &body("abc2", "custom"));
+        assert!(again.success.is_some(), "Custom may back many: {again:#?}");
+        let evaluation = region.evaluate(
+            Operation::CreateChannel,
+            body("bbb1", "netskopecloudexchange").as_object().unwrap(),
+        );
+        let plan = evaluation
+            .plan
+            .expect("success conforms for a re-cased partner");
+        region.apply(
+            &plan,
+            &Fresh {
+                id: "r2".into(),
+                now: 0.0,
+            },
+        );
+        let partner = judge(
+            &region,
+            Operation::CreateChannel,
+            &body("bbb2", "NetskopeCloudExchange"),
+        );
+        assert!(partner.success.is_some());
+        assert!(partner
+            .errors
+            .contains(&ErrorCode::ChannelAlreadyExistsException));
+    }
+}
+
+/// Read after write on lists (§4, §5): what a first page must show.
+mod listing {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn page(arns: &[String], next: bool) -> Value {
+        let mut body = json!({"Channels": arns.iter().map(|a| json!({"ChannelArn": a, "Name": "n"})).collect::<Vec<_>>()});
+        if next {
+            body["NextToken"] = json!("more");
+        }
+        body
+    }
+
+    #[test]
+    fn a_complete_list_shows_every_channel_and_none_deleted() {
+        let mut region = region();
+        let identity = region.identity.clone();
+        create(
+            &mut region,
+            Operation::CreateChannel,
+            channel("kept"),
+            "ch1",
+        );
+        create(
+            &mut region,
+            Operation::CreateChannel,
+            channel("gone"),
+            "ch2",
+        );
+        create(
+            &mut region,
+            Operation::DeleteChannel,
+            json!({"Channel": "ch2"}),
+            "",
+        );
+        let seen: HashSet<String> = ["ch1", "ch2"].iter().map(|s| s.to_string()).collect();
+        let list = judge(&region, Operation::ListChannels, &json!({}));
+        let (kept, gone, other) = (
+            identity.channel_arn("ch1"),
+            identity.channel_arn("ch2"),
+            identity.channel_arn("someone-elses"),
+        );
+        let admits = |body: Value| list.admits(200, None, Some(&body), &region, &seen);
+        assert!(admits(page(&[kept.clone(), other.clone()], false)).is_ok());
+        let missing = admits(page(std::slice::from_ref(&other), false)).unwrap_err();
+        assert!(
+            missing.reason.contains("does not list channel ch1"),
+            "{missing}"
+        );
+        assert!(
+            admits(page(std::slice::from_ref(&other), true)).is_ok(),
+            "a partial page may lack it"
+        );
+        let deleted = admits(page(&[kept, gone], true)).unwrap_err();
+        assert!(deleted.reason.contains("which was deleted"), "{deleted}");
     }
 }

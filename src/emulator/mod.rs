@@ -1,7 +1,12 @@
 //! The reference emulator: an awsJson1_1 server over the contract's state
 //! model. It serves exactly what `contract::judge_call` and `Region::apply`
 //! say, holding one `Region` per account and region in memory. It knows
-//! nothing of scenarios or the runner.
+//! nothing of scenarios or the runner. Chaos mode (`chaos`) wraps it to
+//! throttle, fail and lag as a loaded Region does.
+
+mod chaos;
+
+pub use chaos::{parse_rate, Chaos, ChaosConfig, ChaosCounts};
 
 use std::collections::HashMap;
 use std::future::{Future, IntoFuture};
@@ -51,6 +56,7 @@ impl Default for EmulatorConfig {
 struct Shared {
     config: EmulatorConfig,
     regions: Mutex<HashMap<String, Arc<Mutex<Region>>>>,
+    chaos: Option<Arc<Chaos>>,
 }
 
 impl Shared {
@@ -87,11 +93,23 @@ impl Emulator {
     /// Starts serving on `address` (port 0 for an ephemeral one) in this
     /// tokio runtime; returns once the socket is bound.
     pub async fn start(config: EmulatorConfig, address: SocketAddr) -> std::io::Result<Emulator> {
+        Emulator::start_with_chaos(config, None, address).await
+    }
+
+    /// As [`Emulator::start`], behind the chaos layer when `chaos` is given.
+    pub async fn start_with_chaos(
+        config: EmulatorConfig,
+        chaos: Option<ChaosConfig>,
+        address: SocketAddr,
+    ) -> std::io::Result<Emulator> {
         let listener = TcpListener::bind(address).await?;
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             config,
             regions: Mutex::new(HashMap::new()),
+            chaos: chaos
+                .filter(|c| !c.is_calm())
+                .map(|c| Arc::new(Chaos::new(c))),
         });
         let app = router(Arc::clone(&shared));
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -117,6 +135,11 @@ impl Emulator {
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// What the chaos layer has done, when there is one.
+    pub fn chaos_counts(&self) -> Option<ChaosCounts> {
+        self.shared.chaos.as_ref().map(|chaos| chaos.counts())
     }
 
     /// `http://<address>`, the endpoint to give a client.
@@ -177,7 +200,8 @@ impl Listener {
 }
 
 fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(handle).with_state(shared)
+    let chaos = shared.chaos.clone();
+    chaos::layer(Router::new().fallback(handle).with_state(shared), chaos)
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
@@ -227,7 +251,7 @@ pub fn answer_read(region: &mut Region, read: &ReadCall<'_>) -> (u16, Value) {
             StatusCode::BAD_REQUEST.as_u16(),
             protocol::error_body(ErrorCode::UnknownOperationException.as_str(), &detail),
         ),
-        Judged::Refused(violation) => refusal(&violation),
+        Judged::Refused { violation, .. } => refusal(&violation),
         Judged::Evaluated { evaluation, .. } => {
             if let Some(violation) = evaluation.emulator_refusal() {
                 return refusal(violation);

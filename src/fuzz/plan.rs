@@ -14,23 +14,49 @@
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 
+use crate::contract::shapes;
+
 /// Most steps in one session.
 pub const MAX_STEPS: usize = 12;
 
-/// Lengths tried for channel and store names (limit 3..=128).
-pub const NAME_LENGTHS: &[u16] = &[0, 1, 2, 3, 4, 127, 128, 129, 200];
-/// Lengths tried for `Source` (limit 1..=256).
-pub const SOURCE_LENGTHS: &[u16] = &[0, 1, 2, 255, 256, 257];
-/// Lengths tried for a destination `Location` (limit 3..=1024).
-pub const LOCATION_LENGTHS: &[u16] = &[0, 1, 2, 3, 1024, 1025];
-/// Lengths tried for a tag key (limit 1..=128).
-pub const KEY_LENGTHS: &[u16] = &[0, 1, 127, 128, 129];
-/// Lengths tried for a tag value (limit 256).
-pub const VALUE_LENGTHS: &[u16] = &[0, 1, 255, 256, 257];
-/// Destination counts tried by padding (limit 1..=200).
-pub const DESTINATION_COUNTS: &[u16] = &[200, 201];
-/// Tag counts tried by padding (limit 50, model 200).
-pub const TAG_COUNTS: &[u16] = &[50, 51, 200, 201];
+/// The values at and around a limit `(min, max)`: none, one below, at, one
+/// above each end, from the contract's own constants (`contract::shapes`),
+/// so a changed limit moves the fuzzer's probes with it.
+const fn around((min, max): (usize, usize)) -> [u16; 7] {
+    let (min, max) = (min as u16, max as u16);
+    [
+        0,
+        min.saturating_sub(1),
+        min,
+        min + 1,
+        max - 1,
+        max,
+        max + 1,
+    ]
+}
+
+/// Lengths tried for channel and store names.
+pub const NAME_LENGTHS: &[u16] = &around(shapes::CHANNEL_NAME_LENGTH);
+/// Lengths tried for `Source`.
+pub const SOURCE_LENGTHS: &[u16] = &around(shapes::SOURCE_LENGTH);
+/// Lengths tried for a destination `Location`.
+pub const LOCATION_LENGTHS: &[u16] = &around(shapes::LOCATION_LENGTH);
+/// Lengths tried for a tag key.
+pub const KEY_LENGTHS: &[u16] = &around(shapes::TAG_KEY_LENGTH);
+/// Lengths tried for a tag value (no minimum but T5's empty value).
+pub const VALUE_LENGTHS: &[u16] = &around((1, shapes::TAG_VALUE_MAX));
+/// Destination counts tried by padding.
+pub const DESTINATION_COUNTS: &[u16] = &[
+    shapes::DESTINATIONS_COUNT.1 as u16,
+    shapes::DESTINATIONS_COUNT.1 as u16 + 1,
+];
+/// Tag counts tried by padding (the contract's limit and the model's).
+pub const TAG_COUNTS: &[u16] = &[
+    shapes::TAGS_LIMIT as u16,
+    shapes::TAGS_LIMIT as u16 + 1,
+    shapes::TAGS_MODEL_MAX as u16,
+    shapes::TAGS_MODEL_MAX as u16 + 1,
+];
 /// `MaxResults` values tried (limit 1..=1000).
 pub const MAX_RESULTS: &[i64] = &[-1, 0, 1, 2, 1000, 1001];
 /// `RetentionPeriod` values tried (limit 7..=3653).

@@ -49,6 +49,10 @@ pub struct FuzzOptions {
     pub timeout: Duration,
     /// Requests per second, all workers together; `None`: unlimited.
     pub rate: Option<f64>,
+    /// Attempts per request and their backoff (`--retries`).
+    pub retry: crate::wire::RetryPolicy,
+    /// Per-operation pacing (`--pace`).
+    pub pace: crate::wire::Pace,
     /// Where to write each finding's scenario and curl reproducer.
     pub out: Option<PathBuf>,
     /// Replays allowed to shrink one finding.
@@ -64,6 +68,9 @@ pub struct FuzzOptions {
     /// Threads the sessions run on (at most `jobs`), each with its own
     /// client and runtime.
     pub threads: usize,
+    /// Stop once this many distinct divergences are found (libFuzzer stops
+    /// at its first crash); `None`: run the whole budget.
+    pub max_findings: Option<usize>,
 }
 
 /// The emulator a fuzz run embeds: the one `ctconform serve` runs, with
@@ -91,12 +98,15 @@ impl Default for FuzzOptions {
             jobs: 2,
             timeout: crate::wire::DEFAULT_TIMEOUT,
             rate: None,
+            retry: crate::wire::RetryPolicy::default(),
+            pace: crate::wire::Pace::Auto,
             out: None,
             shrink_budget: 200,
             run_id: None,
             credentials: None,
             fixtures: None,
             threads: 1,
+            max_findings: None,
         }
     }
 }
@@ -118,6 +128,11 @@ pub struct FuzzReport {
     pub requests_per_sec: f64,
     /// Creates refused for an account-wide quota other sessions filled.
     pub quota_refusals: u64,
+    /// Cases whose answer stayed throttled past the retry budget: not
+    /// judged (contract section 8), their session ended there.
+    pub throttled: u64,
+    /// Retries the client made (throttling and transient faults).
+    pub retries: u64,
     pub findings: Vec<Finding>,
     /// Cases per contract rule (every rule listed, 0 included).
     pub coverage: BTreeMap<String, u64>,
@@ -136,6 +151,9 @@ pub struct FuzzReport {
 pub struct Finding {
     pub class: Class,
     pub rules: Vec<String>,
+    /// Each broken rule with what broke it: the oracle's reasoning.
+    pub broken: Vec<String>,
+    /// Every answer that would have conformed (the acceptable set).
     pub expected: String,
     pub actual: String,
     pub reason: String,
@@ -198,6 +216,12 @@ impl FuzzReport {
                 self.quota_refusals
             ));
         }
+        if self.throttled > 0 || self.retries > 0 {
+            out.push_str(&format!(
+                "  {} retries; {} cases throttled past the retry budget (not judged)\n",
+                self.retries, self.throttled
+            ));
+        }
         if let Some(failure) = &self.setup_failure {
             out.push_str(&format!(
                 "  the endpoint kept the run from starting: {failure}\n"
@@ -206,12 +230,17 @@ impl FuzzReport {
         out.push_str(&format!("  {} divergences\n", self.findings.len()));
         for (n, finding) in self.findings.iter().enumerate() {
             out.push_str(&format!(
-                "\n  {}. {:?} [{}]: answered {}; expected {}\n     {}\n     shrunk from {} to {} steps in {} replays; seen {} times\n     {}\n",
+                "\n  {}. {:?} [{}]: answered {}\n     acceptable: {}\n     broken rules: {}\n     {}\n     shrunk from {} to {} steps in {} replays; seen {} times\n     {}\n",
                 n + 1,
                 finding.class,
                 finding.rules.join(", "),
                 finding.actual,
                 finding.expected,
+                if finding.broken.is_empty() {
+                    "none (the request conforms: only success conforms)".to_string()
+                } else {
+                    finding.broken.join("; ")
+                },
                 finding.reason,
                 finding.steps_found,
                 finding.steps_shrunk,
@@ -307,11 +336,13 @@ struct Shared {
     jobs: usize,
     deadline: Option<Instant>,
     case_budget: Option<u64>,
+    max_findings: Option<usize>,
     stop: AtomicBool,
     cases: AtomicU64,
     requests: AtomicU64,
     sessions: AtomicU64,
     quota_refusals: AtomicU64,
+    throttled: AtomicU64,
     channels_live: AtomicI64,
     stores_made: AtomicI64,
     coverage: Mutex<BTreeMap<RuleId, u64>>,
@@ -408,6 +439,12 @@ impl Shared {
                 }
             }
             let outcome = self.send_via(client, &prepared.request).await;
+            if crate::wire::is_throttled(&outcome) {
+                // Refused before any work: nothing to judge, and the
+                // session's later steps may need what this one would make.
+                self.throttled.fetch_add(1, Ordering::Relaxed);
+                break;
+            }
             let (verdict, capture) = driver.settle(&prepared, &outcome, |op| self.quota_full(op));
             if let Some(capture) = capture {
                 self.count_capture(capture.member);
@@ -446,6 +483,9 @@ impl Shared {
             deviation,
             occurrences: 1,
         });
+        if self.max_findings.is_some_and(|most| findings.len() >= most) {
+            self.stop.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Deletes what a session's driver saw created: channels, then stores.
@@ -465,7 +505,10 @@ impl Shared {
     /// Deletes one resource within the rate limit (the ledger's deletion,
     /// sent through the fuzzer's limiter) and notes what stayed.
     async fn remove_via(&self, client: &Client, resource: Resource) {
-        let outcome = self.send_via(client, &resource.deletion()).await;
+        // Past `--retries`: nothing is to be left behind for the load.
+        let outcome = self
+            .send_via(&client.for_cleanup(), &resource.deletion())
+            .await;
         if let Some(problem) = resource.left_by(&outcome) {
             lock(&self.cleanup_failures).push(problem);
         }
@@ -495,6 +538,11 @@ impl Replay for LiveReplayer<'_> {
         for (step_index, step) in steps.iter().enumerate() {
             let prepared = driver.prepare(step);
             let outcome = shared.send(&prepared.request).await;
+            if crate::wire::is_throttled(&outcome) {
+                // The replay judged nothing: not a reproduction.
+                shared.clean_up(&driver, &shared.client).await;
+                return None;
+            }
             let (verdict, capture) = driver.settle(&prepared, &outcome, |op| shared.quota_full(op));
             records.push(prepared.recorded(&outcome, capture));
             if step_index + 1 == steps.len() {
@@ -532,6 +580,8 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         cases_per_sec: 0.0,
         requests_per_sec: 0.0,
         quota_refusals: 0,
+        throttled: 0,
+        retries: 0,
         findings: Vec::new(),
         coverage: RuleId::ALL.iter().map(|r| (r.to_string(), 0)).collect(),
         cleanup_failures: Vec::new(),
@@ -563,6 +613,8 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     if let Some(credentials) = &options.credentials {
         config.credentials = credentials.clone();
     }
+    config.retry = options.retry;
+    config.pacing.per_operation = options.pace.per_operation(&config.endpoint);
     let client = match Client::new(config.clone()).await {
         Ok(client) => client,
         Err(error) => {
@@ -587,8 +639,10 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         interval: Duration::from_secs_f64(1.0 / rate),
         next: tokio::sync::Mutex::new(Instant::now()),
     });
+    // Fixtures are retried past `--retries`: a run is not to fail to
+    // start, nor to leave stores behind, for the endpoint's load.
     let (fixtures, setup_requests) = match make_fixtures(
-        &client,
+        &client.persistent(),
         limiter.as_ref(),
         &run_id,
         options.fixtures.as_ref(),
@@ -620,11 +674,13 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         jobs: options.jobs.max(1),
         deadline: options.duration.map(|d| Instant::now() + d),
         case_budget: options.cases,
+        max_findings: options.max_findings,
         stop: AtomicBool::new(false),
         cases: AtomicU64::new(0),
         requests: AtomicU64::new(setup_requests),
         sessions: AtomicU64::new(0),
         quota_refusals: AtomicU64::new(0),
+        throttled: AtomicU64::new(0),
         channels_live: AtomicI64::new(0),
         stores_made: AtomicI64::new(3),
         coverage: Mutex::new(BTreeMap::new()),
@@ -653,6 +709,8 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     report.requests = shared.requests.load(Ordering::Relaxed);
     report.sessions = shared.sessions.load(Ordering::Relaxed);
     report.quota_refusals = shared.quota_refusals.load(Ordering::Relaxed);
+    report.throttled = shared.throttled.load(Ordering::Relaxed);
+    report.retries = shared.client.stats().retries as u64;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     report.cases_per_sec = report.cases as f64 / fuzz_elapsed.max(1e-9);
     report.requests_per_sec = report.requests as f64 / report.elapsed_secs.max(1e-9);
@@ -891,7 +949,17 @@ fn export_finding(
             "The endpoint answered {}: {}",
             deviation.actual, deviation.reason
         ),
+        format!("Acceptable: {}.", deviation.expected),
     ];
+    let notes: Vec<String> = notes
+        .into_iter()
+        .chain(
+            deviation
+                .broken
+                .iter()
+                .map(|broken| format!("Broken rule {broken}.")),
+        )
+        .collect();
     let header = Header {
         name: &name,
         description: &description,
@@ -916,6 +984,7 @@ fn export_finding(
     Finding {
         class: deviation.class,
         rules,
+        broken: deviation.broken,
         expected: deviation.expected,
         actual: deviation.actual,
         reason: deviation.reason,

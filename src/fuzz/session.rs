@@ -329,6 +329,9 @@ pub struct Deviation {
     pub class: Class,
     /// The contract rules the request breaks (from the acceptable set).
     pub rules: Vec<RuleId>,
+    /// Each broken rule with what broke it (`N2: Name has 2 characters, ...`),
+    /// so a reader can check the harness's reasoning as well as the endpoint.
+    pub broken: Vec<String>,
     /// `Acceptable::describe` of what would have conformed.
     pub expected: String,
     /// What came back, briefly: `200`, `400 FooException`, `fault: timeout`.
@@ -598,6 +601,11 @@ fn deviation(class: Class, expected: &Acceptable, actual: String, reason: String
     Deviation {
         class,
         rules: expected.rules.clone(),
+        broken: expected
+            .details
+            .iter()
+            .map(|(rule, detail)| format!("{rule}: {detail}"))
+            .collect(),
         expected: expected.describe(),
         actual,
         reason,

@@ -13,6 +13,8 @@ struct Document<'a> {
     schema: &'static str,
     counts: Counts,
     conforms: bool,
+    /// Nothing diverged but throttling left scenarios indeterminate.
+    incomplete: bool,
     #[serde(flatten)]
     report: &'a RunReport,
 }
@@ -22,6 +24,7 @@ pub fn json(report: &RunReport) -> String {
         schema: SCHEMA,
         counts: report.counts(),
         conforms: report.conforms(),
+        incomplete: report.incomplete(),
         report,
     };
     serde_json::to_string_pretty(&document)

@@ -1,9 +1,14 @@
 //! JUnit XML: one test case per scenario, class name from its folder, the
-//! failing step's story (with the snapshot diff) as the failure text.
+//! failing step's story (with the snapshot diff) as the failure text. A
+//! flaky pass carries its retried attempts as `flakyFailure` elements, a
+//! failure as `rerunFailure`; an indeterminate scenario is `skipped` with a
+//! message starting `indeterminate:` (JUnit has no such status, and it is
+//! no failure).
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use crate::runner::{RunReport, ScenarioResult, Verdict};
+use crate::wire::Attempt;
 
 pub fn junit(report: &RunReport) -> String {
     let mut suite = TestSuite::new("ctconform");
@@ -25,8 +30,14 @@ pub fn junit(report: &RunReport) -> String {
 }
 
 fn test_case(scenario: &ScenarioResult) -> TestCase {
-    let status = match scenario.verdict {
+    let mut status = match scenario.verdict {
         Verdict::Pass => TestCaseStatus::success(),
+        Verdict::Indeterminate => {
+            let mut status = TestCaseStatus::skipped();
+            let reason = scenario.reason.as_deref().unwrap_or("throttled");
+            status.set_message(format!("indeterminate: {reason}"));
+            status
+        }
         Verdict::Skip => {
             let mut status = TestCaseStatus::skipped();
             if let Some(reason) = &scenario.reason {
@@ -46,10 +57,33 @@ fn test_case(scenario: &ScenarioResult) -> TestCase {
             status
         }
     };
+    // Throttling alone is no flakiness: a pass shows its attempts only when
+    // a transient fault was among them.
+    if scenario.verdict != Verdict::Pass || scenario.flaky() {
+        status.add_reruns(
+            scenario
+                .retried()
+                .map(|(step, attempt)| rerun(&step.name, attempt)),
+        );
+    }
     let mut case = TestCase::new(scenario.name.clone(), status);
     case.set_classname(classname(scenario));
     case.set_time(scenario.duration);
     case
+}
+
+/// A retried attempt as a `flakyFailure` (in a pass) or `rerunFailure`.
+fn rerun(step: &str, attempt: &Attempt) -> TestRerun {
+    let kind = if attempt.fault.is_some() {
+        NonSuccessKind::Error
+    } else {
+        NonSuccessKind::Failure
+    };
+    let mut rerun = TestRerun::new(kind);
+    rerun.set_message(format!("step {step}: {}", attempt.summary()));
+    rerun.set_type(format!("{:?}", attempt.retryable).to_lowercase());
+    rerun.set_time(attempt.latency);
+    rerun
 }
 
 /// `ctconform.<folder>`: the scenario's folder under `scenarios/`.

@@ -1,7 +1,8 @@
 //! The Markdown report: contract rules × verdict for one endpoint, grouped
 //! by contract section, for a GitHub step summary or a README. Per rule:
 //! enforced (its scenarios passed), diverges (one failed or errored; they are
-//! named) or not testable here (all skipped, or none selected). Free of dates,
+//! named), indeterminate (a scenario stayed throttled past the retry budget,
+//! none diverged) or not testable here (all skipped, or none selected). Free of dates,
 //! run ids and timings, so the same endpoint gives the same page.
 
 use std::collections::BTreeMap;
@@ -21,6 +22,8 @@ pub enum RuleStatus {
     Diverges,
     /// Every divergence is in the baseline.
     DivergesKnown,
+    /// Nothing diverged, but throttling kept a scenario from testing it.
+    Indeterminate,
     NotTestable,
 }
 
@@ -30,6 +33,7 @@ impl RuleStatus {
             RuleStatus::Enforced => "✅ enforced",
             RuleStatus::Diverges => "❌ diverges",
             RuleStatus::DivergesKnown => "🟡 diverges (known)",
+            RuleStatus::Indeterminate => "⏳ indeterminate",
             RuleStatus::NotTestable => "⚪ not testable here",
         }
     }
@@ -44,6 +48,8 @@ pub struct RuleRow {
     /// Failed or errored.
     pub diverged: usize,
     pub skipped: usize,
+    /// Throttled past the retry budget.
+    pub indeterminate: usize,
     /// The diverging scenarios, in report order.
     pub diverging: Vec<String>,
 }
@@ -77,12 +83,15 @@ fn row(rule: RuleId, scenarios: &[&ScenarioResult], known: &[&str]) -> RuleRow {
         .map(|s| s.name.clone())
         .collect();
     let passed = count(|v| v == Verdict::Pass);
+    let indeterminate = count(|v| v == Verdict::Indeterminate);
     let status = if !diverging.is_empty() {
         if diverging.iter().all(|name| known.contains(&name.as_str())) {
             RuleStatus::DivergesKnown
         } else {
             RuleStatus::Diverges
         }
+    } else if indeterminate > 0 {
+        RuleStatus::Indeterminate
     } else if passed > 0 {
         RuleStatus::Enforced
     } else {
@@ -94,6 +103,7 @@ fn row(rule: RuleId, scenarios: &[&ScenarioResult], known: &[&str]) -> RuleRow {
         passed,
         diverged: diverging.len(),
         skipped: count(|v| v == Verdict::Skip),
+        indeterminate,
         diverging,
     }
 }
@@ -129,6 +139,8 @@ pub fn markdown(report: &RunReport) -> String {
         baseline_section(&mut out, baseline);
     }
     divergences_section(&mut out, report);
+    indeterminate_section(&mut out, report);
+    flaky_section(&mut out, report);
     skips_section(&mut out, report);
     out
 }
@@ -145,8 +157,8 @@ fn header(out: &mut String, report: &RunReport, rows: &[RuleRow]) {
     let _ = writeln!(out, "## CreateChannel conformance: `{}`\n", report.endpoint);
     let _ = writeln!(
         out,
-        "Region `{}`. **{} rules**: {} enforced, {} diverge{}, {} not testable here. \
-         **{} scenarios**: {} passed, {} failed, {} errored, {} skipped.",
+        "Region `{}`. **{} rules**: {} enforced, {} diverge{}, {}{} not testable here. \
+         **{} scenarios**: {} passed{}, {} failed, {} errored, {} skipped{}.",
         report.region,
         rows.len(),
         tally(RuleStatus::Enforced),
@@ -155,12 +167,24 @@ fn header(out: &mut String, report: &RunReport, rows: &[RuleRow]) {
             0 => String::new(),
             n => format!(" ({n} only in known ways)"),
         },
+        match tally(RuleStatus::Indeterminate) {
+            0 => String::new(),
+            n => format!("{n} indeterminate, "),
+        },
         tally(RuleStatus::NotTestable),
         report.scenarios.len(),
         counts.passed,
+        match counts.flaky {
+            0 => String::new(),
+            n => format!(" ({n} flaky)"),
+        },
         counts.failed,
         counts.errored,
-        counts.skipped
+        counts.skipped,
+        match counts.indeterminate {
+            0 => String::new(),
+            n => format!(", {n} indeterminate"),
+        }
     );
     if !report.leaks.is_empty() {
         let _ = writeln!(
@@ -184,7 +208,11 @@ fn table(out: &mut String, section: Section, rows: &[&RuleRow]) {
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",
             row.rule,
-            row.status.label(),
+            match row.status {
+                RuleStatus::Indeterminate =>
+                    format!("{} ({})", row.status.label(), row.indeterminate),
+                status => status.label().to_string(),
+            },
             row.passed,
             row.diverged,
             row.skipped,
@@ -269,6 +297,55 @@ fn divergences_section(out: &mut String, report: &RunReport) {
             scenario.path.display(),
             cell(&stable(report, scenario.reason.as_deref().unwrap_or("")))
         );
+    }
+    let _ = writeln!(out, "\n</details>\n");
+}
+
+/// The scenarios throttled past the retry budget, with their reasons.
+fn indeterminate_section(out: &mut String, report: &RunReport) {
+    let undecided: Vec<&ScenarioResult> = report
+        .scenarios
+        .iter()
+        .filter(|s| s.verdict == Verdict::Indeterminate)
+        .collect();
+    if undecided.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>{} indeterminate scenario(s): throttled past the retry budget, \
+         their rules not tested</summary>\n",
+        undecided.len()
+    );
+    for scenario in undecided {
+        let _ = writeln!(
+            out,
+            "- `{}` [{}]: {}",
+            scenario.name,
+            scenario.rules.join(", "),
+            cell(&stable(report, scenario.reason.as_deref().unwrap_or("")))
+        );
+    }
+    let _ = writeln!(out, "\n</details>\n");
+}
+
+/// The passes that needed a retry after a transient fault.
+fn flaky_section(out: &mut String, report: &RunReport) {
+    let flaky: Vec<&ScenarioResult> = report.scenarios.iter().filter(|s| s.flaky()).collect();
+    if flaky.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>{} flaky scenario(s): passed after a transient fault</summary>\n",
+        flaky.len()
+    );
+    for scenario in flaky {
+        let attempts: Vec<String> = scenario
+            .retried()
+            .map(|(step, attempt)| format!("`{}`: {}", step.name, attempt.summary()))
+            .collect();
+        let _ = writeln!(out, "- `{}`: {}", scenario.name, cell(&attempts.join("; ")));
     }
     let _ = writeln!(out, "\n</details>\n");
 }
@@ -369,6 +446,8 @@ mod tests {
             leaks: Vec::new(),
             cleanup_problems: Vec::new(),
             requests: 42,
+            wire: Default::default(),
+            created: Default::default(),
             duration: Duration::from_secs(2),
             baseline: None,
         }

@@ -1,6 +1,8 @@
 //! The terminal report: one line per scenario, the whole story of each
-//! failure (request, expected, actual, diff), and the closing summary
-//! `N passed, N failed, N skipped`.
+//! failure (request, expected, actual, diff), the indeterminate and flaky
+//! scenarios with their attempts, what retrying cost, and the closing
+//! summary `N passed, N failed, N skipped` (after `N indeterminate`, when
+//! there are some).
 
 use std::fmt::Write;
 
@@ -20,6 +22,7 @@ impl Style {
             Verdict::Pass => "32",
             Verdict::Fail | Verdict::Error => "31",
             Verdict::Skip => "33",
+            Verdict::Indeterminate => "35",
         };
         match self {
             Style::Plain => text.to_string(),
@@ -37,9 +40,73 @@ pub fn scenario_line(result: &ScenarioResult, style: Style) -> String {
         result.rules.join(","),
         result.duration.as_millis()
     );
-    if let (Some(reason), Verdict::Skip) = (&result.reason, result.verdict) {
+    if let (Some(reason), Verdict::Skip | Verdict::Indeterminate) = (&result.reason, result.verdict)
+    {
         let _ = write!(line, " ({reason})");
     }
+    if result.flaky() {
+        let _ = write!(line, " (flaky: {})", attempts_text(result));
+    }
+    line
+}
+
+/// `503 ServiceUnavailableException, then 200` for a scenario's retried
+/// attempts, step by step.
+fn attempts_text(result: &ScenarioResult) -> String {
+    result
+        .steps
+        .iter()
+        .filter(|step| !step.retried.is_empty())
+        .map(|step| {
+            let tried: Vec<String> = step.retried.iter().map(|a| a.summary()).collect();
+            format!(
+                "step {}: {}, then {}",
+                step.name,
+                tried.join(", "),
+                answer_text(step)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn answer_text(step: &StepResult) -> String {
+    let answer = &step.answer;
+    match (&answer.fault, answer.status, &answer.error_code) {
+        (Some(fault), _, _) => fault.clone(),
+        (None, Some(status), Some(code)) => format!("{status} {code}"),
+        (None, Some(status), None) => status.to_string(),
+        (None, None, _) => "no answer".into(),
+    }
+}
+
+/// `N indeterminate`, the line before the closing one, when there are some.
+pub fn indeterminate_line(report: &RunReport) -> Option<String> {
+    let counts = report.counts();
+    (counts.indeterminate > 0).then(|| format!("{} indeterminate", counts.indeterminate))
+}
+
+/// What retrying and pacing cost, and what the run made.
+pub fn wire_line(report: &RunReport) -> String {
+    let wire = &report.wire;
+    let mut line = format!(
+        "retries: {} ({} throttled answers, {} transient faults)",
+        wire.retries, wire.throttled, wire.transient
+    );
+    match (wire.throttled_at, wire.settled_rate) {
+        (Some(limit), Some(rate)) => {
+            let _ = write!(
+                line,
+                "; last throttled at {limit:.1} requests/s, the pace settled at {rate:.1} requests/s"
+            );
+        }
+        _ => line.push_str("; never throttled"),
+    }
+    let _ = write!(
+        line,
+        "; created {} channels and {} event data stores",
+        report.created.channels, report.created.stores
+    );
     line
 }
 
@@ -71,6 +138,39 @@ pub fn pretty(report: &RunReport, style: Style, lines_done: bool) -> String {
     for result in &failures {
         out.push('\n');
         failure(&mut out, result, style);
+    }
+    let undecided: Vec<&ScenarioResult> = report
+        .scenarios
+        .iter()
+        .filter(|s| s.verdict == Verdict::Indeterminate)
+        .collect();
+    if !undecided.is_empty() {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "{}",
+            style.paint(
+                Verdict::Indeterminate,
+                "indeterminate (throttled past the retry budget: the rule was not tested):"
+            )
+        );
+        for result in undecided {
+            let reason = result.reason.as_deref().unwrap_or("throttled");
+            let _ = writeln!(
+                out,
+                "  {} [{}]: {reason}",
+                result.name,
+                result.rules.join(",")
+            );
+        }
+    }
+    let flaky: Vec<&ScenarioResult> = report.scenarios.iter().filter(|s| s.flaky()).collect();
+    if !flaky.is_empty() {
+        out.push('\n');
+        let _ = writeln!(out, "flaky (passed after a transient fault, retried):");
+        for result in flaky {
+            let _ = writeln!(out, "  {}: {}", result.name, attempts_text(result));
+        }
     }
     out.push('\n');
     let _ = writeln!(
@@ -105,6 +205,20 @@ pub fn pretty(report: &RunReport, style: Style, lines_done: bool) -> String {
         report.requests as f64 / seconds.max(1e-9),
         counts.errored
     );
+    let _ = writeln!(out, "{}", wire_line(report));
+    if report.incomplete() {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.paint(
+                Verdict::Indeterminate,
+                "no divergence found, but the run is incomplete: rerun with a lower --rate or --jobs (exit 1)"
+            )
+        );
+    }
+    if let Some(line) = indeterminate_line(report) {
+        let _ = writeln!(out, "{line}");
+    }
     let _ = writeln!(out, "{}", summary_line(report));
     out
 }
@@ -173,6 +287,20 @@ fn failure(out: &mut String, result: &ScenarioResult, style: Style) {
     }
 }
 
+/// Every attempt of a step, the retried ones first.
+fn attempt_lines(out: &mut String, step: &StepResult) {
+    for (n, attempt) in step.retried.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "    attempt {}: {} after {} ms; retried after {} ms",
+            n + 1,
+            attempt.summary(),
+            attempt.latency.as_millis(),
+            attempt.backoff.as_millis()
+        );
+    }
+}
+
 fn step_detail(out: &mut String, step: &StepResult) {
     let _ = writeln!(
         out,
@@ -204,6 +332,10 @@ fn step_detail(out: &mut String, step: &StepResult) {
                 one_line(&answer.body, 300)
             );
         }
+    }
+    attempt_lines(out, step);
+    if let Some(resolved) = &step.resolved {
+        let _ = writeln!(out, "    resolved: {resolved}");
     }
     for problem in &step.problems {
         let _ = writeln!(out, "    - {problem}");

@@ -98,12 +98,13 @@ impl Baseline {
     }
 
     /// This run's divergences, plus the entries of scenarios the run could
-    /// not judge (not selected, skipped): an update from a partial run keeps them.
+    /// not judge (not selected, skipped, indeterminate): an update from a
+    /// partial run keeps them.
     pub fn updated(&self, report: &RunReport) -> Baseline {
         let judged: BTreeSet<&str> = report
             .scenarios
             .iter()
-            .filter(|s| s.verdict != Verdict::Skip)
+            .filter(|s| !matches!(s.verdict, Verdict::Skip | Verdict::Indeterminate))
             .map(|s| s.name.as_str())
             .collect();
         let mut divergences: Vec<Divergence> = self
@@ -268,6 +269,9 @@ mod tests {
             snapshot: None,
             snapshot_diff: None,
             latency: Duration::from_millis(7),
+            retried: Vec::new(),
+            flaky: false,
+            resolved: None,
         }
     }
 
@@ -295,6 +299,8 @@ mod tests {
             leaks: Vec::new(),
             cleanup_problems: Vec::new(),
             requests: 0,
+            wire: Default::default(),
+            created: Default::default(),
             duration: Duration::from_secs(1),
             baseline: None,
         }

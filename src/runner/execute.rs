@@ -4,12 +4,14 @@
 //! deletes what the scenario made. Hurl-like, the steps of a scenario stop
 //! at the first that fails; cleanup always runs.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::control::Controls;
 use super::fixtures::{self, Fixtures};
 use super::ledger::Ledger;
 use super::listing::{list_all, text};
@@ -22,7 +24,7 @@ use crate::scenario::{
     Layer, Observed, Phase, Repeat, Scenario, Step, Vars,
 };
 use crate::snapshot::{self, Observation, Redactor, SnapshotOutcome};
-use crate::wire::{self, Client, ClientConfig, Outcome, Request};
+use crate::wire::{self, Attempt, Client, ClientConfig, Exchange, Outcome, Request};
 
 /// Everything scenarios share during a run.
 pub struct Context {
@@ -38,6 +40,10 @@ pub struct Context {
     pub interrupted: Arc<AtomicBool>,
     /// How the endpoint answers an operation that does not exist.
     pub unknown: UnknownAnswer,
+    /// Which operations the endpoint accepted a valid request of.
+    pub controls: Controls,
+    /// What the scenarios created, added up as each ends.
+    pub made: std::sync::Mutex<super::Created>,
 }
 
 /// Bodies and texts kept in reports are cut here.
@@ -52,6 +58,7 @@ pub async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioRes
         redactor: Redactor::new(&context.run_id, &context.account),
         steps: Vec::new(),
         malformed_success: false,
+        channel_names: BTreeSet::new(),
     };
     let (verdict, reason) = run.execute().await;
     let mut result = not_run(scenario, verdict, reason);
@@ -110,6 +117,9 @@ struct ScenarioRun<'a> {
     /// A setup or judged step answered as expected, but with a success of
     /// the wrong form (no request id, a member of the wrong type).
     malformed_success: bool,
+    /// Names of the channels this scenario's creates made: a retried create
+    /// meeting one of these met a channel of its own making on purpose.
+    channel_names: BTreeSet<String>,
 }
 
 impl ScenarioRun<'_> {
@@ -141,8 +151,19 @@ impl ScenarioRun<'_> {
             let result = self.step(step, &mut vars).await;
             self.steps.push(result);
         }
+        {
+            let made = self.ledger.made();
+            let mut total = self.context.made.lock().unwrap_or_else(|p| p.into_inner());
+            total.channels += made.channels;
+            total.stores += made.stores;
+        }
         let problems = self.ledger.clean(&self.context.client).await;
         let mut outcome = outcome;
+        if outcome.0 == Verdict::Pass {
+            if let Some(why) = self.uncontrolled_refusal() {
+                outcome = (Verdict::Skip, Some(why));
+            }
+        }
         if !problems.is_empty() && outcome.0 == Verdict::Pass {
             outcome = (
                 Verdict::Fail,
@@ -153,6 +174,25 @@ impl ScenarioRun<'_> {
             );
         }
         outcome
+    }
+
+    /// Why a passing scenario proves nothing: one of its steps passed on a
+    /// refusal of an operation the endpoint was never seen to accept, in the
+    /// run's controls or earlier in this scenario.
+    fn uncontrolled_refusal(&self) -> Option<String> {
+        let mut accepted = Vec::new();
+        for step in &self.steps {
+            let status = step.answer.status.unwrap_or(0);
+            let operation = Operation::from_name(&step.operation)?;
+            if (200..300).contains(&status) {
+                accepted.push(operation);
+            } else if step.phase == Phase::Steps && !accepted.contains(&operation) {
+                if let Some(why) = self.context.controls.untested(operation) {
+                    return Some(why);
+                }
+            }
+        }
+        None
     }
 
     async fn main_phases(&mut self, vars: &mut Vars) -> (Verdict, Option<String>) {
@@ -243,16 +283,20 @@ impl ScenarioRun<'_> {
         let sent = sent_request(&config, &request);
         let copies = step.parallel.max(1) as usize;
         let mut problems = Vec::new();
-        let outcomes: Vec<Outcome> = if let Some(member) = &step.paginate {
+        let mut exchanges: Vec<Exchange> = if let Some(member) = &step.paginate {
             let (pages, problem) = paginate(&client, &request, input.as_ref(), member).await;
             for outcome in &pages {
                 self.ledger
                     .observe(step.op, input.as_ref(), outcome, client.region());
             }
             problems.extend(problem);
-            vec![joined_pages(pages, member)]
+            vec![Exchange {
+                outcome: joined_pages(pages, member),
+                retried: Vec::new(),
+                exhausted: None,
+            }]
         } else if copies == 1 {
-            vec![client.send(&request).await]
+            vec![client.send_recorded(&request).await]
         } else {
             // Each copy is built with its own `${copy_index}` (1..=N), so
             // copies can race for one resource under different names.
@@ -264,14 +308,59 @@ impl ScenarioRun<'_> {
                     Err(problem) => return self.unsendable(step, problem),
                 }
             }
-            let sends = requests.iter().map(|request| client.send(request));
+            let sends = requests.iter().map(|request| client.send_recorded(request));
             futures_util::future::join_all(sends).await
         };
+        let resolved = match step.op {
+            Operation::CreateChannel => {
+                self.resolve_retried_create(input.as_ref(), &mut exchanges)
+                    .await
+            }
+            Operation::DeleteChannel | Operation::DeleteEventDataStore => {
+                self.resolve_retried_delete(step.op, input.as_ref(), &mut exchanges)
+            }
+            _ => None,
+        };
+        let flaky = exchanges.iter().any(Exchange::flaky);
+        let throttled = exchanges.iter().find(|e| e.throttled_through()).map(|e| {
+            let attempts = e.retried.len() + 1;
+            format!(
+                "throttled past the retry budget ({attempts} attempt{}, last {})",
+                if attempts == 1 { "" } else { "s" },
+                fixtures::describe(&e.outcome)
+            )
+        });
+        let mut retried = Vec::new();
+        let outcomes: Vec<Outcome> = exchanges
+            .into_iter()
+            .map(|exchange| {
+                retried.extend(exchange.retried);
+                exchange.outcome
+            })
+            .collect();
         for outcome in outcomes.iter().filter(|_| step.paginate.is_none()) {
             self.ledger
                 .observe(step.op, input.as_ref(), outcome, client.region());
+            if step.op == Operation::CreateChannel && outcome.is_success() {
+                if let Some(name) = input
+                    .as_ref()
+                    .and_then(|i| i.get("Name"))
+                    .and_then(Value::as_str)
+                {
+                    self.channel_names.insert(name.to_string());
+                }
+            }
         }
-        let verdict = self.judge(step, &outcomes, vars, &mut problems);
+        let faulted = outcomes.iter().any(|o| o.fault().is_some());
+        // A fault that persisted is a finding; throttling that persisted
+        // judged nothing (contract section 8).
+        let verdict = match throttled {
+            Some(reason) if !faulted => {
+                problems.push(reason);
+                Verdict::Indeterminate
+            }
+            _ => self.judge(step, &outcomes, vars, &mut problems),
+        };
         // The answer was what the step expects, but not a whole success:
         // that breaks §1 (P3) alone.
         if verdict == Verdict::Pass && step.phase != Phase::Cleanup {
@@ -286,7 +375,8 @@ impl ScenarioRun<'_> {
             verdict.max(Verdict::Fail)
         };
         let (mut snapshot_name, mut snapshot, mut snapshot_diff) = (None, None, None);
-        if step.phase == Phase::Steps && step.snapshot && verdict != Verdict::Error {
+        let judged = !matches!(verdict, Verdict::Error | Verdict::Indeterminate);
+        if step.phase == Phase::Steps && step.snapshot && judged {
             let (name, content) = self.render_snapshot(step, &outcomes);
             if let Some(diff) = self.compare_snapshot(step, &name, &content, &mut problems) {
                 snapshot_diff = Some(diff);
@@ -308,7 +398,117 @@ impl ScenarioRun<'_> {
             snapshot,
             snapshot_diff,
             latency: outcomes.iter().map(|o| o.latency).max().unwrap_or_default(),
+            retried,
+            flaky,
+            resolved,
         }
+    }
+
+    /// A delete whose earlier attempt may have been processed and whose
+    /// retry met "not found" deleted the resource on that earlier attempt:
+    /// when the resource is one this scenario made and still holds, the
+    /// delete is answered as the success it was.
+    fn resolve_retried_delete(
+        &self,
+        operation: Operation,
+        input: Option<&Value>,
+        exchanges: &mut [Exchange],
+    ) -> Option<String> {
+        let member = if operation == Operation::DeleteChannel {
+            "Channel"
+        } else {
+            "EventDataStore"
+        };
+        let reference = input?.get(member)?.as_str()?;
+        if !self.ledger.holds(operation, reference) {
+            return None;
+        }
+        let exchange = exchanges.iter_mut().find(|e| {
+            e.maybe_processed_before()
+                && matches!(
+                    e.outcome.error_code(),
+                    Some("ChannelNotFoundException" | "EventDataStoreNotFoundException")
+                )
+        })?;
+        let first = exchange
+            .retried
+            .iter()
+            .find(|a| a.retryable == wire::Retryable::Transient)
+            .map(Attempt::summary)
+            .unwrap_or_default();
+        let met = fixtures::describe(&exchange.outcome);
+        exchange.outcome = Outcome {
+            latency: exchange.outcome.latency,
+            result: Ok(wire::json_response(
+                200,
+                &http::HeaderMap::new(),
+                serde_json::json!({}),
+            )),
+        };
+        Some(format!(
+            "an attempt answered {first} may have deleted {reference}, which this scenario made; \
+             the retry met {met}: taken as deleted"
+        ))
+    }
+
+    /// A CreateChannel whose earlier attempt may have been processed (a 5xx,
+    /// a reset, a timeout) and whose retry met ChannelAlreadyExistsException
+    /// most likely met the channel its own first attempt made (contract
+    /// section 8): that is no C1 divergence. When no copy of the request
+    /// succeeded and no create of this scenario made a channel of that name,
+    /// the channel is read back (ListChannels by name, then GetChannel) and
+    /// the create answered with it, so it is judged, captured and cleaned up
+    /// as the success it was. Returns how it was settled.
+    async fn resolve_retried_create(
+        &self,
+        input: Option<&Value>,
+        exchanges: &mut [Exchange],
+    ) -> Option<String> {
+        if exchanges.iter().any(|e| e.outcome.is_success()) {
+            return None;
+        }
+        let name = input?.get("Name")?.as_str()?;
+        if self.channel_names.contains(name) {
+            return None;
+        }
+        let exchange = exchanges.iter_mut().find(|e| {
+            e.maybe_processed_before()
+                && e.outcome.error_code() == Some("ChannelAlreadyExistsException")
+        })?;
+        let client = &self.context.client;
+        let channels = list_channels(client).await.ok()?;
+        let (arn, _) = channels.into_iter().find(|(_, listed)| listed == name)?;
+        let read = client
+            .send(&Request::json(
+                "GetChannel",
+                serde_json::json!({ "Channel": arn }),
+            ))
+            .await;
+        let channel = read.success_json()?;
+        let mut answer = serde_json::json!({ "ChannelArn": arn, "Name": name });
+        for member in ["Source", "Destinations"] {
+            if let Some(value) = channel.get(member) {
+                answer[member] = value.clone();
+            }
+        }
+        if let Some(tags) = input?.get("Tags") {
+            answer["Tags"] = tags.clone();
+        }
+        let first = exchange
+            .retried
+            .iter()
+            .find(|a| a.retryable == wire::Retryable::Transient)
+            .map(Attempt::summary)
+            .unwrap_or_default();
+        let met = fixtures::describe(&exchange.outcome);
+        exchange.outcome = Outcome {
+            latency: exchange.outcome.latency + read.latency,
+            result: Ok(wire::json_response(200, &http::HeaderMap::new(), answer)),
+        };
+        Some(format!(
+            "an attempt answered {first} may have made the channel; the retry met {met}; \
+             read back {arn} by name: no C1 divergence"
+        ))
     }
 
     /// The step's verdict from its answers, before captures and snapshots.
@@ -345,7 +545,9 @@ impl ScenarioRun<'_> {
                     expect.judge(&observed[0], vars)
                 };
                 if !mismatches.is_empty() && plain_request(step) {
-                    let why = outcomes.iter().find_map(|o| self.context.unknown.why(o));
+                    let why = outcomes
+                        .iter()
+                        .find_map(|o| self.context.unknown.why(o, step.op.name()));
                     if let Some(why) = why {
                         problems.push(not_implemented(step, &why));
                     }
@@ -423,7 +625,9 @@ impl ScenarioRun<'_> {
     }
 
     async fn channel_quota_remaining(&self) -> usize {
-        let held = count_channels(&self.context.client).await.unwrap_or(0);
+        let held = count_channels(&self.context.client.persistent())
+            .await
+            .unwrap_or(0);
         self.context.channel_quota.saturating_sub(held)
     }
 
@@ -442,6 +646,9 @@ impl ScenarioRun<'_> {
             snapshot: None,
             snapshot_diff: None,
             latency: Duration::ZERO,
+            retried: Vec::new(),
+            flaky: false,
+            resolved: None,
         }
     }
 
@@ -596,6 +803,9 @@ fn repetitions(step: &Step, vars: &Vars) -> Result<usize, String> {
 fn merge_repetition(mut previous: StepResult, attempt: StepResult) -> StepResult {
     previous.requests += attempt.requests;
     previous.latency = previous.latency.max(attempt.latency);
+    previous.retried.extend(attempt.retried);
+    previous.flaky |= attempt.flaky;
+    previous.resolved = previous.resolved.or(attempt.resolved);
     if attempt.verdict != Verdict::Pass {
         previous.verdict = attempt.verdict;
         previous.problems = attempt.problems;
@@ -692,7 +902,7 @@ fn judge_setup(
         if outcome.is_success() {
             continue;
         }
-        if let Some(why) = unknown.why(outcome) {
+        if let Some(why) = unknown.why(outcome, step.op.name()) {
             problems.push(not_implemented(step, &why));
             return Verdict::Skip;
         }
@@ -759,13 +969,54 @@ fn not_implemented(step: &Step, why: &str) -> String {
 /// that does not exist.
 const NO_SUCH_OPERATION: &str = "CtconformNoSuchOperation";
 
-/// How the endpoint answers an operation that does not exist, when that
-/// answer names no error code (moto: HTTP 500 and a generic HTML page that
-/// says nothing of the cause). An operation answered exactly so is one the
-/// endpoint does not implement.
+/// How the endpoint answers an operation that does not exist. An operation
+/// answered the same way is one the endpoint does not implement: moto sends
+/// HTTP 500 and a generic HTML page that names no error code; ministack
+/// sends `400 InvalidParameterException` "Unknown CloudTrail action:
+/// '<operation>'", a code that would pass for a refusal unless its message
+/// is compared with the operation's name taken out.
 #[derive(Clone, Debug, Default)]
 pub struct UnknownAnswer {
-    answer: Option<(u16, Vec<u8>)>,
+    answer: Option<Fingerprint>,
+}
+
+/// The parts of an answer that stay the same whichever operation it refuses.
+#[derive(Clone, Debug, PartialEq)]
+struct Fingerprint {
+    status: u16,
+    error_code: Option<String>,
+    /// The body with the operation's name cut out (`message` for a coded
+    /// answer, the whole body otherwise).
+    text: Vec<u8>,
+}
+
+impl Fingerprint {
+    /// `None` for a success, for an UnknownOperationException (already read
+    /// as "not implemented" on its own), and for a coded answer whose
+    /// message does not name the operation: a generic message would make
+    /// every refusal with that code look like a missing operation.
+    fn of(outcome: &Outcome, operation: &str) -> Option<Fingerprint> {
+        let response = outcome.response()?;
+        if (200..300).contains(&response.status) {
+            return None;
+        }
+        let text = match &response.error_code {
+            None => response.body.clone(),
+            Some(code) if code == "UnknownOperationException" => return None,
+            Some(_) => {
+                let message = response.message.as_deref()?;
+                if operation.is_empty() || !message.contains(operation) {
+                    return None;
+                }
+                message.replace(operation, "\u{0}").into_bytes()
+            }
+        };
+        Some(Fingerprint {
+            status: response.status,
+            error_code: response.error_code.clone(),
+            text,
+        })
+    }
 }
 
 impl UnknownAnswer {
@@ -774,25 +1025,25 @@ impl UnknownAnswer {
             .send(&Request::json(NO_SUCH_OPERATION, serde_json::json!({})))
             .await;
         UnknownAnswer {
-            answer: outcome
-                .response()
-                .filter(|r| r.error_code.is_none() && !(200..300).contains(&r.status))
-                .map(|r| (r.status, r.body.clone())),
+            answer: Fingerprint::of(&outcome, NO_SUCH_OPERATION),
         }
     }
 
-    /// Why `outcome` says "not implemented", if it does: by its own words
-    /// (`unimplemented`), or by being the answer to an operation that does not exist.
-    pub fn why(&self, outcome: &Outcome) -> Option<String> {
+    /// Why `outcome`, the answer to `operation`, says "not implemented", if
+    /// it does: by its own words (`unimplemented`), or by being the answer
+    /// to an operation that does not exist.
+    pub fn why(&self, outcome: &Outcome, operation: &str) -> Option<String> {
         unimplemented(outcome).or_else(|| {
-            let response = outcome.response()?;
-            let (status, body) = self.answer.as_ref()?;
-            (response.error_code.is_none() && response.status == *status && response.body == *body)
-                .then(|| {
-                    format!(
-                        "HTTP {status}: not implemented, the same answer as for an operation that does not exist"
-                    )
-                })
+            let known = self.answer.as_ref()?;
+            (Fingerprint::of(outcome, operation).as_ref() == Some(known)).then(|| {
+                let answer = match &known.error_code {
+                    Some(code) => format!("HTTP {} {code}", known.status),
+                    None => format!("HTTP {}", known.status),
+                };
+                format!(
+                    "{answer}: not implemented, the same answer as for an operation that does not exist"
+                )
+            })
         })
     }
 }

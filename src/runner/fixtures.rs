@@ -174,7 +174,7 @@ async fn make(
         .and_then(Value::as_str)
         .map(str::to_string)
         .ok_or_else(|| {
-            if let Some(why) = unknown.why(&created) {
+            if let Some(why) = unknown.why(&created, "CreateEventDataStore") {
                 return format!(
                     "the endpoint does not implement CreateEventDataStore ({why}), needed for {}",
                     kind.variable()

@@ -19,6 +19,8 @@ pub enum Resource {
 pub struct Ledger {
     /// Each resource with the Region of the request that made it.
     resources: Vec<(Resource, String)>,
+    /// Everything ever recorded, deleted or not, for the run's summary.
+    made: super::Created,
 }
 
 impl Ledger {
@@ -48,12 +50,14 @@ impl Ledger {
         match operation {
             Operation::CreateChannel => {
                 if let Some(arn) = member("ChannelArn") {
+                    self.made.channels += 1;
                     self.resources
                         .push((Resource::Channel(arn), region.to_string()));
                 }
             }
             Operation::CreateEventDataStore => {
                 if let Some(arn) = member("EventDataStoreArn") {
+                    self.made.stores += 1;
                     self.resources
                         .push((Resource::Store(arn), region.to_string()));
                 }
@@ -72,6 +76,27 @@ impl Ledger {
         }
     }
 
+    /// Whether `reference` (an ARN or id) names a resource of this ledger
+    /// not yet deleted.
+    pub fn holds(&self, operation: Operation, reference: &str) -> bool {
+        self.resources
+            .iter()
+            .any(|(resource, _)| match (operation, resource) {
+                (Operation::DeleteChannel, Resource::Channel(arn)) => {
+                    same_resource(arn, reference, "channel")
+                }
+                (Operation::DeleteEventDataStore, Resource::Store(arn)) => {
+                    same_resource(arn, reference, "eventdatastore")
+                }
+                _ => false,
+            })
+    }
+
+    /// What the scenario created, deleted since or not.
+    pub fn made(&self) -> super::Created {
+        self.made
+    }
+
     /// Deletes everything recorded, channels first; returns what could not be deleted.
     pub async fn clean(&mut self, client: &Client) -> Vec<String> {
         let mut problems = Vec::new();
@@ -88,8 +113,11 @@ impl Ledger {
 }
 
 /// Deletes one resource; `None` when it is gone (deleted now, or already).
+/// Throttling and transient faults are retried past the run's `--retries`
+/// (a repeated delete is safe: "not found" counts as gone): nothing is to
+/// be left behind for the endpoint's load.
 pub async fn delete(client: &Client, resource: &Resource) -> Option<String> {
-    let outcome = client.send(&resource.deletion()).await;
+    let outcome = client.for_cleanup().send(&resource.deletion()).await;
     resource.left_by(&outcome)
 }
 

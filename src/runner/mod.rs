@@ -5,6 +5,7 @@
 //! `RunReport`; rendering is the `report` module's.
 
 pub mod baseline;
+mod control;
 mod execute;
 mod fixtures;
 mod ledger;
@@ -26,7 +27,9 @@ use serde_json::Value;
 pub use execute::{list_channels, unimplemented, UnknownAnswer};
 pub use fixtures::{describe as describe_outcome, fixture_store_request};
 pub use ledger::{delete, Resource};
-pub use result::{Answer, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict};
+pub use result::{
+    Answer, Counts, Created, RunReport, ScenarioResult, SentRequest, StepResult, Verdict,
+};
 pub use run_id::{new_run_id, run_id_age};
 pub use select::Selection;
 pub use sweep::{run_id_of, sweep, SweepReport, SweepTarget, RESOURCE_PREFIXES};
@@ -35,6 +38,7 @@ use crate::contract::shapes;
 use crate::scenario::{referenced_vars, Layer, Scenario, Vars};
 use crate::snapshot::{SnapshotMode, SnapshotStore};
 use crate::wire::{Client, ClientConfig};
+use control::Controls;
 use execute::Context;
 use schedule::Scheduler;
 
@@ -111,9 +115,18 @@ pub async fn run(
             .any(|reference| reference.name == name)
     };
     let (uses_region2, uses_region3) = (uses("region2"), uses("region3"));
-    let unknown = UnknownAnswer::probe(&client).await;
-    let fixtures =
-        fixtures::prepare(&client, &options.run_id, &needed, &options.vars, &unknown).await;
+    // The run's own set-up and checks retry past `--retries`: throttling is
+    // to cost them time, never a wrong picture of the endpoint.
+    let persistent = client.persistent();
+    let unknown = UnknownAnswer::probe(&persistent).await;
+    let fixtures = fixtures::prepare(
+        &persistent,
+        &options.run_id,
+        &needed,
+        &options.vars,
+        &unknown,
+    )
+    .await;
     for (name, why) in &fixtures.unavailable {
         notes.push(format!("fixture {name} unavailable: {why}"));
     }
@@ -158,7 +171,23 @@ pub async fn run(
         vars.set(Layer::Runner, name.clone(), Value::from(value.clone()));
     }
 
-    let held = list_channels(&client).await.map(|c| c.len()).unwrap_or(0);
+    let operations = scenarios
+        .iter()
+        .flat_map(|scenario| scenario.steps.iter().map(|step| step.op))
+        .collect();
+    let controls = Controls::probe(
+        &persistent,
+        &options.run_id,
+        &fixtures,
+        &unknown,
+        &operations,
+    )
+    .await;
+    notes.extend(controls.notes());
+    let held = list_channels(&persistent)
+        .await
+        .map(|c| c.len())
+        .unwrap_or(0);
     let scheduler = Arc::new(Scheduler::new(
         options.jobs,
         &scenarios,
@@ -175,6 +204,8 @@ pub async fn run(
         account,
         interrupted: Arc::clone(&options.interrupted),
         unknown,
+        controls,
+        made: std::sync::Mutex::new(Created::default()),
     });
     let deadline = started + options.deadline;
     let tasks: Vec<_> = scenarios
@@ -220,6 +251,13 @@ pub async fn run(
 
     let mut context =
         Arc::try_unwrap(context).unwrap_or_else(|_| unreachable!("every task has ended"));
+    let mut created = *context.made.get_mut().unwrap_or_else(|p| p.into_inner());
+    created.stores += context
+        .fixtures
+        .vars
+        .keys()
+        .filter(|name| !options.vars.contains_key(*name))
+        .count();
     let mut cleanup_problems = context.fixtures.teardown(&client).await;
     let mut leaks = find_leaks(&client, &options.run_id, &mut cleanup_problems).await;
     for (used, other) in [(uses_region2, &region2), (uses_region3, &region3)] {
@@ -237,6 +275,8 @@ pub async fn run(
         leaks,
         cleanup_problems,
         requests: client.requests_sent(),
+        wire: client.stats(),
+        created,
         duration: started.elapsed(),
         baseline: None,
     }
@@ -264,7 +304,7 @@ pub fn third_region(region: &str, region2: &str) -> &'static str {
 
 /// Channels of this run still present: leaks. Deleted on sight, still reported.
 async fn find_leaks(client: &Client, run_id: &str, problems: &mut Vec<String>) -> Vec<String> {
-    let channels = match list_channels(client).await {
+    let channels = match list_channels(&client.persistent()).await {
         Ok(channels) => channels,
         Err(why) => {
             problems.push(format!("could not check for leaks: {why}"));

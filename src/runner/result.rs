@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::baseline::BaselineVerdict;
 use crate::scenario::Phase;
+use crate::wire::{Attempt, WireStats};
 
 /// A scenario's or a step's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -21,6 +22,9 @@ pub enum Verdict {
     Error,
     /// The endpoint lacks an operation a setup step needs: the rule cannot be tested.
     Skip,
+    /// The endpoint kept throttling past the retry budget: the rule was not
+    /// tested (contract section 8). Not a failure, not a pass.
+    Indeterminate,
 }
 
 impl Verdict {
@@ -30,6 +34,7 @@ impl Verdict {
             Verdict::Fail => "FAIL",
             Verdict::Error => "ERROR",
             Verdict::Skip => "SKIP",
+            Verdict::Indeterminate => "INDETERMINATE",
         }
     }
 }
@@ -82,6 +87,17 @@ pub struct StepResult {
     pub snapshot_diff: Option<String>,
     #[serde(serialize_with = "as_millis")]
     pub latency: Duration,
+    /// Attempts retried before the answers above (throttling, 5xx, resets,
+    /// timeouts), in the order sent; empty when every first attempt stood.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retried: Vec<Attempt>,
+    /// An answer came only after a transient fault (5xx, reset, timeout).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub flaky: bool,
+    /// How an ambiguous answer was settled: a retried CreateChannel that met
+    /// ChannelAlreadyExistsException, read back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -99,6 +115,20 @@ pub struct ScenarioResult {
     pub duration: Duration,
 }
 
+impl ScenarioResult {
+    /// Passed, but some answer came only after a transient fault.
+    pub fn flaky(&self) -> bool {
+        self.verdict == Verdict::Pass && self.steps.iter().any(|s| s.flaky)
+    }
+
+    /// Every attempt its steps retried.
+    pub fn retried(&self) -> impl Iterator<Item = (&StepResult, &Attempt)> {
+        self.steps
+            .iter()
+            .flat_map(|step| step.retried.iter().map(move |a| (step, a)))
+    }
+}
+
 /// Scenario counts by verdict.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -106,6 +136,16 @@ pub struct Counts {
     pub failed: usize,
     pub errored: usize,
     pub skipped: usize,
+    pub indeterminate: usize,
+    /// Passed only after a retried transient fault (among `passed`).
+    pub flaky: usize,
+}
+
+/// What the run made in the account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Created {
+    pub channels: usize,
+    pub stores: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -121,8 +161,13 @@ pub struct RunReport {
     pub leaks: Vec<String>,
     /// Cleanup requests that did not succeed.
     pub cleanup_problems: Vec<String>,
-    /// Every request the run sent: steps, fixtures, cleanup and checks.
+    /// Every request the run sent: steps, fixtures, cleanup and checks,
+    /// retries included.
     pub requests: usize,
+    /// Retries, throttling answers, transient faults and the settled rate.
+    pub wire: WireStats,
+    /// Channels and stores the run created (and deleted).
+    pub created: Created,
     #[serde(serialize_with = "as_millis")]
     pub duration: Duration,
     /// The divergences sorted against `--baseline`, when one was given.
@@ -139,16 +184,35 @@ impl RunReport {
                 Verdict::Fail => counts.failed += 1,
                 Verdict::Error => counts.errored += 1,
                 Verdict::Skip => counts.skipped += 1,
+                Verdict::Indeterminate => counts.indeterminate += 1,
             }
+            counts.flaky += usize::from(scenario.flaky());
         }
         counts
     }
 
-    /// True when nothing failed or errored, nothing leaked, and at least one
-    /// scenario passed: an endpoint that skips everything has shown nothing.
+    /// True when nothing failed, errored or stayed indeterminate, nothing
+    /// leaked, and at least one scenario passed: an endpoint that skips
+    /// everything has shown nothing, and a rule that was not tested for
+    /// throttling was not shown to hold (the run exits 1, see
+    /// [`RunReport::incomplete`]).
     pub fn conforms(&self) -> bool {
         let counts = self.counts();
-        counts.failed == 0 && counts.errored == 0 && counts.passed > 0 && self.leaks.is_empty()
+        counts.failed == 0
+            && counts.errored == 0
+            && counts.indeterminate == 0
+            && counts.passed > 0
+            && self.leaks.is_empty()
+    }
+
+    /// Nothing diverged, but throttling left scenarios indeterminate: the
+    /// run is incomplete, not a divergence.
+    pub fn incomplete(&self) -> bool {
+        let counts = self.counts();
+        counts.indeterminate > 0
+            && counts.failed == 0
+            && counts.errored == 0
+            && self.leaks.is_empty()
     }
 }
 

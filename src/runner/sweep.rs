@@ -68,10 +68,10 @@ pub struct SweepReport {
 /// that delivers into one of those stores.
 pub async fn sweep(client: &Client, target: &SweepTarget, dry_run: bool) -> SweepReport {
     let mut report = SweepReport::default();
-    let stores = match list_stores(client).await {
+    let stores = match list_stores(client, target).await {
         Ok(stores) => stores
             .into_iter()
-            .filter(|s| target.covers(&s.name) && s.status != "PENDING_DELETION")
+            .filter(|s| s.status != "PENDING_DELETION")
             .collect(),
         Err(why) => {
             report.problems.push(why);
@@ -171,16 +171,33 @@ struct StoreSummary {
     status: String,
 }
 
-async fn list_stores(client: &Client) -> Result<Vec<StoreSummary>, String> {
+/// The stores `target` covers, each with its status. ListEventDataStores
+/// no longer returns `Status` (the model marks it deprecated), so a store
+/// listed without one is described with GetEventDataStore.
+async fn list_stores(client: &Client, target: &SweepTarget) -> Result<Vec<StoreSummary>, String> {
     let stores = list_all(client, Operation::ListEventDataStores, "EventDataStores").await?;
-    Ok(stores
-        .iter()
-        .map(|store| StoreSummary {
-            arn: text(store, "EventDataStoreArn"),
+    let mut covered = Vec::new();
+    for store in stores.iter().filter(|s| target.covers(&text(s, "Name"))) {
+        let arn = text(store, "EventDataStoreArn");
+        let mut status = text(store, "Status");
+        if status.is_empty() {
+            let request = Request::json(
+                Operation::GetEventDataStore.name(),
+                json!({ "EventDataStore": arn }),
+            );
+            // Unknown when it cannot be described: the delete then says why.
+            let outcome = client.send(&request).await;
+            if let Some(body) = outcome.success_json() {
+                status = text(body, "Status");
+            }
+        }
+        covered.push(StoreSummary {
+            arn,
             name: text(store, "Name"),
-            status: text(store, "Status"),
-        })
-        .collect())
+            status,
+        });
+    }
+    Ok(covered)
 }
 
 #[cfg(test)]

@@ -40,14 +40,21 @@ pub struct ClientConfig {
     /// endpoint floods.
     pub body_budget_bytes: usize,
     pub credentials: CredentialSource,
+    /// Attempts per request and the backoff between them (SDK standard mode).
+    pub retry: super::RetryPolicy,
+    /// How requests are paced before they are sent.
+    pub pacing: super::PacingConfig,
 }
 
 impl ClientConfig {
     /// Defaults: 10 s per request, 3 s to connect, 8 MiB per response, the
-    /// fixed local identity for loopback endpoints and the AWS chain otherwise.
+    /// fixed local identity for loopback endpoints and the AWS chain otherwise,
+    /// the SDKs' standard retries, adaptive pacing, and AWS's published
+    /// per-operation rates for an endpoint off this machine.
     pub fn new(endpoint: impl Into<String>, region: impl Into<String>) -> Self {
         let endpoint = endpoint.into();
-        let credentials = if is_loopback(&endpoint) {
+        let loopback = is_loopback(&endpoint);
+        let credentials = if loopback {
             CredentialSource::Loopback
         } else {
             CredentialSource::Chain
@@ -60,6 +67,8 @@ impl ClientConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             body_budget_bytes: DEFAULT_BODY_BUDGET_BYTES,
             credentials,
+            retry: super::RetryPolicy::default(),
+            pacing: super::PacingConfig::for_endpoint(loopback),
         }
     }
 }

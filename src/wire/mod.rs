@@ -4,7 +4,12 @@
 //! leaves every judgement to the runner.
 //!
 //! Choices the runner relies on:
-//! - each request is sent exactly once: no retries, no redirects followed;
+//! - throttling and transient faults are retried as the AWS SDKs retry them
+//!   (`retry`), each attempt signed afresh, and every attempt is paced by
+//!   the client's shared limits (`pace`); [`Client::send_recorded`] returns
+//!   the attempts retried, and `ClientConfig::retry` with one attempt sends
+//!   each request exactly once;
+//! - no redirects are followed;
 //! - a 3xx answer with a `Location` header is [`Fault::Redirect`] (awsJson1_1
 //!   has no redirects, and following one could loop on a self-redirect); a
 //!   3xx without `Location` is a plain [`Response`];
@@ -17,8 +22,10 @@
 mod config;
 mod curl;
 mod fault;
+mod pace;
 mod request;
 mod response;
+mod retry;
 mod sign;
 mod transport;
 
@@ -37,11 +44,21 @@ pub use config::{
 };
 pub use curl::curl_command;
 pub use fault::Fault;
+pub use pace::{is_read_operation, Pace, PacingConfig, AWS_READ_RATE, AWS_WRITE_RATE};
 pub use request::{mask_authorization, Body, HeaderValue, Request, Signing, TargetHeader};
 pub use response::{json_response, parse_json, parse_response, BodyProblem, Outcome, Response};
+pub use retry::{
+    classify, is_throttled, Attempt, Exchange, RetryPolicy, Retryable, DEFAULT_MAX_ATTEMPTS,
+    THROTTLING_CODES,
+};
 
+use pace::Pacer;
+use retry::RetryQuota;
 use sign::{signature_headers, Signer, SigningEndpoint, Unsigned};
 use transport::{AnswerBody, Outgoing, Transport};
+
+/// Attempts a [`Client::persistent`] makes at least.
+pub const PERSISTENT_ATTEMPTS: u32 = 8;
 
 /// A client for one endpoint. Cloning is cheap and shares the connection pool
 /// and the credentials.
@@ -66,8 +83,38 @@ struct Inner {
     /// by every pool made with `with_own_connections`).
     body_budget: Arc<Semaphore>,
     signer: Arc<Signer>,
-    /// Requests sent through this client and its clones, for rates in reports.
+    /// Requests sent through this client and its clones, for rates in
+    /// reports: every attempt counts.
     sent: Arc<AtomicUsize>,
+    retry: RetryPolicy,
+    /// Shared by the clones, as the SDKs share one per client.
+    quota: Arc<RetryQuota>,
+    pacer: Arc<Pacer>,
+    stats: Arc<RetryStats>,
+}
+
+/// What retrying cost a client and its clones.
+#[derive(Debug, Default)]
+struct RetryStats {
+    retries: AtomicUsize,
+    throttled: AtomicUsize,
+    transient: AtomicUsize,
+}
+
+/// A client's retry and pacing figures, for the run's closing lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WireStats {
+    /// Attempts sent, first ones and retries.
+    pub requests: usize,
+    pub retries: usize,
+    /// Throttling answers received (retried or not).
+    pub throttled: usize,
+    /// Transient faults received: 5xx, resets, timeouts.
+    pub transient: usize,
+    /// The adaptive rate it settled at, if it ever was throttled.
+    pub settled_rate: Option<f64>,
+    /// What it was sending when last throttled (requests/s).
+    pub throttled_at: Option<f64>,
 }
 
 impl Client {
@@ -90,6 +137,13 @@ impl Client {
                 body_budget: Arc::new(body_budget),
                 signer: Arc::new(signer),
                 sent: Arc::new(AtomicUsize::new(0)),
+                retry: RetryPolicy {
+                    max_attempts: config.retry.max_attempts.max(1),
+                    ..config.retry
+                },
+                quota: Arc::new(RetryQuota::default()),
+                pacer: Arc::new(Pacer::new(config.pacing)),
+                stats: Arc::new(RetryStats::default()),
             }),
         })
     }
@@ -123,6 +177,40 @@ impl Client {
         })
     }
 
+    /// The same client, sending a throttled request at least
+    /// [`PERSISTENT_ATTEMPTS`] times whatever its policy and its retry
+    /// quota: for cleanup and the run's own checks, where giving up leaves
+    /// resources behind or a wrong picture. Transient faults keep the policy.
+    pub fn persistent(&self) -> Client {
+        let inner = &*self.inner;
+        Client {
+            inner: Arc::new(Inner {
+                retry: RetryPolicy {
+                    throttled_attempts: inner.retry.throttled_attempts.max(PERSISTENT_ATTEMPTS),
+                    ..inner.retry
+                },
+                quota: Arc::new(RetryQuota::default()),
+                ..inner.clone()
+            }),
+        }
+    }
+
+    /// As [`Client::persistent`], transient faults too: for deletions,
+    /// which are safe to repeat.
+    pub fn for_cleanup(&self) -> Client {
+        let persistent = self.persistent();
+        let inner = &*persistent.inner;
+        Client {
+            inner: Arc::new(Inner {
+                retry: RetryPolicy {
+                    max_attempts: inner.retry.max_attempts.max(PERSISTENT_ATTEMPTS),
+                    ..inner.retry
+                },
+                ..inner.clone()
+            }),
+        }
+    }
+
     pub fn region(&self) -> &str {
         &self.inner.region
     }
@@ -147,8 +235,70 @@ impl Client {
         self.inner.sent.load(Ordering::Relaxed)
     }
 
-    /// Sends `request` once and reads the whole answer, within the timeout.
+    /// Retries, throttling answers and the settled rate so far.
+    pub fn stats(&self) -> WireStats {
+        let stats = &self.inner.stats;
+        WireStats {
+            requests: self.requests_sent(),
+            retries: stats.retries.load(Ordering::Relaxed),
+            throttled: stats.throttled.load(Ordering::Relaxed),
+            transient: stats.transient.load(Ordering::Relaxed),
+            settled_rate: self.inner.pacer.settled_rate(),
+            throttled_at: self.inner.pacer.throttled_at(),
+        }
+    }
+
+    /// Sends `request`, retrying as the policy says, and reads the whole
+    /// final answer; each attempt within the timeout.
     pub async fn send(&self, request: &Request) -> Outcome {
+        self.send_recorded(request).await.outcome
+    }
+
+    /// As [`Client::send`], with the attempts that were retried.
+    pub async fn send_recorded(&self, request: &Request) -> Exchange {
+        let inner = &*self.inner;
+        let mut retried = Vec::new();
+        let mut spent = 0;
+        loop {
+            inner.pacer.acquire(&request.operation).await;
+            let outcome = self.send_once(request).await;
+            let retryable = classify(&outcome);
+            inner.pacer.observe(retryable == Some(Retryable::Throttled));
+            let Some(retryable) = retryable else {
+                inner.quota.reward(spent);
+                return Exchange {
+                    outcome,
+                    retried,
+                    exhausted: None,
+                };
+            };
+            let counter = match retryable {
+                Retryable::Throttled => &inner.stats.throttled,
+                Retryable::Transient => &inner.stats.transient,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            let attempts = retried.len() as u32 + 1;
+            let cost = (attempts < inner.retry.attempts_for(retryable))
+                .then(|| inner.quota.take(&outcome))
+                .flatten();
+            let Some(cost) = cost else {
+                return Exchange {
+                    outcome,
+                    retried,
+                    exhausted: Some(retryable),
+                };
+            };
+            spent += cost;
+            let backoff = inner.retry.backoff(attempts);
+            retried.push(Attempt::of(&outcome, retryable, backoff));
+            inner.stats.retries.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(backoff).await;
+        }
+    }
+
+    /// Sends `request` once and reads the whole answer, within the timeout.
+    /// Signed afresh on each call.
+    async fn send_once(&self, request: &Request) -> Outcome {
         self.inner.sent.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let result = tokio::time::timeout(self.inner.timeout, self.exchange(request))
