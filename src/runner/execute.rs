@@ -437,13 +437,15 @@ impl ScenarioRun<'_> {
             .map(Attempt::summary)
             .unwrap_or_default();
         let met = fixtures::describe(&exchange.outcome);
+        // Taken as deleted: the retry's request id stands for the success.
+        let mut taken = wire::json_response(200, &http::HeaderMap::new(), serde_json::json!({}));
+        taken.request_id = exchange
+            .outcome
+            .response()
+            .and_then(|r| r.request_id.clone());
         exchange.outcome = Outcome {
             latency: exchange.outcome.latency,
-            result: Ok(wire::json_response(
-                200,
-                &http::HeaderMap::new(),
-                serde_json::json!({}),
-            )),
+            result: Ok(taken),
         };
         Some(format!(
             "an attempt answered {first} may have deleted {reference}, which this scenario made; \
@@ -501,9 +503,13 @@ impl ScenarioRun<'_> {
             .map(Attempt::summary)
             .unwrap_or_default();
         let met = fixtures::describe(&exchange.outcome);
+        // The made-up answer carries the read-back's request id: it stands
+        // for a success, and successes are checked whole.
+        let mut made_up = wire::json_response(200, &http::HeaderMap::new(), answer);
+        made_up.request_id = read.response().and_then(|r| r.request_id.clone());
         exchange.outcome = Outcome {
             latency: exchange.outcome.latency + read.latency,
-            result: Ok(wire::json_response(200, &http::HeaderMap::new(), answer)),
+            result: Ok(made_up),
         };
         Some(format!(
             "an attempt answered {first} may have made the channel; the retry met {met}; \
