@@ -285,16 +285,8 @@ impl ScenarioRun<'_> {
         let mut problems = Vec::new();
         let mut exchanges: Vec<Exchange> = if let Some(member) = &step.paginate {
             let (pages, problem) = paginate(&client, &request, input.as_ref(), member).await;
-            for outcome in &pages {
-                self.ledger
-                    .observe(step.op, input.as_ref(), outcome, client.region());
-            }
             problems.extend(problem);
-            vec![Exchange {
-                outcome: joined_pages(pages, member),
-                retried: Vec::new(),
-                exhausted: None,
-            }]
+            vec![joined_pages(pages, member)]
         } else if copies == 1 {
             vec![client.send_recorded(&request).await]
         } else {
@@ -338,7 +330,7 @@ impl ScenarioRun<'_> {
                 exchange.outcome
             })
             .collect();
-        for outcome in outcomes.iter().filter(|_| step.paginate.is_none()) {
+        for outcome in &outcomes {
             self.ledger
                 .observe(step.op, input.as_ref(), outcome, client.region());
             if step.op == Operation::CreateChannel && outcome.is_success() {
@@ -700,18 +692,18 @@ async fn paginate(
     request: &Request,
     input: Option<&Value>,
     member: &str,
-) -> (Vec<Outcome>, Option<String>) {
+) -> (Vec<Exchange>, Option<String>) {
     let max_results = input
         .and_then(|i| i.get("MaxResults"))
         .and_then(Value::as_u64);
-    let mut pages: Vec<Outcome> = Vec::new();
+    let mut pages: Vec<Exchange> = Vec::new();
     let mut tokens: Vec<String> = Vec::new();
     let mut seen: Vec<Value> = Vec::new();
     let mut request = request.clone();
     for page in 1..=MAX_PAGES {
-        let outcome = client.send(&request).await;
-        let body = outcome.success_json().cloned();
-        pages.push(outcome);
+        let exchange = client.send_recorded(&request).await;
+        let body = exchange.outcome.success_json().cloned();
+        pages.push(exchange);
         let Some(body) = body else {
             return (pages, None);
         };
@@ -758,25 +750,31 @@ async fn paginate(
     (pages, Some(problem))
 }
 
-/// The answer a paginated step is judged on: the first answer that is not
-/// a success, else the last page with `member` holding every page's items.
-fn joined_pages(mut pages: Vec<Outcome>, member: &str) -> Outcome {
-    if let Some(failed) = pages.iter().position(|o| o.success_json().is_none()) {
+/// The answer a paginated step is judged on: the first page throttled past
+/// the retries or not a success, else the last page with `member` holding
+/// every page's items.
+fn joined_pages(mut pages: Vec<Exchange>, member: &str) -> Exchange {
+    if let Some(failed) = pages
+        .iter()
+        .position(|e| e.throttled_through() || e.outcome.success_json().is_none())
+    {
         return pages.swap_remove(failed);
     }
     let items: Vec<Value> = pages
         .iter()
-        .filter_map(Outcome::success_json)
+        .filter_map(|e| e.outcome.success_json())
         .filter_map(|body| body.get(member).and_then(Value::as_array))
         .flatten()
         .cloned()
         .collect();
+    let retried: Vec<Attempt> = pages.iter_mut().flat_map(|e| e.retried.drain(..)).collect();
     let mut last = pages.pop().expect("at least one page is sent");
-    if let Ok(response) = &mut last.result {
+    if let Ok(response) = &mut last.outcome.result {
         if let Ok(Value::Object(body)) = &mut response.json {
             body.insert(member.to_string(), Value::Array(items));
         }
     }
+    last.retried = retried;
     last
 }
 
