@@ -127,6 +127,7 @@ async fn an_endpoint_without_channels_gives_a_clean_honest_report() {
             status: 500,
             body: MOTO_PAGE.as_bytes().to_vec(),
             headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
+            without_request_id: false,
         })
     }))
     .await;
@@ -144,6 +145,7 @@ async fn a_server_fault_unlike_the_unknown_operation_answer_is_not_called_unimpl
             status: 500,
             body: b"<html>CreateChannel crashed</html>".to_vec(),
             headers: vec![("content-type".into(), "text/html".into())],
+            without_request_id: false,
         })
     }))
     .await;

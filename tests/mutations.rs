@@ -224,10 +224,12 @@ async fn a_fault_in_any_single_rule_fails_the_suite_and_names_the_rule() {
     let mut missed = Vec::new();
     for (rule, fault) in faults {
         let endpoint = rewritten(fault).await;
+        // The lifecycle scenarios have faults of their own (below); leaving
+        // them out keeps this loop over every rule's fault quick.
         let report = run_suite(
             &endpoint.url,
             corpus(Selection {
-                skip_tags: vec!["auth".into()],
+                skip_tags: vec!["auth".into(), "lifecycle".into()],
                 ..Selection::default()
             }),
         )
@@ -349,6 +351,304 @@ async fn an_endpoint_differing_only_where_the_contract_allows_conforms() {
         }),
     )
     .await;
+    let failures: Vec<String> = report
+        .scenarios
+        .iter()
+        .filter(|s| s.verdict != Verdict::Pass)
+        .map(|s| format!("{}: {}", s.name, s.reason.as_deref().unwrap_or_default()))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// --- Lifecycle, Regions, paging, atomicity, whole successes (issue 14) ---
+
+/// The lifecycle scenarios (`scenarios/lifecycle/`).
+fn lifecycle_corpus() -> Vec<Scenario> {
+    corpus(Selection {
+        filters: vec!["lifecycle".into()],
+        ..Selection::default()
+    })
+}
+
+fn member(value: &Option<Value>, key: &str) -> Option<String> {
+    value.as_ref()?.get(key)?.as_str().map(str::to_string)
+}
+
+fn is_bare_id(location: &str) -> bool {
+    !location.contains(':')
+}
+
+/// A fault that breaks one lifecycle property: the rule its scenarios name,
+/// what it changes in answers and, for some, in requests.
+struct LifecycleFault {
+    what: &'static str,
+    rule: &'static str,
+    rewrite: Rewrite,
+    request_rewrite: Option<common::RequestRewrite>,
+}
+
+fn lifecycle_faults() -> Vec<LifecycleFault> {
+    let fault = |what, rule, rewrite| LifecycleFault {
+        what,
+        rule,
+        rewrite,
+        request_rewrite: None,
+    };
+    let mut faults = vec![
+        fault(
+            "a success with no x-amzn-RequestId",
+            "P3",
+            rewrite(|x| {
+                (x.status == 200 && x.operation() == "GetChannel").then(|| Reply {
+                    without_request_id: true,
+                    ..Reply::json(200, x.json.as_ref().unwrap())
+                })
+            }),
+        ),
+        fault(
+            "a store pending deletion accepted when named by its bare id",
+            "E4",
+            rewrite(|x| {
+                let bare = x
+                    .request_json
+                    .as_ref()
+                    .and_then(|b| b.get("Destinations"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|d| {
+                        d.iter()
+                            .filter_map(|d| d.get("Location").and_then(Value::as_str))
+                            .any(is_bare_id)
+                    });
+                (bare && x.refused_rule() == Some("E4")).then(|| fabricated_success(x))
+            }),
+        ),
+        fault(
+            "a second Region's ARN names the run's Region",
+            "OK1",
+            rewrite(|x| {
+                let region = x.region.as_deref()?;
+                if x.status != 200 || x.operation() != "CreateChannel" || region == "us-east-1" {
+                    return None;
+                }
+                let mut body = x.json.clone()?;
+                let arn = member(&x.json, "ChannelArn")?.replace(region, "us-east-1");
+                body["ChannelArn"] = Value::from(arn);
+                Some(Reply::json(200, &body))
+            }),
+        ),
+        fault(
+            "GetEventDataStore shows a stopped store ENABLED",
+            "OP2",
+            rewrite(|x| {
+                let mut body = x.json.clone()?;
+                (x.status == 200
+                    && x.operation() == "GetEventDataStore"
+                    && body.get("Status")? == "STOPPED_INGESTION")
+                    .then(|| {
+                        body["Status"] = Value::from("ENABLED");
+                        Reply::json(200, &body)
+                    })
+            }),
+        ),
+        fault(
+            "no 10-store quota",
+            "OP1",
+            rewrite(|x| {
+                (x.status >= 400
+                    && x.json.as_ref()?.get("__type")?.as_str()?
+                        == "EventDataStoreMaxLimitExceededException")
+                    .then(|| {
+                        let mut body = x.request_json.clone().unwrap_or_default();
+                        body["EventDataStoreArn"] = Value::from(format!(
+                            "arn:aws:cloudtrail:{}:123456789012:eventdatastore/{}",
+                            x.region.as_deref().unwrap_or("us-east-1"),
+                            uuid::Uuid::new_v4()
+                        ));
+                        body["Status"] = Value::from("ENABLED");
+                        Reply::json(200, &body)
+                    })
+            }),
+        ),
+        fault(
+            "ListEventDataStores ends after the first page",
+            "OP1",
+            rewrite(|x| {
+                let mut body = x.json.clone()?;
+                (x.status == 200
+                    && x.operation() == "ListEventDataStores"
+                    && body.as_object_mut()?.remove("NextToken").is_some())
+                .then(|| Reply::json(200, &body))
+            }),
+        ),
+        fault(
+            "an invalid NextToken answered with an empty page",
+            "OK2",
+            rewrite(|x| {
+                (x.refused_rule().is_some()
+                    && x.json.as_ref()?.get("__type")?.as_str()? == "InvalidNextTokenException"
+                    && x.operation() == "ListChannels")
+                    .then(|| Reply::json(200, &serde_json::json!({ "Channels": [] })))
+            }),
+        ),
+    ];
+    faults.push(LifecycleFault {
+        what: "MaxResults ignored on ListChannels",
+        rule: "OK2",
+        rewrite: rewrite(|_| None),
+        request_rewrite: Some(Arc::new(|x| {
+            let mut body = x.request_json.clone()?;
+            (x.operation() == "ListChannels"
+                && body.as_object_mut()?.remove("MaxResults").is_some())
+            .then_some(body)
+        })),
+    });
+    // Channel names account-wide: a Name taken in one Region is refused in another.
+    let names: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
+    faults.push(fault(
+        "channel names account-wide across Regions",
+        "C1",
+        rewrite(move |x| {
+            if x.operation() != "CreateChannel" {
+                return None;
+            }
+            let name = member(&x.request_json, "Name")?;
+            let region = x.region.clone().unwrap_or_default();
+            let mut names = names.lock().unwrap();
+            if x.status == 0 {
+                let elsewhere = names.get(&name).is_some_and(|r| *r != region);
+                return elsewhere.then(|| Reply::error(400, "ChannelAlreadyExistsException"));
+            }
+            if x.status == 200 {
+                names.insert(name, region);
+            }
+            None
+        }),
+    ));
+    // A refused create keeps its Name: it was half-created.
+    let refused: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+    faults.push(fault(
+        "a create refused for a destination or a tag takes its Name",
+        "E3",
+        rewrite(move |x| {
+            if x.operation() != "CreateChannel" {
+                return None;
+            }
+            let name = member(&x.request_json, "Name")?;
+            let mut refused = refused.lock().unwrap();
+            if x.status == 0 {
+                return refused
+                    .contains(&name)
+                    .then(|| Reply::error(400, "ChannelAlreadyExistsException"));
+            }
+            if matches!(x.refused_rule(), Some(rule) if rule.starts_with('E') || rule.starts_with('T') || rule.starts_with('D')) {
+                refused.insert(name);
+            }
+            None
+        }),
+    ));
+    // A refused update is applied all the same, as far as GetChannel shows.
+    let asked: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
+    faults.push(fault(
+        "a refused UpdateChannel renames the channel",
+        "OP5",
+        rewrite(move |x| {
+            let mut asked = asked.lock().unwrap();
+            match x.operation() {
+                "UpdateChannel" if x.status >= 400 => {
+                    let channel = member(&x.request_json, "Channel")?;
+                    asked.insert(channel, member(&x.request_json, "Name")?);
+                    None
+                }
+                "GetChannel" if x.status == 200 => {
+                    let arn = member(&x.json, "ChannelArn")?;
+                    let name = asked
+                        .iter()
+                        .find(|(channel, _)| arn.ends_with(channel.as_str()))
+                        .map(|(_, name)| name.clone())?;
+                    let mut body = x.json.clone()?;
+                    body["Name"] = Value::from(name);
+                    Some(Reply::json(200, &body))
+                }
+                _ => None,
+            }
+        }),
+    ));
+    // A deleted channel lingers in ListChannels.
+    let deleted: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let known: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
+    faults.push(fault(
+        "a deleted channel stays listed",
+        "OK3",
+        rewrite(move |x| match x.operation() {
+            "CreateChannel" if x.status == 200 => {
+                known
+                    .lock()
+                    .unwrap()
+                    .insert(member(&x.json, "ChannelArn")?, member(&x.json, "Name")?);
+                None
+            }
+            "DeleteChannel" if x.status == 200 => {
+                let reference = member(&x.request_json, "Channel")?;
+                let known = known.lock().unwrap();
+                let (arn, name) = known.iter().find(|(arn, _)| arn.ends_with(&reference))?;
+                deleted
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::json!({ "ChannelArn": arn, "Name": name }));
+                None
+            }
+            "ListChannels" if x.status == 200 => {
+                let mut body = x.json.clone()?;
+                let channels = body.get_mut("Channels")?.as_array_mut()?;
+                channels.extend(deleted.lock().unwrap().iter().cloned());
+                Some(Reply::json(200, &body))
+            }
+            _ => None,
+        }),
+    ));
+    faults
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lifecycle_fault_fails_the_lifecycle_scenarios_and_names_its_rule() {
+    let mut missed = Vec::new();
+    for fault in lifecycle_faults() {
+        let endpoint = common::rewritten_with(fault.request_rewrite, fault.rewrite).await;
+        let report = run_suite(&endpoint.url, lifecycle_corpus()).await;
+        let named = failing_rules(&report);
+        if report.conforms() || !named.contains(fault.rule) {
+            missed.push(format!(
+                "{} ({}): conforms={} failing rules={named:?}",
+                fault.what,
+                fault.rule,
+                report.conforms()
+            ));
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "lifecycle faults the scenarios did not catch:\n{}",
+        missed.join("\n")
+    );
+}
+
+/// An endpoint that pages whenever it likes (two items a page unless asked
+/// for fewer: section 7 allows it) conforms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_paging_by_default_conforms() {
+    let pages_of_two: common::RequestRewrite = Arc::new(|x| {
+        let mut body = x
+            .request_json
+            .clone()
+            .unwrap_or_else(|| serde_json::json!({}));
+        let listing = matches!(x.operation(), "ListChannels" | "ListEventDataStores");
+        (listing && body.get("MaxResults").is_none()).then(|| {
+            body["MaxResults"] = Value::from(2);
+            body
+        })
+    });
+    let endpoint = common::rewritten_with(Some(pages_of_two), rewrite(|_| None)).await;
+    let report = run_suite(&endpoint.url, lifecycle_corpus()).await;
     let failures: Vec<String> = report
         .scenarios
         .iter()

@@ -1,12 +1,13 @@
 //! `ctconform check` (scenario files without running them) and
 //! `ctconform coverage` (contract rules × scenarios).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 
+use super::matrix::Matrix;
 use super::run::load_checked;
 use super::Exit;
 use crate::contract::{RuleId, RULES};
@@ -56,11 +57,26 @@ pub struct CoverageArgs {
     /// exercised each rule.
     #[arg(long, value_name = "DURATION", value_parser = super::args::duration)]
     fuzz: Option<std::time::Duration>,
+    /// A lifecycle matrix to check instead of the built-in one
+    /// (docs/lifecycle-matrix.toml).
+    #[arg(long, value_name = "FILE")]
+    matrix: Option<PathBuf>,
 }
 
 pub async fn coverage(args: CoverageArgs) -> Exit {
     let scenarios = match load_checked(&args.dir, &[]) {
         Ok(scenarios) => scenarios,
+        Err(message) => return Exit::Usage(message),
+    };
+    let matrix_text = match &args.matrix {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) => return Exit::Usage(format!("{}: {error}", path.display())),
+        },
+        None => super::matrix::BUILT_IN.to_string(),
+    };
+    let matrix = match Matrix::parse(&matrix_text) {
+        Ok(matrix) => matrix,
         Err(message) => return Exit::Usage(message),
     };
     let table = coverage_table(scenarios.scenarios());
@@ -79,6 +95,14 @@ pub async fn coverage(args: CoverageArgs) -> Exit {
         None => None,
     };
     print!("{}", render(&table, fuzz_cases.as_ref()));
+    println!();
+    print!("{}", matrix.render());
+    let known: BTreeSet<&str> = scenarios
+        .scenarios()
+        .iter()
+        .map(|s| s.name.value.as_str())
+        .collect();
+    let gaps = matrix.gaps(&known);
     let uncovered: Vec<&str> = table
         .iter()
         .filter(|(_, names)| names.is_empty())
@@ -89,9 +113,20 @@ pub async fn coverage(args: CoverageArgs) -> Exit {
             "every one of the {} contract rules has a scenario",
             table.len()
         );
-        Exit::Conform
     } else {
         println!("rules without a scenario: {}", uncovered.join(", "));
+    }
+    if gaps.is_empty() {
+        println!(
+            "every one of the {} determined lifecycle cells has a scenario",
+            matrix.determined_cells()
+        );
+    } else {
+        println!("lifecycle cells without a scenario: {}", gaps.join("; "));
+    }
+    if uncovered.is_empty() && gaps.is_empty() {
+        Exit::Conform
+    } else {
         Exit::Diverged
     }
 }

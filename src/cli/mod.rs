@@ -7,6 +7,7 @@ mod call;
 mod check;
 mod cleanup;
 mod fuzz;
+mod matrix;
 mod run;
 mod serve;
 
@@ -30,7 +31,8 @@ enum Command {
     Run(Box<run::RunArgs>),
     /// Check scenario files without running them.
     Check(check::CheckArgs),
-    /// Show which scenarios exercise each contract rule; exit 1 if a rule has none.
+    /// Show which scenarios exercise each contract rule and each cell of the
+    /// lifecycle matrix; exit 1 if a rule or a determined cell has none.
     Coverage(check::CoverageArgs),
     /// Send one signed awsJson1_1 call and print the answer.
     Call(call::CallArgs),

@@ -16,8 +16,8 @@ use super::fixtures::{self, Fixtures};
 use super::ledger::Ledger;
 use super::listing::{list_all, text};
 use super::result::{Answer, ScenarioResult, SentRequest, StepResult, Verdict};
-use super::shape::success_body_problem;
-use crate::contract::Operation;
+use super::shape::success_problem;
+use crate::contract::{shapes, Operation, RuleId};
 use crate::protocol::TargetForm;
 use crate::scenario::{
     capture, interpolate_str, interpolate_value, judge_parallel, referenced_vars, Body, Header,
@@ -57,10 +57,32 @@ pub async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioRes
         ledger: Ledger::default(),
         redactor: Redactor::new(&context.run_id, &context.account),
         steps: Vec::new(),
+        malformed_success: false,
         channel_names: BTreeSet::new(),
     };
     let (verdict, reason) = run.execute().await;
     let mut result = not_run(scenario, verdict, reason);
+    // A failure is reported against the failing step's own rules, when it
+    // names some: a scenario checking several rules does not blame them all.
+    if verdict != Verdict::Pass && verdict != Verdict::Skip && run.malformed_success {
+        // A success of the wrong form breaks §1, whatever the scenario checks:
+        // a listing can show another scenario's malformed resource.
+        result.rules = vec![RuleId::P3.as_str().to_string()];
+    } else if verdict != Verdict::Pass && verdict != Verdict::Skip {
+        let failing = run
+            .steps
+            .iter()
+            .find(|step| step.verdict != Verdict::Pass && step.phase != Phase::Cleanup)
+            .and_then(|failed| {
+                scenario
+                    .all_steps()
+                    .find(|s| s.phase == failed.phase && s.name == failed.name)
+            })
+            .filter(|step| !step.rules.is_empty());
+        if let Some(step) = failing {
+            result.rules = step.rules.iter().map(|r| r.value.clone()).collect();
+        }
+    }
     result.steps = run.steps;
     result.duration = started.elapsed();
     result
@@ -92,6 +114,9 @@ struct ScenarioRun<'a> {
     ledger: Ledger,
     redactor: Redactor,
     steps: Vec<StepResult>,
+    /// A setup or judged step answered as expected, but with a success of
+    /// the wrong form (no request id, a member of the wrong type).
+    malformed_success: bool,
     /// Names of the channels this scenario's creates made: a retried create
     /// meeting one of these met a channel of its own making on purpose.
     channel_names: BTreeSet<String>,
@@ -221,6 +246,16 @@ impl ScenarioRun<'_> {
 
     /// One step, repeated as it says; stops at the first repetition that fails.
     async fn step(&mut self, step: &Step, vars: &mut Vars) -> StepResult {
+        if let Some(Repeat::Template(template)) = &step.repeat {
+            if template.contains(STORE_QUOTA_REMAINING) {
+                match self.store_quota_remaining(step, vars).await {
+                    Ok(remaining) => {
+                        vars.set(Layer::Runner, STORE_QUOTA_REMAINING, Value::from(remaining))
+                    }
+                    Err(problem) => return self.unsendable(step, problem),
+                }
+            }
+        }
         let repetitions = match repetitions(step, vars) {
             Ok(n) => n,
             Err(problem) => return self.unsendable(step, problem),
@@ -244,17 +279,40 @@ impl ScenarioRun<'_> {
     }
 
     async fn send_and_judge(&mut self, step: &Step, vars: &mut Vars) -> StepResult {
+        let client = match step_client(&self.context.client, step, vars) {
+            Ok(client) => client,
+            Err(problem) => return self.unsendable(step, problem),
+        };
+        if step.is_parallel() {
+            vars.set(Layer::Capture, "copy_index", Value::from(1));
+        }
         let (request, input) = match build_request(step, vars) {
             Ok(built) => built,
             Err(problem) => return self.unsendable(step, problem),
         };
-        let sent = sent_request(&self.context.config, &request);
+        let mut config = self.context.config.clone();
+        config.region = client.region().to_string();
+        let sent = sent_request(&config, &request);
         let copies = step.parallel.max(1) as usize;
-        let client = &self.context.client;
-        let mut exchanges: Vec<Exchange> = if copies == 1 {
+        let mut problems = Vec::new();
+        let mut exchanges: Vec<Exchange> = if let Some(member) = &step.paginate {
+            let (pages, problem) = paginate(&client, &request, input.as_ref(), member).await;
+            problems.extend(problem);
+            vec![joined_pages(pages, member)]
+        } else if copies == 1 {
             vec![client.send_recorded(&request).await]
         } else {
-            let sends = (0..copies).map(|_| client.send_recorded(&request));
+            // Each copy is built with its own `${copy_index}` (1..=N), so
+            // copies can race for one resource under different names.
+            let mut requests = Vec::with_capacity(copies);
+            for index in 1..=copies {
+                vars.set(Layer::Capture, "copy_index", Value::from(index));
+                match build_request(step, vars) {
+                    Ok((request, _)) => requests.push(request),
+                    Err(problem) => return self.unsendable(step, problem),
+                }
+            }
+            let sends = requests.iter().map(|request| client.send_recorded(request));
             futures_util::future::join_all(sends).await
         };
         let resolved = match step.op {
@@ -285,7 +343,8 @@ impl ScenarioRun<'_> {
             })
             .collect();
         for outcome in &outcomes {
-            self.ledger.observe(step.op, input.as_ref(), outcome);
+            self.ledger
+                .observe(step.op, input.as_ref(), outcome, client.region());
             if step.op == Operation::CreateChannel && outcome.is_success() {
                 if let Some(name) = input
                     .as_ref()
@@ -296,7 +355,6 @@ impl ScenarioRun<'_> {
                 }
             }
         }
-        let mut problems = Vec::new();
         let faulted = outcomes.iter().any(|o| o.fault().is_some());
         // A fault that persisted is a finding; throttling that persisted
         // judged nothing (contract section 8).
@@ -307,6 +365,11 @@ impl ScenarioRun<'_> {
             }
             _ => self.judge(step, &outcomes, vars, &mut problems),
         };
+        // The answer was what the step expects, but not a whole success:
+        // that breaks §1 (P3) alone.
+        if verdict == Verdict::Pass && step.phase != Phase::Cleanup {
+            self.malformed_success |= malformed_success(step, &outcomes).is_some();
+        }
         if verdict == Verdict::Pass {
             bind_captures(step, &outcomes, vars, &mut problems);
         }
@@ -378,13 +441,15 @@ impl ScenarioRun<'_> {
             .map(Attempt::summary)
             .unwrap_or_default();
         let met = fixtures::describe(&exchange.outcome);
+        // Taken as deleted: the retry's request id stands for the success.
+        let mut taken = wire::json_response(200, &http::HeaderMap::new(), serde_json::json!({}));
+        taken.request_id = exchange
+            .outcome
+            .response()
+            .and_then(|r| r.request_id.clone());
         exchange.outcome = Outcome {
             latency: exchange.outcome.latency,
-            result: Ok(wire::json_response(
-                200,
-                &http::HeaderMap::new(),
-                serde_json::json!({}),
-            )),
+            result: Ok(taken),
         };
         Some(format!(
             "an attempt answered {first} may have deleted {reference}, which this scenario made; \
@@ -442,9 +507,13 @@ impl ScenarioRun<'_> {
             .map(Attempt::summary)
             .unwrap_or_default();
         let met = fixtures::describe(&exchange.outcome);
+        // The made-up answer carries the read-back's request id: it stands
+        // for a success, and successes are checked whole.
+        let mut made_up = wire::json_response(200, &http::HeaderMap::new(), answer);
+        made_up.request_id = read.response().and_then(|r| r.request_id.clone());
         exchange.outcome = Outcome {
             latency: exchange.outcome.latency + read.latency,
-            result: Ok(wire::json_response(200, &http::HeaderMap::new(), answer)),
+            result: Ok(made_up),
         };
         Some(format!(
             "an attempt answered {first} may have made the channel; the retry met {met}; \
@@ -466,12 +535,7 @@ impl ScenarioRun<'_> {
         }
         if step.phase != Phase::Cleanup {
             // First, so that it is the step's one-line reason.
-            problems.extend(
-                outcomes
-                    .iter()
-                    .filter_map(Outcome::response)
-                    .find_map(success_body_problem),
-            );
+            problems.extend(malformed_success(step, outcomes));
         }
         match step.phase {
             Phase::Setup => judge_setup(step, outcomes, &self.context.unknown, problems),
@@ -563,6 +627,16 @@ impl ScenarioRun<'_> {
         }
     }
 
+    /// The store quota (10 per Region) minus the stores the step's Region
+    /// lists now, pending deletion included: they still count (contract §5).
+    async fn store_quota_remaining(&self, step: &Step, vars: &Vars) -> Result<usize, String> {
+        let client = step_client(&self.context.client, step, vars)?;
+        let held = list_all(&client, Operation::ListEventDataStores, "EventDataStores")
+            .await
+            .map_err(|why| format!("{STORE_QUOTA_REMAINING}: {why}"))?;
+        Ok(shapes::STORE_QUOTA.saturating_sub(held.len()))
+    }
+
     async fn channel_quota_remaining(&self) -> usize {
         let held = count_channels(&self.context.client.persistent())
             .await
@@ -598,6 +672,133 @@ impl ScenarioRun<'_> {
             ..self.unsendable(step, String::new())
         }
     }
+}
+
+/// The runner variable a `repeat` names to fill a Region's store quota.
+const STORE_QUOTA_REMAINING: &str = "store_quota_remaining";
+
+/// More pages than this: `NextToken` never ends.
+const MAX_PAGES: usize = 1000;
+
+/// The client for a step: the run's, or one signing for the step's `region`.
+fn step_client(client: &Client, step: &Step, vars: &Vars) -> Result<Client, String> {
+    match &step.region {
+        None => Ok(client.clone()),
+        Some(template) => {
+            let region = interpolate_str(template, vars).map_err(|e| format!("region: {e}"))?;
+            if region.is_empty()
+                || !region
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                return Err(format!("region: `{region}` is not a Region name"));
+            }
+            Ok(client.with_region(&region))
+        }
+    }
+}
+
+/// Sends `request`, then again with each answer's `NextToken`, until an
+/// answer has none, is not a success, or breaks a paging rule (contract §7:
+/// a page longer than `MaxResults`, a token or an item seen before, no end).
+/// Returns every answer and the first paging problem.
+async fn paginate(
+    client: &Client,
+    request: &Request,
+    input: Option<&Value>,
+    member: &str,
+) -> (Vec<Exchange>, Option<String>) {
+    let max_results = input
+        .and_then(|i| i.get("MaxResults"))
+        .and_then(Value::as_u64);
+    let mut pages: Vec<Exchange> = Vec::new();
+    let mut tokens: Vec<String> = Vec::new();
+    let mut seen: Vec<Value> = Vec::new();
+    let mut request = request.clone();
+    for page in 1..=MAX_PAGES {
+        let exchange = client.send_recorded(&request).await;
+        let body = exchange.outcome.success_json().cloned();
+        pages.push(exchange);
+        let Some(body) = body else {
+            return (pages, None);
+        };
+        let items = body.get(member).and_then(Value::as_array);
+        let count = items.map_or(0, Vec::len);
+        if let Some(max) = max_results.filter(|max| count as u64 > *max) {
+            return (
+                pages,
+                Some(format!(
+                    "page {page} has {count} `{member}`, more than MaxResults {max}"
+                )),
+            );
+        }
+        for item in items.into_iter().flatten() {
+            if seen.contains(item) {
+                return (
+                    pages,
+                    Some(format!(
+                        "page {page} repeats an item of an earlier page: {item}"
+                    )),
+                );
+            }
+            seen.push(item.clone());
+        }
+        let Some(token) = body.get("NextToken").and_then(Value::as_str) else {
+            return (pages, None);
+        };
+        if tokens.iter().any(|t| t == token) {
+            return (
+                pages,
+                Some(format!(
+                    "page {page}'s NextToken was given before: paging never ends"
+                )),
+            );
+        }
+        tokens.push(token.to_string());
+        let mut next = input.cloned().unwrap_or_else(|| serde_json::json!({}));
+        if let Some(object) = next.as_object_mut() {
+            object.insert("NextToken".into(), Value::from(token));
+        }
+        request.body = wire::Body::Json(next);
+    }
+    let problem = format!("NextToken still given after {MAX_PAGES} pages: paging never ends");
+    (pages, Some(problem))
+}
+
+/// The answer a paginated step is judged on: the first page throttled past
+/// the retries or not a success, else the last page with `member` holding
+/// every page's items.
+fn joined_pages(mut pages: Vec<Exchange>, member: &str) -> Exchange {
+    if let Some(failed) = pages
+        .iter()
+        .position(|e| e.throttled_through() || e.outcome.success_json().is_none())
+    {
+        return pages.swap_remove(failed);
+    }
+    let items: Vec<Value> = pages
+        .iter()
+        .filter_map(|e| e.outcome.success_json())
+        .filter_map(|body| body.get(member).and_then(Value::as_array))
+        .flatten()
+        .cloned()
+        .collect();
+    let retried: Vec<Attempt> = pages.iter_mut().flat_map(|e| e.retried.drain(..)).collect();
+    let mut last = pages.pop().expect("at least one page is sent");
+    if let Ok(response) = &mut last.outcome.result {
+        if let Ok(Value::Object(body)) = &mut response.json {
+            body.insert(member.to_string(), Value::Array(items));
+        }
+    }
+    last.retried = retried;
+    last
+}
+
+/// Why an answer to `step` is not a whole success, if one is not.
+fn malformed_success(step: &Step, outcomes: &[Outcome]) -> Option<String> {
+    outcomes
+        .iter()
+        .filter_map(Outcome::response)
+        .find_map(|response| success_problem(step.op.name(), response))
 }
 
 /// How often a step runs: its `repeat`, evaluated now.

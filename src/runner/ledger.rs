@@ -17,14 +17,21 @@ pub enum Resource {
 
 #[derive(Debug, Default)]
 pub struct Ledger {
-    resources: Vec<Resource>,
+    /// Each resource with the Region of the request that made it.
+    resources: Vec<(Resource, String)>,
     /// Everything ever recorded, deleted or not, for the run's summary.
     made: super::Created,
 }
 
 impl Ledger {
-    /// Notes what a successful answer created or deleted.
-    pub fn observe(&mut self, operation: Operation, input: Option<&Value>, outcome: &Outcome) {
+    /// Notes what a successful answer, to a request for `region`, created or deleted.
+    pub fn observe(
+        &mut self,
+        operation: Operation,
+        input: Option<&Value>,
+        outcome: &Outcome,
+        region: &str,
+    ) {
         if !outcome.is_success() {
             return;
         }
@@ -44,23 +51,25 @@ impl Ledger {
             Operation::CreateChannel => {
                 if let Some(arn) = member("ChannelArn") {
                     self.made.channels += 1;
-                    self.resources.push(Resource::Channel(arn));
+                    self.resources
+                        .push((Resource::Channel(arn), region.to_string()));
                 }
             }
             Operation::CreateEventDataStore => {
                 if let Some(arn) = member("EventDataStoreArn") {
                     self.made.stores += 1;
-                    self.resources.push(Resource::Store(arn));
+                    self.resources
+                        .push((Resource::Store(arn), region.to_string()));
                 }
             }
             Operation::DeleteChannel => {
                 if let Some(reference) = reference("Channel") {
-                    self.resources.retain(|r| !matches!(r, Resource::Channel(arn) if same_resource(arn, &reference, "channel")));
+                    self.resources.retain(|(r, made_in)| !(made_in == region && matches!(r, Resource::Channel(arn) if same_resource(arn, &reference, "channel"))));
                 }
             }
             Operation::DeleteEventDataStore => {
                 if let Some(reference) = reference("EventDataStore") {
-                    self.resources.retain(|r| !matches!(r, Resource::Store(arn) if same_resource(arn, &reference, "eventdatastore")));
+                    self.resources.retain(|(r, made_in)| !(made_in == region && matches!(r, Resource::Store(arn) if same_resource(arn, &reference, "eventdatastore"))));
                 }
             }
             _ => {}
@@ -72,7 +81,7 @@ impl Ledger {
     pub fn holds(&self, operation: Operation, reference: &str) -> bool {
         self.resources
             .iter()
-            .any(|resource| match (operation, resource) {
+            .any(|(resource, _)| match (operation, resource) {
                 (Operation::DeleteChannel, Resource::Channel(arn)) => {
                     same_resource(arn, reference, "channel")
                 }
@@ -93,9 +102,9 @@ impl Ledger {
         let mut problems = Vec::new();
         let (channels, stores): (Vec<_>, Vec<_>) = std::mem::take(&mut self.resources)
             .into_iter()
-            .partition(|r| matches!(r, Resource::Channel(_)));
-        for resource in channels.into_iter().chain(stores) {
-            if let Some(problem) = delete(client, &resource).await {
+            .partition(|(r, _)| matches!(r, Resource::Channel(_)));
+        for (resource, region) in channels.into_iter().chain(stores) {
+            if let Some(problem) = delete(&client.with_region(&region), &resource).await {
                 problems.push(problem);
             }
         }

@@ -132,6 +132,13 @@ pub async fn run(
     // operations on the one of another category, whatever the selection.
     needed.insert(crate::scenario::vars::FIXTURE_EDS_MANAGEMENT.into());
     needed.insert(crate::scenario::vars::FIXTURE_EDS_PENDING.into());
+    let uses = |name: &str| {
+        scenarios
+            .iter()
+            .flat_map(referenced_vars)
+            .any(|reference| reference.name == name)
+    };
+    let (uses_region2, uses_region3) = (uses("region2"), uses("region3"));
     // The run's own set-up and checks retry past `--retries`: throttling is
     // to cost them time, never a wrong picture of the endpoint.
     let persistent = client.persistent();
@@ -164,6 +171,18 @@ pub async fn run(
     }
     vars.set(Layer::Runner, "run_id", Value::from(options.run_id.clone()));
     vars.set(Layer::Runner, "region", Value::from(config.region.clone()));
+    let region2 = options
+        .vars
+        .get("region2")
+        .cloned()
+        .unwrap_or_else(|| second_region(&config.region).to_string());
+    vars.set(Layer::Runner, "region2", Value::from(region2.clone()));
+    let region3 = options
+        .vars
+        .get("region3")
+        .cloned()
+        .unwrap_or_else(|| third_region(&config.region, &region2).to_string());
+    vars.set(Layer::Runner, "region3", Value::from(region3.clone()));
     vars.set(Layer::Runner, "account", Value::from(account.clone()));
     vars.set(Layer::Runner, "partition", Value::from(partition));
     vars.set(
@@ -328,7 +347,13 @@ pub async fn run(
     if let Some(lock) = lock {
         cleanup_problems.extend(lock.release(&client).await);
     }
-    let leaks = find_leaks(&client, &options.run_id, &mut cleanup_problems).await;
+    let mut leaks = find_leaks(&client, &options.run_id, &mut cleanup_problems).await;
+    for (used, other) in [(uses_region2, &region2), (uses_region3, &region3)] {
+        if used && other != client.region() {
+            let other = client.with_region(other);
+            leaks.extend(find_leaks(&other, &options.run_id, &mut cleanup_problems).await);
+        }
+    }
     RunReport {
         endpoint: options.endpoint_label,
         region: client.region().to_string(),
@@ -350,6 +375,26 @@ fn creates_stores(scenario: &Scenario) -> bool {
     scenario
         .all_steps()
         .any(|step| step.op == crate::contract::Operation::CreateEventDataStore)
+}
+
+/// The default `region2`: a second Region for the scenarios that check
+/// that state is per Region (us-west-2, or us-east-2 when the run's is us-west-2).
+pub fn second_region(region: &str) -> &'static str {
+    if region == "us-west-2" {
+        "us-east-2"
+    } else {
+        "us-west-2"
+    }
+}
+
+/// The default `region3`: a Region other than the run's and `region2`, which
+/// only the store-quota scenario fills (a full Region stays full: stores
+/// pending deletion count for 7 days).
+pub fn third_region(region: &str, region2: &str) -> &'static str {
+    ["eu-west-1", "eu-central-1", "ap-southeast-2"]
+        .into_iter()
+        .find(|candidate| *candidate != region && *candidate != region2)
+        .unwrap_or("eu-west-1")
 }
 
 /// Channels of this run still present: leaks. Deleted on sight, still reported.

@@ -72,6 +72,97 @@ pub fn success_body_problem(response: &Response) -> Option<String> {
     Some(format!("HTTP {} answer: {problem}", response.status))
 }
 
+/// Why a 2xx answer to `operation` is not a whole success (contract §1:
+/// HTTP 200, a JSON object, an `x-amzn-RequestId` header), or has a member
+/// of the model's output shape with the wrong JSON type, at any depth. `None`
+/// for a whole success and for answers that are not 2xx. Members the model
+/// does not list are ignored (§4), and absent members are the scenarios' to require.
+pub fn success_problem(operation: &str, response: &Response) -> Option<String> {
+    if let Some(problem) = success_body_problem(response) {
+        return Some(problem);
+    }
+    if !(200..300).contains(&response.status) {
+        return None;
+    }
+    let status = response.status;
+    if status != 200 {
+        return Some(format!("HTTP {status} answer: a success is HTTP 200"));
+    }
+    if response.request_id.as_deref().is_none_or(str::is_empty) {
+        return Some(format!(
+            "HTTP {status} answer: no `x-amzn-RequestId` header"
+        ));
+    }
+    let body = response.json.as_ref().ok()?;
+    let model = output_model();
+    let shape = model.operations.get(operation)?;
+    model
+        .wrong_type(shape, body, operation)
+        .map(|problem| format!("HTTP {status} answer: wrong shape: {problem}"))
+}
+
+/// The output shapes of the model, copied into `output_shapes.json`.
+#[derive(serde::Deserialize)]
+struct OutputModel {
+    operations: std::collections::BTreeMap<String, String>,
+    shapes: std::collections::BTreeMap<String, ModelShape>,
+}
+
+#[derive(serde::Deserialize)]
+struct ModelShape {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    members: std::collections::BTreeMap<String, String>,
+    member: Option<String>,
+}
+
+fn output_model() -> &'static OutputModel {
+    static MODEL: std::sync::OnceLock<OutputModel> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| {
+        serde_json::from_str(include_str!("output_shapes.json"))
+            .expect("output_shapes.json is the model's output shapes")
+    })
+}
+
+impl OutputModel {
+    /// The first value under `at` whose JSON type is not what `shape` says.
+    fn wrong_type(&self, shape: &str, value: &Value, at: &str) -> Option<String> {
+        let shape = self.shapes.get(shape)?;
+        let expected = match shape.kind.as_str() {
+            "structure" => JsonType::Object,
+            "list" => JsonType::Array,
+            "boolean" => JsonType::Bool,
+            "integer" | "long" | "double" | "float" => JsonType::Number,
+            // awsJson1_1 sends timestamps as epoch seconds (Smithy).
+            "timestamp" => JsonType::Number,
+            _ => JsonType::String,
+        };
+        let found = JsonType::of(value)?;
+        if found != expected {
+            return Some(format!(
+                "`{at}` is {}, not {}",
+                found.name(),
+                expected.name()
+            ));
+        }
+        match value {
+            Value::Object(members) => shape.members.iter().find_map(|(name, target)| {
+                let member = members.get(name)?;
+                self.wrong_type(target, member, &format!("{at}.{name}"))
+            }),
+            Value::Array(items) => {
+                let target = shape.member.as_deref()?;
+                items
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, item)| self.wrong_type(target, item, &format!("{at}[{i}]")))
+            }
+            _ => None,
+        }
+    }
+}
+
 fn wrong_member(members: &serde_json::Map<String, Value>) -> Option<String> {
     MEMBER_TYPES.iter().find_map(|(name, expected)| {
         let found = JsonType::of(members.get(*name)?)?;

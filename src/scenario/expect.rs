@@ -267,7 +267,59 @@ pub fn judge_check(check: &ResponseCheck, body: Option<&Value>, vars: &Vars) -> 
             ),
             Ok(needle) => fail(format!("to contain {needle}"), actual()),
         },
+        Matcher::NotContains(value) => match expected_value(value) {
+            Err(err) => fail(format!("not to contain {value}"), err),
+            Ok(needle) if !contains(&path, &found, &needle) => None,
+            Ok(needle) => fail(format!("no element equal to {needle}"), {
+                let shown = Value::Array(found.into_iter().cloned().collect());
+                if path.has_wildcard() {
+                    shown.to_string()
+                } else {
+                    actual()
+                }
+            }),
+        },
+        Matcher::SameItemsVar(name) => {
+            let Some(var) = vars.get(name) else {
+                return fail(
+                    format!("the items of `{name}`"),
+                    format!("undefined variable `{name}`"),
+                );
+            };
+            let items: Vec<&Value> = if path.has_wildcard() {
+                found.clone()
+            } else {
+                match single {
+                    Some(Value::Array(items)) => items.iter().collect(),
+                    _ => return fail(format!("the items of `{name}`: {var}"), actual()),
+                }
+            };
+            let wanted: Vec<&Value> = match var {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            if same_items(&items, &wanted) {
+                None
+            } else {
+                let shown = Value::Array(items.into_iter().cloned().collect());
+                fail(format!("the items of `{name}`: {var}"), shown.to_string())
+            }
+        }
     }
+}
+
+/// The same items, each as often, in any order.
+fn same_items(a: &[&Value], b: &[&Value]) -> bool {
+    let mut rest: Vec<&Value> = b.to_vec();
+    a.len() == b.len()
+        && a.iter()
+            .all(|item| match rest.iter().position(|r| r == item) {
+                Some(i) => {
+                    rest.swap_remove(i);
+                    true
+                }
+                None => false,
+            })
 }
 
 fn contains(path: &Path, found: &[&Value], needle: &Value) -> bool {

@@ -111,6 +111,10 @@ pub struct Step {
     /// Given, or `"<index+1>-<op>"` (prefixed `setup-`/`cleanup-` outside `[[steps]]`).
     pub name: String,
     pub op: Operation,
+    /// `rules = [...]`: the rules this step checks, when the scenario checks
+    /// several; a failure of the step is reported against these alone.
+    /// Empty: the scenario's rules.
+    pub rules: Vec<Located<String>>,
     pub body: Body,
     pub target: Header,
     /// Form of the default `X-Amz-Target`; `None` lets the runner choose.
@@ -123,6 +127,12 @@ pub struct Step {
     pub method: String,
     /// Copies sent at once; 1 when not given.
     pub parallel: u32,
+    /// `region = "..."`: the Region the step is signed for (its SigV4
+    /// credential scope), a template; `None` is the run's Region.
+    pub region: Option<String>,
+    /// `paginate = "Member"`: follow `NextToken` to the last page; the
+    /// expectation and captures see every page's `Member` items joined.
+    pub paginate: Option<String>,
     /// Sequential repetitions, each with `${repeat_index}` = 1..=N.
     pub repeat: Option<Repeat>,
     pub snapshot: bool,
@@ -289,11 +299,18 @@ pub enum Matcher {
     /// `{ contains = V }`: with `[*]`, some element equals V; otherwise an
     /// array holding V, or a string holding the string V.
     Contains(Value),
+    /// `{ same_items_var = "v" }`: with `[*]`, the values reached; otherwise
+    /// the array at the path: the same items as the array in `v`, each as
+    /// often, in any order (a listing's order is undocumented).
+    SameItemsVar(String),
+    /// `{ not_contains = V }`: the negation of `contains` (a missing path
+    /// contains nothing).
+    NotContains(Value),
 }
 
 impl Matcher {
     /// The matcher keywords, as written in a matcher table.
-    pub const KEYWORDS: [&'static str; 8] = [
+    pub const KEYWORDS: [&'static str; 10] = [
         "equals",
         "regex",
         "length",
@@ -302,6 +319,8 @@ impl Matcher {
         "absent",
         "present",
         "contains",
+        "same_items_var",
+        "not_contains",
     ];
 }
 
@@ -339,6 +358,8 @@ impl fmt::Display for Matcher {
             Matcher::Absent => f.write_str("absent"),
             Matcher::Present => f.write_str("present"),
             Matcher::Contains(value) => write!(f, "contains {value}"),
+            Matcher::SameItemsVar(name) => write!(f, "has the items of ${{{name}}}"),
+            Matcher::NotContains(value) => write!(f, "does not contain {value}"),
         }
     }
 }

@@ -52,6 +52,9 @@ const STEP_KEYS: &[&str] = &[
     "method",
     "parallel",
     "repeat",
+    "region",
+    "paginate",
+    "rules",
     "snapshot",
     "capture",
     "expect",
@@ -538,6 +541,21 @@ impl Loader<'_> {
         let setup = self.steps(root, Phase::Setup);
         let steps = self.steps(root, Phase::Steps);
         let cleanup = self.steps(root, Phase::Cleanup);
+        if let Some(rules) = &rules {
+            for step in setup.iter().chain(&steps).chain(&cleanup) {
+                for rule in &step.rules {
+                    if !rules.iter().any(|r| r.value == rule.value) {
+                        self.error_at(
+                            rule.pos,
+                            format!(
+                                "step rule `{}` is not among the scenario's `rules`",
+                                rule.value
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         Some(Scenario {
             path: self.path.clone(),
             name: name?,
@@ -647,6 +665,10 @@ impl Loader<'_> {
             }
             Some(name.value)
         });
+        let rules = table
+            .get("rules")
+            .and_then(|node| self.rules(node))
+            .unwrap_or_default();
         let body = self.body(table, &mut templates);
         let target = self.header(table, "target", &mut templates);
         let target_form = table.get("target_form").and_then(|node| {
@@ -694,6 +716,23 @@ impl Loader<'_> {
         let repeat = table
             .get("repeat")
             .and_then(|node| self.repeat(node, &mut templates));
+        let region = table.get("region").and_then(|node| {
+            let value = self.located_string(node, "region")?;
+            templates.push(value.clone());
+            Some(value.value)
+        });
+        let paginate = table.get("paginate").and_then(|node| {
+            let member = self.string(node, "paginate")?;
+            if !is_name(&member) {
+                self.error(
+                    node.span(),
+                    format!(
+                        "`paginate` names a list member such as \"Channels\", found \"{member}\""
+                    ),
+                );
+            }
+            Some(member)
+        });
         let snapshot = table
             .get("snapshot")
             .and_then(|node| self.boolean(node, "snapshot"))
@@ -716,6 +755,7 @@ impl Loader<'_> {
             index,
             name,
             op,
+            rules,
             body,
             target,
             target_form,
@@ -724,6 +764,8 @@ impl Loader<'_> {
             authorization,
             method,
             parallel,
+            region,
+            paginate,
             repeat,
             snapshot,
             captures,
@@ -1039,8 +1081,16 @@ impl Loader<'_> {
                 ok = false;
                 continue;
             };
-            if path.has_wildcard() && !matches!(matcher, Matcher::Contains(_)) {
-                self.error(key.span(), "`[*]` is only allowed with `contains`");
+            if path.has_wildcard()
+                && !matches!(
+                    matcher,
+                    Matcher::Contains(_) | Matcher::NotContains(_) | Matcher::SameItemsVar(_)
+                )
+            {
+                self.error(
+                    key.span(),
+                    "`[*]` is only allowed with `contains`, `not_contains` and `same_items_var`",
+                );
                 ok = false;
                 continue;
             }
@@ -1090,20 +1140,21 @@ impl Loader<'_> {
         match keyword {
             "equals" => self.json(value, templates).map(Matcher::Equals),
             "contains" => self.json(value, templates).map(Matcher::Contains),
+            "not_contains" => self.json(value, templates).map(Matcher::NotContains),
             "regex" => self.regex(value, templates),
             "length" => self
                 .integer_in(value, "length", 0..i64::MAX)
                 .map(|n| Matcher::Length(n as u64)),
-            "equals_var" | "not_equals_var" => {
+            "equals_var" | "not_equals_var" | "same_items_var" => {
                 let name = self.string(value, keyword)?;
                 if !is_var_name(&name) {
                     self.error(value.span(), format!("`{name}` is not a variable name"));
                     return None;
                 }
-                Some(if keyword == "equals_var" {
-                    Matcher::EqualsVar(name)
-                } else {
-                    Matcher::NotEqualsVar(name)
+                Some(match keyword {
+                    "equals_var" => Matcher::EqualsVar(name),
+                    "not_equals_var" => Matcher::NotEqualsVar(name),
+                    _ => Matcher::SameItemsVar(name),
                 })
             }
             "absent" => {
@@ -1342,7 +1393,7 @@ input = { Channel = "${first}" }
         assert_eq!(
             with_head("[[steps]]\nop = \"ListChannels\"\n  inptu = {}\n"),
             ["s.toml:6:3: unknown key `inptu` in [[steps]] #1; valid keys: name, op, input, raw_body, \
-              target, target_form, content_type, sign, authorization, method, parallel, repeat, snapshot, capture, expect"]
+              target, target_form, content_type, sign, authorization, method, parallel, repeat, region, paginate, rules, snapshot, capture, expect"]
         );
     }
 
@@ -1464,12 +1515,12 @@ input = { Channel = "${first}" }
             ),
             [
                 "s.toml:6:31: unknown matcher keyword `equal`; valid: equals, regex, length, equals_var, \
-                 not_equals_var, absent, present, contains (to compare a table, write { equals = { ... } })",
+                 not_equals_var, absent, present, contains, same_items_var, not_contains (to compare a table, write { equals = { ... } })",
                 "s.toml:6:48: empty matcher; use one of: equals, regex, length, equals_var, not_equals_var, \
-                 absent, present, contains",
+                 absent, present, contains, same_items_var, not_contains",
                 "s.toml:6:73: a matcher takes exactly one keyword",
                 "s.toml:6:91: unclosed `[` in path `D[`",
-                "s.toml:6:101: `[*]` is only allowed with `contains`",
+                "s.toml:6:101: `[*]` is only allowed with `contains`, `not_contains` and `same_items_var`",
                 "s.toml:6:145: `a b` is not a variable name",
             ]
         );

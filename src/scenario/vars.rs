@@ -10,14 +10,18 @@ use serde_json::{json, Value};
 use super::format::{ExpectKind, Matcher, Outcome, Phase, Pos, Scenario, ScenarioVar};
 
 /// Variable names the runner always provides.
-pub const RUNNER_VARS: [&str; 7] = [
+pub const RUNNER_VARS: [&str; 11] = [
     "run_id",
     "region",
+    "region2",
+    "region3",
+    "store_quota_remaining",
     "account",
     "partition",
     "channel_quota",
     "channel_quota_remaining",
     "repeat_index",
+    "copy_index",
 ];
 /// Names starting with this are runner-provided fixtures.
 pub const FIXTURE_PREFIX: &str = "fixture.";
@@ -615,7 +619,10 @@ pub fn referenced_vars(scenario: &Scenario) -> Vec<VarRef> {
         if let Some(expect) = &step.expect {
             for_each_outcome(&expect.kind, &mut |outcome| {
                 for check in &outcome.response {
-                    if let Matcher::EqualsVar(name) | Matcher::NotEqualsVar(name) = &check.matcher {
+                    if let Matcher::EqualsVar(name)
+                    | Matcher::NotEqualsVar(name)
+                    | Matcher::SameItemsVar(name) = &check.matcher
+                    {
                         refs.push(VarRef {
                             name: name.clone(),
                             pos: check.pos,

@@ -215,6 +215,21 @@ impl Client {
         &self.inner.region
     }
 
+    /// The same client (connections, credentials, request count) signing
+    /// for another Region: state is per account and Region, and the
+    /// credential scope names the Region a request is for.
+    pub fn with_region(&self, region: &str) -> Client {
+        if region == self.inner.region {
+            return self.clone();
+        }
+        Client {
+            inner: Arc::new(Inner {
+                region: region.to_string(),
+                ..(*self.inner).clone()
+            }),
+        }
+    }
+
     /// How many requests this client (and its clones) has sent.
     pub fn requests_sent(&self) -> usize {
         self.inner.sent.load(Ordering::Relaxed)

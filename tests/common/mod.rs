@@ -21,6 +21,8 @@ use tokio::net::TcpListener;
 /// a reply means the emulator never acts on it, then with the answer.
 pub struct Exchange {
     pub method: String,
+    /// The Region of the SigV4 credential scope, when signed.
+    pub region: Option<String>,
     pub target: Option<String>,
     pub content_type: Option<String>,
     pub authorization: Option<String>,
@@ -53,6 +55,8 @@ pub struct Reply {
     pub status: u16,
     pub body: Vec<u8>,
     pub headers: Vec<(String, String)>,
+    /// Leave out the `x-amzn-RequestId` header every answer has otherwise.
+    pub without_request_id: bool,
 }
 
 impl Reply {
@@ -61,6 +65,7 @@ impl Reply {
             status,
             body: serde_json::to_vec(body).unwrap(),
             headers: Vec::new(),
+            without_request_id: false,
         }
     }
 
@@ -75,10 +80,14 @@ impl Reply {
 /// `None` passes the emulator's answer through.
 pub type Rewrite = Arc<dyn Fn(&Exchange) -> Option<Reply> + Send + Sync>;
 
+/// Another JSON body to forward instead of the request's; `None` forwards it as sent.
+pub type RequestRewrite = Arc<dyn Fn(&Exchange) -> Option<Value> + Send + Sync>;
+
 struct Proxy {
     upstream: String,
     client: reqwest::Client,
     rewrite: Rewrite,
+    request_rewrite: Option<RequestRewrite>,
 }
 
 /// An emulator behind a rewriting proxy; dropping it stops both.
@@ -95,6 +104,15 @@ impl Drop for Rewritten {
 }
 
 pub async fn rewritten(rewrite: Rewrite) -> Rewritten {
+    rewritten_with(None, rewrite).await
+}
+
+/// As [`rewritten`], with the requests' JSON bodies rewritten before they
+/// reach the emulator (unsigned again: the emulator does not check signatures).
+pub async fn rewritten_with(
+    request_rewrite: Option<RequestRewrite>,
+    rewrite: Rewrite,
+) -> Rewritten {
     let emulator = Emulator::start_local(EmulatorConfig::default())
         .await
         .unwrap();
@@ -102,6 +120,7 @@ pub async fn rewritten(rewrite: Rewrite) -> Rewritten {
         upstream: emulator.url(),
         client: reqwest::Client::new(),
         rewrite,
+        request_rewrite,
     });
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -126,11 +145,17 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
+    let authorization = header("authorization");
+    let region = authorization.as_deref().and_then(|a| {
+        let scope = a.split("Credential=").nth(1)?;
+        scope.split('/').nth(2).map(str::to_string)
+    });
     let mut exchange = Exchange {
         method: parts.method.to_string(),
+        region,
         target: header("x-amz-target"),
         content_type: header("content-type"),
-        authorization: header("authorization"),
+        authorization,
         request_json: serde_json::from_slice(&request_body).ok(),
         request: request_body.clone(),
         status: 0,
@@ -140,10 +165,14 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     if let Some(reply) = (proxy.rewrite)(&exchange) {
         return respond(reply);
     }
+    let forwarded = match proxy.request_rewrite.as_ref().and_then(|r| r(&exchange)) {
+        Some(body) => serde_json::to_vec(&body).unwrap(),
+        None => request_body.clone(),
+    };
     let mut upstream = proxy
         .client
         .request(parts.method.clone(), &proxy.upstream)
-        .body(request_body.clone());
+        .body(forwarded);
     for (name, value) in &parts.headers {
         if name != "host" && name != "content-length" {
             upstream = upstream.header(name, value);
@@ -158,6 +187,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     exchange.body = body;
     let reply = (proxy.rewrite)(&exchange).unwrap_or_else(|| Reply {
         status,
+        without_request_id: false,
         body: exchange.body.clone(),
         headers: headers
             .iter()
@@ -169,6 +199,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
 }
 
 fn respond(reply: Reply) -> Response {
+    let without_request_id = reply.without_request_id;
     let mut response = Response::new(Body::from(reply.body));
     *response.status_mut() = StatusCode::from_u16(reply.status).unwrap();
     let response_headers = response.headers_mut();
@@ -176,10 +207,12 @@ fn respond(reply: Reply) -> Response {
         "content-type",
         HeaderValue::from_static("application/x-amz-json-1.1"),
     );
-    response_headers.insert(
-        "x-amzn-requestid",
-        HeaderValue::from_static("00000000-1111-2222-3333-444444444444"),
-    );
+    if !without_request_id {
+        response_headers.insert(
+            "x-amzn-requestid",
+            HeaderValue::from_static("00000000-1111-2222-3333-444444444444"),
+        );
+    }
     for (name, value) in reply.headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
