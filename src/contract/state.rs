@@ -889,11 +889,27 @@ impl Region {
                     "EventDataStore is not an event data store ARN",
                 ));
             }
-            StoreLookup::UnknownArn | StoreLookup::UnknownId | StoreLookup::ForeignArn => {
-                let codes: &'static [ErrorCode] = &[
-                    EventDataStoreNotFoundException,
-                    EventDataStoreARNInvalidException,
-                ];
+            // §5: a well-formed ARN of this account and Region, or a UUID
+            // id, that names no store is not found; a value that is neither
+            // may be refused for its form too, and another account's or
+            // Region's ARN as E2 allows for a destination (§2).
+            StoreLookup::UnknownArn => {
+                let codes: &'static [ErrorCode] = &[EventDataStoreNotFoundException];
+                return Evaluation::refused(Violation::with_codes(
+                    RuleId::OP1,
+                    codes,
+                    "EventDataStore names no event data store here",
+                ));
+            }
+            StoreLookup::UnknownId | StoreLookup::ForeignArn => {
+                let codes: &'static [ErrorCode] = if shapes::is_uuid(&reference) {
+                    &[EventDataStoreNotFoundException]
+                } else {
+                    &[
+                        EventDataStoreNotFoundException,
+                        EventDataStoreARNInvalidException,
+                    ]
+                };
                 return Evaluation::refused(Violation::with_codes(
                     RuleId::OP1,
                     codes,

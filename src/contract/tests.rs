@@ -915,6 +915,26 @@ mod rulings {
     }
 
     #[test]
+    fn a_well_formed_store_reference_naming_nothing_is_not_found_only() {
+        let region = region();
+        for reference in [
+            "00000000-0000-4000-8000-00000000c7f0",
+            "arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/00000000-0000-4000-8000-00000000c7f0",
+        ] {
+            let acceptable = judge(
+                &region,
+                Operation::GetEventDataStore,
+                &json!({"EventDataStore": reference}),
+            );
+            assert_eq!(
+                codes(&acceptable),
+                vec![ErrorCode::EventDataStoreNotFoundException],
+                "{reference}"
+            );
+        }
+    }
+
+    #[test]
     fn a_missing_identifier_member_allows_its_arn_invalid_code() {
         let region = region();
         for (operation, own) in [
