@@ -9,37 +9,19 @@
 mod harness;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::Duration;
+
+use harness::{on_path, Peer};
 
 use serde_json::Value;
 
 /// The version these verdicts were worked out against.
 const VERSION: &str = "1.3.2";
 
-/// `localemu start` on a free port; killed on drop.
-struct Localemu {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Localemu {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn on_path(program: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(program))
-        .find(|path| path.is_file())
-}
-
 /// Why the test cannot run, or the running emulator.
-fn start_localemu() -> Result<Localemu, String> {
+fn start_localemu() -> Result<Peer, String> {
     let program = on_path("localemu").ok_or("localemu is not on PATH")?;
     let version = Command::new(&program)
         .arg("--version")
@@ -52,31 +34,15 @@ fn start_localemu() -> Result<Localemu, String> {
             version.trim()
         ));
     }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())?;
-    let child = Command::new(program)
-        .args(["start", "--host", "127.0.0.1", "--port", &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("localemu start: {e}"))?;
-    let localemu = Localemu {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
     // It listens a while before it serves: wait for an HTTP answer.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !answers_http(port) {
-        assert!(
-            Instant::now() < deadline,
-            "localemu did not answer on {port} within 120s"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    Ok(localemu)
+    let localemu = Peer::start(
+        &program,
+        &["start", "--host", "127.0.0.1", "--port", "{port}"],
+        &[],
+        Duration::from_secs(120),
+        answers_http,
+    );
+    Ok(localemu.unwrap_or_else(|why| panic!("{why}")))
 }
 
 fn answers_http(port: u16) -> bool {
@@ -113,7 +79,15 @@ fn localemu_is_reported_rule_by_rule() {
     };
     let limit = Duration::from_secs(300);
     let json = harness::ctconform(
-        &["run", "--endpoint", &localemu.url, "--format", "json"],
+        // A fresh local endpoint: the scenarios that make their own stores run.
+        &[
+            "run",
+            "--endpoint",
+            &localemu.url,
+            "--create-stores",
+            "--format",
+            "json",
+        ],
         limit,
     );
     assert!(!json.stderr.contains("panicked"), "{}", json.stderr);
@@ -123,7 +97,14 @@ fn localemu_is_reported_rule_by_rule() {
     assert!(report["counts"]["passed"].as_u64().unwrap() > 50);
 
     let markdown = harness::ctconform(
-        &["run", "--endpoint", &localemu.url, "--format", "markdown"],
+        &[
+            "run",
+            "--endpoint",
+            &localemu.url,
+            "--create-stores",
+            "--format",
+            "markdown",
+        ],
         limit,
     );
     assert_eq!(markdown.code, Some(1), "{}", markdown.stderr);

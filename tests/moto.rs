@@ -10,14 +10,11 @@
 mod common;
 mod harness;
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{rewritten, Reply};
-use harness::Finished;
+use harness::{on_path, Finished, Peer};
 use serde_json::Value;
 
 /// A run against moto must end well within this.
@@ -171,50 +168,16 @@ async fn a_server_fault_unlike_the_unknown_operation_answer_is_not_called_unimpl
     assert!(!text.contains("not implemented"), "{text}");
 }
 
-/// `moto_server` on a free port; killed on drop.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn on_path(program: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(program))
-        .find(|path| path.is_file())
-}
-
-fn start_moto() -> Option<Moto> {
+fn start_moto() -> Option<Peer> {
     let program = on_path("moto_server")?;
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .ok()?;
-    let child = Command::new(program)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let moto = Moto {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not listen on {port} within 60s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
+    let moto = Peer::start(
+        &program,
+        &["-H", "127.0.0.1", "-p", "{port}"],
+        &[],
+        Duration::from_secs(60),
+        Peer::listening,
+    );
+    Some(moto.unwrap_or_else(|why| panic!("{why}")))
 }
 
 #[test]
@@ -296,27 +259,13 @@ fn ministack_is_credited_with_nothing() {
         );
         return;
     };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
-    let child = Command::new(program)
-        .env("GATEWAY_PORT", port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Moto {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "ministack did not listen on {port} within 60s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let server = Peer::start(
+        &program,
+        &[],
+        &[("GATEWAY_PORT", "{port}")],
+        Duration::from_secs(60),
+        Peer::listening,
+    )
+    .unwrap_or_else(|why| panic!("{why}"));
     assert_nothing_credited(&server.url);
 }

@@ -166,3 +166,78 @@ pub async fn counting_server() -> CountingServer {
         task,
     }
 }
+
+/// A peer server this suite did not write (moto, ministack, localemu),
+/// started on a free loopback port; killed on drop.
+pub struct Peer {
+    child: Child,
+    pub url: String,
+    pub port: u16,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Peer {
+    /// Starts `program` with `args` and `env`, in which `{port}` stands for
+    /// the free port picked, and waits until `ready(port)` holds, for at
+    /// most `within`. `Err` says why it could not start.
+    pub fn start(
+        program: &std::path::Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        within: Duration,
+        ready: impl Fn(u16) -> bool,
+    ) -> Result<Peer, String> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|address| address.port())
+            .map_err(|e| e.to_string())?;
+        let port_text = port.to_string();
+        let fill = |text: &str| text.replace("{port}", &port_text);
+        let mut command = Command::new(program);
+        command
+            .args(args.iter().map(|arg| fill(arg)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (name, value) in env {
+            command.env(name, fill(value));
+        }
+        let child = command
+            .spawn()
+            .map_err(|e| format!("{}: {e}", program.display()))?;
+        let peer = Peer {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+        };
+        let deadline = Instant::now() + within;
+        while !ready(port) {
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "{} was not ready on {port} within {within:?}",
+                    program.display()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(peer)
+    }
+
+    /// Ready once it accepts a TCP connection.
+    pub fn listening(port: u16) -> bool {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    }
+}
+
+/// `program` as found on PATH.
+pub fn on_path(program: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
