@@ -2,6 +2,7 @@
 //! runs against one long-lived `ctconform serve`, the fixture stores they
 //! share, and the edges of each command.
 
+mod common;
 mod harness;
 
 use std::collections::BTreeSet;
@@ -739,4 +740,58 @@ fn a_nightly_like_sequence_against_one_endpoint_passes_and_keeps_the_fixtures() 
     let again = served.run(&[]);
     assert_eq!(again.code, Some(0), "{}", again.text());
     assert_eq!(served.fixture_stores(), fixtures);
+}
+
+/// Issue 17 item 7: a resource left behind fails the run, and the closing
+/// line counts it as JSON and JUnit do. The endpoint answers DeleteChannel
+/// with success but keeps the channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leak_counts_in_the_closing_line() {
+    let keeps_channels = common::rewritten(std::sync::Arc::new(|x: &common::Exchange| {
+        (x.status == 0 && x.operation() == "DeleteChannel")
+            .then(|| common::Reply::json(200, &json!({})))
+    }))
+    .await;
+    let url = keeps_channels.url.clone();
+    let json_path =
+        std::env::temp_dir().join(format!("ctconform-leak-{}.json", std::process::id()));
+    let json_arg = format!("json={}", json_path.display());
+    // One run: the endpoint also keeps the run's lock channel, which a
+    // second run would wait for.
+    let pretty = tokio::task::spawn_blocking(move || {
+        harness::ctconform(
+            &[
+                "run",
+                "--endpoint",
+                &url,
+                "--filter",
+                "success-ok2-get-channel-by-arn",
+                "--report",
+                &json_arg,
+            ],
+            Duration::from_secs(120),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(pretty.code, Some(1), "{}", pretty.text());
+    let closing = pretty
+        .stdout
+        .lines()
+        .rev()
+        .find(|line| line.contains(" passed, "))
+        .unwrap_or_else(|| panic!("{}", pretty.text()));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&json_path);
+    let leaks = report["leaks"].as_array().unwrap().len();
+    assert!(leaks >= 1, "{report:#}");
+    let failed = report["counts"]["failed"].as_u64().unwrap() as usize
+        + report["counts"]["errored"].as_u64().unwrap() as usize;
+    assert!(
+        closing.contains(&format!(" {} failed,", failed + leaks))
+            && closing.contains(&format!("({leaks} of the failed: resources left behind)")),
+        "closing line {closing:?}; the report has {failed} failed and {leaks} leaks"
+    );
+    assert_eq!(report["conforms"], false);
 }
