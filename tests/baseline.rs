@@ -258,3 +258,52 @@ fn one_run_writes_several_reports() {
         text(&output)
     );
 }
+
+/// Issue 17 item 4: the signature of a parallel step's divergence does not
+/// depend on which copy answered first. The endpoint lets the first create
+/// of a Name through and answers every later copy 409 ConflictException (C1
+/// wants 400 ChannelAlreadyExistsException); which copy is first varies from
+/// run to run. Five runs against one baseline all see the same divergence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parallel_step_signs_the_same_divergence_whichever_copy_wins() {
+    let seen = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+    let endpoint = rewritten(Arc::new(move |x: &common::Exchange| {
+        if x.status != 0 || x.operation() != "CreateChannel" {
+            return None;
+        }
+        let name = x.request_json.as_ref()?.get("Name")?.as_str()?.to_string();
+        if !name.contains("ok4-race") || seen.lock().unwrap().insert(name) {
+            return None;
+        }
+        Some(common::Reply::error(409, "ConflictException"))
+    }))
+    .await;
+    let dir = scratch("parallel-signature");
+    let baseline = dir.join("baseline.toml");
+    let baseline_arg = baseline.to_str().unwrap().to_string();
+    let race = |extra: &[&str]| -> Vec<String> {
+        [
+            "run",
+            "--endpoint",
+            &endpoint.url,
+            "--filter",
+            "success-ok4-create-race-8",
+        ]
+        .iter()
+        .chain(extra)
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let first = run(race(&["--baseline", &baseline_arg, "--baseline-update"])).await;
+    assert_eq!(first.code, Some(0), "{}", text(&first));
+    for _ in 0..5 {
+        let again = run(race(&["--baseline", &baseline_arg])).await;
+        assert_eq!(
+            again.code,
+            Some(0),
+            "a rerun saw a new divergence:\n{}",
+            text(&again)
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
