@@ -89,11 +89,24 @@ fn the_corpus_readme_counts_what_the_folders_hold() {
 /// admit success exactly when the number is within it. Changing a limit then
 /// fails here, naming every scenario whose values the change leaves behind.
 #[test]
+#[allow(non_snake_case)]
 fn boundary_scenarios_sit_at_the_limits_of_their_rules() {
-    use ctconform::contract::shapes::*;
+    use ctconform::contract::rules;
     use ctconform::scenario::{interpolate_value, Body, ExpectKind, Layer, Vars};
     use serde_json::{json, Value};
 
+    let (CHANNEL_NAME_LENGTH, SOURCE_LENGTH, LOCATION_LENGTH, TAG_KEY_LENGTH) = (
+        rules::NAME.range(),
+        rules::SOURCE.range(),
+        rules::LOCATION.range(),
+        rules::KEY.range(),
+    );
+    let (DESTINATIONS_COUNT, TAG_VALUE_MAX, TAGS_LIMIT, TAGS_MODEL_MAX) = (
+        rules::DESTINATIONS.range(),
+        rules::VALUE.max,
+        rules::TAGS.max,
+        rules::MODEL_TAGS.max,
+    );
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let scenarios = load_dir(&dir).expect("scenarios load");
     let name_pattern =

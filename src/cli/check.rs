@@ -177,7 +177,7 @@ fn render(table: &[(RuleId, Vec<String>)], fuzz_cases: Option<&BTreeMap<String, 
             id.as_str(),
             rule.section.title(),
             names.len(),
-            rule.summary
+            rule.summary()
         );
         if !examples.is_empty() {
             let tail = if more > 0 {

@@ -17,8 +17,8 @@ pub use oracle::{
     acceptable, judge_call, judge_read, read_call, Acceptable, Call, CallBody, Divergence, Judged,
     MediaType, Oracle, ReadCall, RequestedOperation, SuccessCheck,
 };
-pub use rules::{Basis, ErrorCode, Rule, RuleId, Section, RULES};
-pub use state::{Evaluation, Fresh, Identity, Limits, Plan, Region, Store};
+pub use rules::{Counts, ErrorCode, Limit, Rule, RuleId, Section, RULES};
+pub use state::{DescribedStoreError, Evaluation, Fresh, Identity, Limits, Plan, Region, Store};
 pub use violation::{Strictness, Violation};
 
 #[cfg(test)]

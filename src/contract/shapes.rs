@@ -2,19 +2,10 @@
 //! source names (contract §6), destination types and ARN formats. Lengths
 //! count Unicode scalar values, as the model does.
 
-/// `ChannelName`: 3..=128 characters of `[a-zA-Z0-9._-]`.
-pub const CHANNEL_NAME_LENGTH: (usize, usize) = (3, 128);
-/// `Source`: 1..=256 characters.
-pub const SOURCE_LENGTH: (usize, usize) = (1, 256);
-/// `Destinations`: 1..=200 entries.
-pub const DESTINATIONS_COUNT: (usize, usize) = (1, 200);
-/// `Location`: 3..=1024 characters of `[a-zA-Z0-9._/-:*]`.
-pub const LOCATION_LENGTH: (usize, usize) = (3, 1024);
-/// CloudTrail's tag limit per resource (T1); the model's list allows 200.
-pub const TAGS_LIMIT: usize = 50;
-pub const TAGS_MODEL_MAX: usize = 200;
-pub const TAG_KEY_LENGTH: (usize, usize) = (1, 128);
-pub const TAG_VALUE_MAX: usize = 256;
+// The limits of the input rules (Name, Source, Destinations, Location,
+// Tags) are declared by their rule units (`contract::rules`), which read
+// this module, never the other way round.
+
 /// The reserved tag key prefix (T4).
 pub const RESERVED_TAG_PREFIX: &str = "aws:";
 /// `ChannelArn` and `EventDataStoreArn` as identifiers: 3..=256 characters.
@@ -50,7 +41,7 @@ pub const INGESTION_CATEGORIES: [&str; 4] =
 pub const MAX_RESULTS: (i64, i64) = (1, 1000);
 /// The channel quota (C3): integration channels per account and region.
 pub const CHANNEL_QUOTA: usize = 25;
-/// Event data stores per region (§5).
+/// Event data stores per region (OP1).
 pub const STORE_QUOTA: usize = 10;
 
 /// `Source` for a customer's own integration; may back many channels (C2).
@@ -289,8 +280,8 @@ mod tests {
     fn lengths_count_characters_not_bytes() {
         let key = "é".repeat(128);
         assert_eq!(key.len(), 256);
-        assert!(length_within(&key, TAG_KEY_LENGTH));
-        assert!(!length_within(&"é".repeat(129), TAG_KEY_LENGTH));
+        assert!(length_within(&key, (1, 128)));
+        assert!(!length_within(&"é".repeat(129), (1, 128)));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::input::{Member, Reader};
 use super::operation::Operation;
-use super::rules::{ErrorCode, RuleId};
+use super::rules::{self, abbreviate, ErrorCode, RuleId, StoreLookup};
 use super::shapes::{self, DestinationType, SourceKind, StoreStatus};
 use super::store_input;
 use super::violation::Violation;
@@ -307,10 +307,10 @@ impl Region {
         let destinations = reader.list_of_objects("Destinations", read_destination);
         let tags = reader.list_of_objects("Tags", read_tag);
 
-        check_name(&name, true, &mut violations);
-        self.check_source(&source, &mut violations);
+        rules::check_name(&name, true, &mut violations);
+        rules::check_source(&source, &self.limits.extra_sources, &mut violations);
         let checked_destinations = self.check_destinations(&destinations, true, &mut violations);
-        check_tags(&tags, &mut violations);
+        rules::check_tags(&tags, &mut violations);
 
         // §3: a server checks state after input, but where several rules are
         // broken the order is undocumented and any broken rule's error
@@ -328,40 +328,6 @@ impl Region {
         })
     }
 
-    fn check_source(&self, source: &Member<String>, violations: &mut Vec<Violation>) {
-        let source = match source {
-            Member::Absent => {
-                return violations.push(Violation::of(RuleId::S1, "Source is missing"))
-            }
-            Member::WrongType => return,
-            Member::Present(source) => source,
-        };
-        if !shapes::length_within(source, shapes::SOURCE_LENGTH) {
-            let count = shapes::char_count(source);
-            return violations.push(Violation::of(
-                RuleId::S1,
-                format!(
-                    "Source has {count} characters, not {}",
-                    range(shapes::SOURCE_LENGTH)
-                ),
-            ));
-        }
-        match shapes::classify_source(source, &self.limits.extra_sources) {
-            SourceKind::Custom | SourceKind::Partner => {}
-            SourceKind::Recased => violations.push(
-                Violation::of(
-                    RuleId::S2,
-                    format!("Source {source:?} is a known name in other letter case"),
-                )
-                .optional(true),
-            ),
-            SourceKind::Unknown => violations.push(Violation::of(
-                RuleId::S2,
-                format!("Source {source:?} is neither Custom nor a partner source"),
-            )),
-        }
-    }
-
     /// D1..D4 and E1..E4; returns the destinations as a success echoes them.
     fn check_destinations(
         &self,
@@ -377,17 +343,7 @@ impl Region {
             Member::Present(destinations) => destinations,
             Member::Absent | Member::WrongType => return Vec::new(),
         };
-        let (min, max) = shapes::DESTINATIONS_COUNT;
-        if !(min..=max).contains(&destinations.len()) {
-            let count = destinations.len();
-            violations.push(Violation::of(
-                RuleId::D1,
-                format!(
-                    "Destinations has {count} entries, not {}",
-                    range(shapes::DESTINATIONS_COUNT)
-                ),
-            ));
-        }
+        rules::check_destination_count(destinations.len(), violations);
         let mut checked: Vec<Destination> = Vec::with_capacity(destinations.len());
         // A destination equal to the one before that passed every rule
         // passes them too: lists padded to the count limit repeat one entry
@@ -421,141 +377,19 @@ impl Region {
         destination: &DestinationInput,
         violations: &mut Vec<Violation>,
     ) -> Option<Destination> {
-        let kind = match &destination.kind {
-            Member::Present(kind) => match DestinationType::parse(kind) {
-                Some(kind) => Some(kind),
-                None => {
-                    violations.push(Violation::of(RuleId::D2, format!("Destinations[{index}].Type {kind:?} is not EVENT_DATA_STORE or AWS_SERVICE")));
-                    None
-                }
-            },
-            Member::Absent => {
-                violations.push(Violation::of(
-                    RuleId::D2,
-                    format!("Destinations[{index}].Type is missing"),
-                ));
-                None
-            }
-            Member::WrongType => None,
-        };
-        let location = match &destination.location {
-            Member::Present(location) => location,
-            Member::Absent => {
-                violations.push(Violation::of(
-                    RuleId::D2,
-                    format!("Destinations[{index}].Location is missing"),
-                ));
-                return None;
-            }
-            Member::WrongType => return None,
-        };
-        if !shapes::length_within(location, shapes::LOCATION_LENGTH)
-            || !shapes::is_location_pattern(location)
-        {
-            violations.push(Violation::of(
-                RuleId::D3,
-                format!(
-                    "Destinations[{index}].Location {:?} is not {} characters of [a-zA-Z0-9._/-:*]",
-                    abbreviate(location),
-                    range(shapes::LOCATION_LENGTH)
-                ),
-            ));
-            // Such a location names no event data store either: E1 is
-            // broken too, and its codes conform as well (contract §3, last
-            // paragraph: any broken rule's error).
-            if kind == Some(DestinationType::EventDataStore) {
-                violations.push(Violation::of(
-                    RuleId::E1,
-                    format!("Destinations[{index}].Location names no event data store"),
-                ));
-            }
-            return None;
-        }
-        match kind? {
-            DestinationType::AwsService => {
-                violations.push(Violation::of(RuleId::D4, format!("Destinations[{index}] is AWS_SERVICE: a customer cannot create a service-linked channel")));
-            }
-            DestinationType::EventDataStore => {
-                self.check_store_destination(index, location, violations)
-            }
+        let kind = rules::check_type(index, &destination.kind, violations);
+        let location = rules::check_location(index, kind, &destination.location, violations)?;
+        let kind = kind?;
+        if kind == DestinationType::EventDataStore {
+            let lookup = self
+                .find_store(location)
+                .map(|store| (store.category.as_str(), store.status));
+            rules::check_store(index, lookup, violations);
         }
         Some(Destination {
-            kind: kind?,
-            location: location.clone(),
+            kind,
+            location: location.to_string(),
         })
-    }
-
-    /// E1..E4 for one EVENT_DATA_STORE location.
-    fn check_store_destination(
-        &self,
-        index: usize,
-        location: &str,
-        violations: &mut Vec<Violation>,
-    ) {
-        // Written out only when a rule is broken: most locations are fine.
-        let at = || format!("Destinations[{index}].Location");
-        let store = match self.find_store(location) {
-            StoreLookup::Found(store) => store,
-            StoreLookup::MalformedArn => {
-                let codes: &'static [ErrorCode] = &[EventDataStoreARNInvalidException];
-                return violations.push(Violation::with_codes(
-                    RuleId::E1,
-                    codes,
-                    format!("{} is not an event data store ARN", at()),
-                ));
-            }
-            StoreLookup::UnknownId => {
-                return violations.push(Violation::of(
-                    RuleId::E1,
-                    format!(
-                        "{} is neither an event data store ARN nor a known store id",
-                        at()
-                    ),
-                ));
-            }
-            StoreLookup::ForeignArn => {
-                return violations.push(Violation::of(
-                    RuleId::E2,
-                    format!(
-                        "{} names an event data store of another account or region",
-                        at()
-                    ),
-                ));
-            }
-            StoreLookup::UnknownArn => {
-                let codes: &'static [ErrorCode] = &[EventDataStoreNotFoundException];
-                return violations.push(Violation::with_codes(
-                    RuleId::E2,
-                    codes,
-                    format!("{} names no event data store", at()),
-                ));
-            }
-        };
-        if store.category != shapes::ACTIVITY_AUDIT_LOG {
-            violations.push(Violation::of(
-                RuleId::E3,
-                format!(
-                    "{} is a store of category {}, not ActivityAuditLog",
-                    at(),
-                    store.category
-                ),
-            ));
-        }
-        match store.status {
-            StoreStatus::Enabled => {}
-            StoreStatus::PendingDeletion => violations.push(Violation::of(
-                RuleId::E4,
-                format!("{} is pending deletion", at()),
-            )),
-            StoreStatus::StoppedIngestion => {
-                let codes: &'static [ErrorCode] = &[InactiveEventDataStoreException];
-                violations.push(Violation::with_codes(
-                    RuleId::E4,
-                    codes,
-                    format!("{} has stopped ingestion", at()),
-                ));
-            }
-        }
     }
 
     fn check_channel_state(
@@ -712,7 +546,7 @@ impl Region {
         let mut reader = Reader::new(body, &mut violations);
         let name = reader.string("Name");
         let destinations = reader.list_of_objects("Destinations", read_destination);
-        check_name(&name, false, &mut violations);
+        rules::check_name(&name, false, &mut violations);
         let checked = self.check_destinations(&destinations, false, &mut violations);
         if let Member::Present(name) = &name {
             let renamed = target.as_ref().ok();
@@ -967,7 +801,7 @@ impl Region {
         })
     }
 
-    fn find_store(&self, reference: &str) -> StoreLookup<'_> {
+    fn find_store(&self, reference: &str) -> StoreLookup<&Store> {
         let id = if reference.starts_with("arn:") {
             let Some(arn) = shapes::parse_arn(reference, "eventdatastore") else {
                 return StoreLookup::MalformedArn;
@@ -1177,26 +1011,13 @@ impl Region {
     }
 }
 
-/// How a reference to an event data store (ARN or bare id) resolves.
-enum StoreLookup<'a> {
-    Found(&'a Store),
-    MalformedArn,
-    ForeignArn,
-    UnknownArn,
-    UnknownId,
-}
-
 /// `DestinationInput` and `TagInput` hold members as read, before the rules.
+pub use super::rules::TagInput;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct DestinationInput {
     pub kind: Member<String>,
     pub location: Member<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct TagInput {
-    pub key: Member<String>,
-    pub value: Member<String>,
 }
 
 impl TagInput {
@@ -1219,115 +1040,6 @@ fn read_tag(reader: &mut Reader<'_>) -> TagInput {
     TagInput {
         key: reader.string("Key"),
         value: reader.string("Value"),
-    }
-}
-
-/// N1..N3; `required` is false for UpdateChannel, whose Name is optional.
-fn check_name(name: &Member<String>, required: bool, violations: &mut Vec<Violation>) {
-    let name = match name {
-        Member::Absent if required => {
-            return violations.push(Violation::of(RuleId::N1, "Name is missing"))
-        }
-        Member::Present(name) => name,
-        Member::Absent | Member::WrongType => return,
-    };
-    if !shapes::length_within(name, shapes::CHANNEL_NAME_LENGTH) {
-        let count = shapes::char_count(name);
-        violations.push(Violation::of(
-            RuleId::N2,
-            format!(
-                "Name has {count} characters, not {}",
-                range(shapes::CHANNEL_NAME_LENGTH)
-            ),
-        ));
-    }
-    if !shapes::is_name_pattern(name) {
-        violations.push(Violation::of(
-            RuleId::N3,
-            format!(
-                "Name {:?} has characters outside [a-zA-Z0-9._-]",
-                abbreviate(name)
-            ),
-        ));
-    }
-}
-
-/// T1..T5.
-fn check_tags(tags: &Member<Vec<TagInput>>, violations: &mut Vec<Violation>) {
-    let Member::Present(tags) = tags else { return };
-    if tags.len() > shapes::TAGS_MODEL_MAX {
-        violations.push(Violation::of(
-            RuleId::T1,
-            format!(
-                "{} tags, more than the model's {}",
-                tags.len(),
-                shapes::TAGS_MODEL_MAX
-            ),
-        ));
-    } else if tags.len() > shapes::TAGS_LIMIT {
-        let codes: &'static [ErrorCode] = &[TagsLimitExceededException];
-        violations.push(Violation::with_codes(
-            RuleId::T1,
-            codes,
-            format!("{} tags, more than {}", tags.len(), shapes::TAGS_LIMIT),
-        ));
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (index, tag) in tags.iter().enumerate() {
-        match &tag.key {
-            Member::Absent => violations.push(Violation::of(
-                RuleId::T2,
-                format!("Tags[{index}].Key is missing"),
-            )),
-            Member::WrongType => {}
-            Member::Present(key) => {
-                if !shapes::length_within(key, shapes::TAG_KEY_LENGTH) {
-                    let count = shapes::char_count(key);
-                    violations.push(Violation::of(
-                        RuleId::T2,
-                        format!(
-                            "Tags[{index}].Key has {count} characters, not {}",
-                            range(shapes::TAG_KEY_LENGTH)
-                        ),
-                    ));
-                }
-                if !seen.insert(key.as_str()) {
-                    violations.push(Violation::of(
-                        RuleId::T3,
-                        format!("tag key {:?} appears twice", abbreviate(key)),
-                    ));
-                }
-                let prefix = shapes::RESERVED_TAG_PREFIX;
-                if key.starts_with(prefix) {
-                    violations.push(Violation::of(
-                        RuleId::T4,
-                        format!("Tags[{index}].Key starts with the reserved prefix aws:"),
-                    ));
-                } else if key
-                    .get(..prefix.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
-                {
-                    violations.push(Violation::of(RuleId::T4, format!("Tags[{index}].Key starts with {:?}, the reserved prefix in other letter case", &key[..prefix.len()])).optional(true));
-                }
-            }
-        }
-        if let Member::Present(value) = &tag.value {
-            if shapes::char_count(value) > shapes::TAG_VALUE_MAX {
-                let count = shapes::char_count(value);
-                violations.push(Violation::of(
-                    RuleId::T2,
-                    format!(
-                        "Tags[{index}].Value has {count} characters, more than {}",
-                        shapes::TAG_VALUE_MAX
-                    ),
-                ));
-            } else if value.is_empty() {
-                violations.push(
-                    Violation::of(RuleId::T5, format!("Tags[{index}].Value is empty"))
-                        .optional(false),
-                );
-            }
-        }
     }
 }
 
@@ -1359,14 +1071,38 @@ fn ingestion_change(store: &Store, needed: StoreStatus) -> Vec<Violation> {
     violations
 }
 
+/// Why a GetEventDataStore answer cannot be taken into the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DescribedStoreError {
+    /// `Status` is absent, or a status the contract does not model.
+    UnmodelledStatus(Option<String>),
+    /// The answer has no `Name`.
+    NoName,
+}
+
+impl std::fmt::Display for DescribedStoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DescribedStoreError::UnmodelledStatus(status) => write!(
+                f,
+                "Status {:?} is not one the contract models",
+                status.as_deref()
+            ),
+            DescribedStoreError::NoName => f.write_str("the answer has no Name"),
+        }
+    }
+}
+
+impl std::error::Error for DescribedStoreError {}
+
 impl Store {
     /// A store an endpoint already holds, as its GetEventDataStore answer
     /// describes it: how a run takes pre-created stores into its model.
-    pub fn described(id: &str, body: &Value) -> Result<Store, String> {
+    pub fn described(id: &str, body: &Value) -> Result<Store, DescribedStoreError> {
         let text = |member: &str| body.get(member).and_then(Value::as_str);
-        let status = text("Status")
-            .and_then(StoreStatus::parse)
-            .ok_or_else(|| format!("Status {:?} is not one the contract models", text("Status")))?;
+        let status = text("Status").and_then(StoreStatus::parse).ok_or_else(|| {
+            DescribedStoreError::UnmodelledStatus(text("Status").map(str::to_string))
+        })?;
         let selectors = body
             .get("AdvancedEventSelectors")
             .and_then(Value::as_array)
@@ -1374,7 +1110,7 @@ impl Store {
             .unwrap_or_default();
         Ok(Store {
             id: id.to_string(),
-            name: text("Name").ok_or("the answer has no Name")?.to_string(),
+            name: text("Name").ok_or(DescribedStoreError::NoName)?.to_string(),
             category: store_category(&selectors),
             status,
             termination_protection: body
@@ -1503,15 +1239,4 @@ fn parse_page_token(token: &str) -> Option<usize> {
 /// changed limit cannot leave its old number in a message.
 fn range((min, max): (usize, usize)) -> String {
     format!("{min}..={max}")
-}
-
-/// Long values are cut in messages so a 200 KiB name stays a line.
-fn abbreviate(text: &str) -> String {
-    const KEEP: usize = 40;
-    if text.chars().count() <= KEEP {
-        text.to_string()
-    } else {
-        let head: String = text.chars().take(KEEP).collect();
-        format!("{head}…")
-    }
 }

@@ -17,7 +17,7 @@
 use serde_json::{Map, Value};
 
 use super::input::{json_type, Member, Reader};
-use super::rules::{ErrorCode, RuleId};
+use super::rules::{ErrorCode, RuleId, KEY, MODEL_TAGS, TAGS, VALUE};
 use super::shapes;
 use super::state::{Tag, TagInput};
 use super::violation::Violation;
@@ -340,15 +340,19 @@ fn check_field_selector(at: &str, field: &Value, violations: &mut Vec<Violation>
 }
 
 fn check_tags(tags: &[TagInput], violations: &mut Vec<Violation>) {
-    if tags.len() > shapes::TAGS_MODEL_MAX {
+    if tags.len() > MODEL_TAGS.max {
         violations.push(broken(
             TAGS_OVER_MODEL,
-            format!("{} tags, more than the model's 200", tags.len()),
+            format!(
+                "{} tags, more than the model's {}",
+                tags.len(),
+                MODEL_TAGS.max
+            ),
         ));
-    } else if tags.len() > shapes::TAGS_LIMIT {
+    } else if tags.len() > TAGS.max {
         violations.push(broken(
             TAGS_OVER_LIMIT,
-            format!("{} tags, more than 50", tags.len()),
+            format!("{} tags, more than {}", tags.len(), TAGS.max),
         ));
     }
     let mut seen = std::collections::HashSet::new();
@@ -360,12 +364,13 @@ fn check_tags(tags: &[TagInput], violations: &mut Vec<Violation>) {
             )),
             Member::WrongType => {}
             Member::Present(key) => {
-                if !shapes::length_within(key, shapes::TAG_KEY_LENGTH) {
+                if !KEY.admits_length(key) {
                     violations.push(broken(
                         TAG_MODEL,
                         format!(
-                            "TagsList[{index}].Key has {} characters, not 1..=128",
-                            shapes::char_count(key)
+                            "TagsList[{index}].Key has {} characters, not {}",
+                            shapes::char_count(key),
+                            KEY.words()
                         ),
                     ));
                 }
@@ -401,10 +406,13 @@ fn check_tags(tags: &[TagInput], violations: &mut Vec<Violation>) {
         }
         if let Member::Present(value) = &tag.value {
             let count = shapes::char_count(value);
-            if count > shapes::TAG_VALUE_MAX {
+            if count > VALUE.max {
                 violations.push(broken(
                     TAG_MODEL,
-                    format!("TagsList[{index}].Value has {count} characters, more than 256"),
+                    format!(
+                        "TagsList[{index}].Value has {count} characters, more than {}",
+                        VALUE.max
+                    ),
                 ));
             } else if count == 0 {
                 // The model's TagValue has a minimum of 1; CloudFormation's

@@ -14,48 +14,35 @@
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 
-use crate::contract::shapes;
+use crate::contract::rules;
 
 /// Most steps in one session.
 pub const MAX_STEPS: usize = 12;
 
-/// The values at and around a limit `(min, max)`: none, one below, at, one
-/// above each end, from the contract's own constants (`contract::shapes`),
-/// so a changed limit moves the fuzzer's probes with it.
-const fn around((min, max): (usize, usize)) -> [u16; 7] {
-    let (min, max) = (min as u16, max as u16);
-    [
-        0,
-        min.saturating_sub(1),
-        min,
-        min + 1,
-        max - 1,
-        max,
-        max + 1,
-    ]
-}
+// The probes at and around each limit are the rule units' own
+// (`contract::rules`, `Limit::around`), so a changed limit moves them.
 
 /// Lengths tried for channel and store names.
-pub const NAME_LENGTHS: &[u16] = &around(shapes::CHANNEL_NAME_LENGTH);
+pub const NAME_LENGTHS: &[u16] = &rules::NAME.around();
 /// Lengths tried for `Source`.
-pub const SOURCE_LENGTHS: &[u16] = &around(shapes::SOURCE_LENGTH);
+pub const SOURCE_LENGTHS: &[u16] = &rules::SOURCE.around();
 /// Lengths tried for a destination `Location`.
-pub const LOCATION_LENGTHS: &[u16] = &around(shapes::LOCATION_LENGTH);
+pub const LOCATION_LENGTHS: &[u16] = &rules::LOCATION.around();
 /// Lengths tried for a tag key.
-pub const KEY_LENGTHS: &[u16] = &around(shapes::TAG_KEY_LENGTH);
+pub const KEY_LENGTHS: &[u16] = &rules::KEY.around();
 /// Lengths tried for a tag value (no minimum but T5's empty value).
-pub const VALUE_LENGTHS: &[u16] = &around((1, shapes::TAG_VALUE_MAX));
+pub const VALUE_LENGTHS: &[u16] = &rules::VALUE_PROBES;
 /// Destination counts tried by padding.
 pub const DESTINATION_COUNTS: &[u16] = &[
-    shapes::DESTINATIONS_COUNT.1 as u16,
-    shapes::DESTINATIONS_COUNT.1 as u16 + 1,
+    rules::DESTINATIONS.max as u16,
+    rules::DESTINATIONS.max as u16 + 1,
 ];
 /// Tag counts tried by padding (the contract's limit and the model's).
 pub const TAG_COUNTS: &[u16] = &[
-    shapes::TAGS_LIMIT as u16,
-    shapes::TAGS_LIMIT as u16 + 1,
-    shapes::TAGS_MODEL_MAX as u16,
-    shapes::TAGS_MODEL_MAX as u16 + 1,
+    rules::TAGS.max as u16,
+    rules::TAGS.max as u16 + 1,
+    rules::MODEL_TAGS.max as u16,
+    rules::MODEL_TAGS.max as u16 + 1,
 ];
 /// `MaxResults` values tried (limit 1..=1000).
 pub const MAX_RESULTS: &[i64] = &[-1, 0, 1, 2, 1000, 1001];

@@ -216,7 +216,7 @@ fn table(out: &mut String, section: Section, rows: &[&RuleRow]) {
             row.passed,
             row.diverged,
             row.skipped,
-            cell(row.rule.rule().summary),
+            cell(&row.rule.rule().summary()),
             named(&row.diverging)
         );
     }

@@ -419,7 +419,7 @@ impl<'a> Finder<'a> {
         let id = shapes::parse_arn(arn, "eventdatastore")
             .map(|parsed| parsed.id.to_string())
             .ok_or_else(|| why("not an event data store ARN".into()))?;
-        Store::described(&id, body).map_err(why)
+        Store::described(&id, body).map_err(|error| why(error.to_string()))
     }
 }
 

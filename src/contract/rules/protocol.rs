@@ -1,0 +1,108 @@
+//! P1-P9: the awsJson1_1 wire protocol (contract §1). The checks are the
+//! oracle's (`contract::oracle`), as they read the request's envelope.
+
+use super::{Rule, RuleId, Section};
+use crate::contract::rules::ErrorCode::*;
+
+pub static P1: Rule = Rule {
+    id: RuleId::P1,
+    section: Section::Protocol,
+    documented: true,
+    open: false,
+    limits: &[],
+    words: "both X-Amz-Target forms (model targetPrefix and service shape name) are accepted",
+    errors: &[],
+    cites: "model: metadata.targetPrefix; Smithy awsJson1_1 protocol (X-Amz-Target)",
+};
+
+pub static P2: Rule = Rule {
+    id: RuleId::P2,
+    section: Section::Protocol,
+    documented: true,
+    open: false,
+    limits: &[],
+    words: "Content-Type application/x-amz-json-1.1 is accepted with media-type parameters",
+    errors: &[],
+    cites: "Smithy awsJson1_1 protocol (Content-Type application/x-amz-json-1.1)",
+};
+
+pub static P3: Rule = Rule {
+    id: RuleId::P3,
+    section: Section::Protocol,
+    documented: true,
+    open: false,
+    limits: &[],
+    words: "errors carry a resolvable code (x-amzn-ErrorType, code, __type) and a status allowed for it; success is 200 with a JSON object",
+    errors: &[],
+    cites: "Smithy awsJson1_1 error serialization; smithy-rs error code resolution; model: error shapes' httpStatusCode",
+};
+
+pub static P4: Rule = Rule {
+    id: RuleId::P4,
+    section: Section::Protocol,
+    documented: true,
+    open: true,
+    limits: &[],
+    words: "a body that is not JSON, not an object, or has a member of the wrong type is refused",
+    errors: &[
+        SerializationException,
+        ValidationException,
+        InvalidParameterException,
+    ],
+    cites: "Smithy awsJson1_1 protocol (SerializationException); API reference Common Errors",
+};
+
+pub static P5: Rule = Rule {
+    id: RuleId::P5,
+    section: Section::Protocol,
+    documented: true,
+    open: true,
+    limits: &[],
+    words: "an empty body is the same as {}",
+    errors: &[SerializationException],
+    cites: "Smithy awsJson1_1 protocol (an empty body is {})",
+};
+
+pub static P6: Rule = Rule {
+    id: RuleId::P6,
+    section: Section::Protocol,
+    documented: true,
+    open: true,
+    limits: &[],
+    words: "an unknown X-Amz-Target operation is refused with UnknownOperationException; a missing target with a 4xx",
+    errors: &[UnknownOperationException],
+    cites: "API reference Common Errors (UnknownOperationException)",
+};
+
+pub static P7: Rule = Rule {
+    id: RuleId::P7,
+    section: Section::Protocol,
+    documented: false,
+    open: true,
+    limits: &[],
+    words: "a missing or other Content-Type is processed as JSON or refused with a 4xx; another method gets a 4xx; never a 5xx",
+    errors: &[UnknownOperationException],
+    cites: "not documented; the contract's acceptable set",
+};
+
+pub static P8: Rule = Rule {
+    id: RuleId::P8,
+    section: Section::Protocol,
+    documented: true,
+    open: false,
+    limits: &[],
+    words: "unknown input members are ignored; a null member is the same as an absent one",
+    errors: &[],
+    cites: "Smithy protocol tests (unknown members ignored, null is absent)",
+};
+
+pub static P9: Rule = Rule {
+    id: RuleId::P9,
+    section: Section::Protocol,
+    documented: true,
+    open: true,
+    limits: &[],
+    words: "where authentication is enforced, a missing or bad signature is refused",
+    errors: &[MissingAuthenticationTokenException, InvalidSignatureException, UnrecognizedClientException],
+    cites: "API reference Common Errors (MissingAuthenticationToken, InvalidSignatureException, UnrecognizedClientException); SigV4",
+};
