@@ -73,7 +73,7 @@ async fn known_divergences_pass_new_ones_fail_fixed_ones_are_reported() {
     assert_eq!(update.code, Some(0), "{}", text(&update));
     let written = std::fs::read_to_string(&baseline).unwrap();
     assert!(
-        written.contains("scenario = \"input-n2-name-129-chars\"")
+        written.contains("scenario = \"input-n2-name-over-max\"")
             && written.contains("step = \"create\"")
             && written.contains("got 200 (no error code)"),
         "{written}"
@@ -95,7 +95,7 @@ async fn known_divergences_pass_new_ones_fail_fixed_ones_are_reported() {
     let report = text(&known);
     assert_eq!(known.code, Some(0), "{report}");
     assert!(
-        report.contains("known divergence: input-n2-name-129-chars step create"),
+        report.contains("known divergence: input-n2-name-over-max step create"),
         "{report}"
     );
     assert!(
@@ -117,7 +117,7 @@ async fn known_divergences_pass_new_ones_fail_fixed_ones_are_reported() {
         .iter()
         .filter_map(|d| d["scenario"].as_str())
         .collect();
-    assert!(known.contains(&"input-n2-name-129-chars"), "{known:?}");
+    assert!(known.contains(&"input-n2-name-over-max"), "{known:?}");
 
     let markdown = run(args(
         &broken.url,
@@ -128,7 +128,7 @@ async fn known_divergences_pass_new_ones_fail_fixed_ones_are_reported() {
     assert_eq!(markdown.code, Some(0), "{page}");
     assert!(page.contains("| N2 | 🟡 diverges (known) |"), "{page}");
     assert!(
-        page.contains("- **known** `input-n2-name-129-chars` step `create`"),
+        page.contains("- **known** `input-n2-name-over-max` step `create`"),
         "{page}"
     );
 
@@ -138,7 +138,7 @@ async fn known_divergences_pass_new_ones_fail_fixed_ones_are_reported() {
     let report = text(&fixed);
     assert_eq!(fixed.code, Some(0), "{report}");
     assert!(
-        report.contains("fixed: input-n2-name-129-chars now passes: remove it from the baseline"),
+        report.contains("fixed: input-n2-name-over-max now passes: remove it from the baseline"),
         "{report}"
     );
 }
@@ -160,7 +160,7 @@ async fn a_new_divergence_fails_despite_a_baseline() {
     let report = text(&output);
     assert_eq!(output.code, Some(1), "{report}");
     assert!(
-        report.contains("new divergence: input-n2-name-129-chars step create"),
+        report.contains("new divergence: input-n2-name-over-max step create"),
         "{report}"
     );
 }

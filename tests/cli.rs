@@ -94,7 +94,7 @@ async fn a_wrong_answer_exits_1_with_a_readable_diff() {
     .unwrap();
     let report = text(&output);
     assert_eq!(output.code, Some(1), "{report}");
-    assert!(report.contains("FAIL input-n2-name-129-chars"), "{report}");
+    assert!(report.contains("FAIL input-n2-name-over-max"), "{report}");
     assert!(
         report.contains(
             "expected: status 400, error one of InvalidParameterException, ValidationException"

@@ -81,93 +81,48 @@ fn the_corpus_readme_counts_what_the_folders_hold() {
     );
 }
 
-/// Boundary scenarios stay an independent check of the contract's limits:
-/// their values are written out by hand, and this test holds each against
-/// the limit in `contract::shapes`. A scenario named for a length or count
-/// (`input-t2-key-129-chars`) must send exactly that many, the number must
-/// sit at or just past an end of the rule's limit, and the expectation must
-/// admit success exactly when the number is within it. Changing a limit then
-/// fails here, naming every scenario whose values the change leaves behind.
+/// Boundary scenarios stay an independent check of the rules' limits: their
+/// values are written out by hand, and this holds each against the limit its
+/// rule unit declares (`contract::rules`). A boundary scenario says its role
+/// in its name, `input-<rule>-<limit>-<role>[-non-ascii]` with a role of
+/// `at-min`, `under-min` (one short), `well-under-min`, `at-max` or
+/// `over-max` (one past), and must send exactly that count at the limit's
+/// member; its expectation must admit success exactly when the count is
+/// within the limit. Changing a limit then fails here, naming each scenario
+/// file and the value it sends.
 #[test]
-#[allow(non_snake_case)]
 fn boundary_scenarios_sit_at_the_limits_of_their_rules() {
-    use ctconform::contract::rules;
+    use ctconform::contract::rules::{self, Counts};
     use ctconform::scenario::{interpolate_value, Body, ExpectKind, Layer, Vars};
     use serde_json::{json, Value};
 
-    let (CHANNEL_NAME_LENGTH, SOURCE_LENGTH, LOCATION_LENGTH, TAG_KEY_LENGTH) = (
-        rules::NAME.range(),
-        rules::SOURCE.range(),
-        rules::LOCATION.range(),
-        rules::KEY.range(),
-    );
-    let (DESTINATIONS_COUNT, TAG_VALUE_MAX, TAGS_LIMIT, TAGS_MODEL_MAX) = (
-        rules::DESTINATIONS.range(),
-        rules::VALUE.max,
-        rules::TAGS.max,
-        rules::MODEL_TAGS.max,
-    );
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let scenarios = load_dir(&dir).expect("scenarios load");
-    let name_pattern =
-        regex::Regex::new(r"^input-[a-z]\d-(name|source|location|key|value|destinations|tags)-(\d+)(-chars?|-non-ascii)?$")
-            .unwrap();
+    let role_name = regex::Regex::new(
+        r"^input-[a-z]+\d-([a-z-]+?)-(well-under-min|under-min|at-min|at-max|over-max)(-non-ascii)?$",
+    )
+    .unwrap();
+    let number_name = regex::Regex::new(r"-\d+(-chars?|-non-ascii)?$").unwrap();
     let mut problems = Vec::new();
     let mut checked = 0;
     for scenario in &scenarios {
-        let Some(found) = name_pattern.captures(&scenario.name.value) else {
+        let at = scenario.path.display();
+        let name = &scenario.name.value;
+        let Some(found) = role_name.captures(name) else {
+            if scenario.tags.iter().any(|tag| tag == "boundary") && number_name.is_match(name) {
+                problems.push(format!(
+                    "{at}: a boundary scenario names its role (at-max, over-max, ...), not its number"
+                ));
+            }
             continue;
         };
-        let field = found.get(1).unwrap().as_str();
-        let number: usize = found[2].parse().unwrap();
-        // (path in the request, limits whose ends are boundaries, within the rule)
-        let (path, ends, within): (&[&str], Vec<usize>, bool) = match field {
-            "name" => (
-                &["Name"],
-                ends(CHANNEL_NAME_LENGTH),
-                in_range(number, CHANNEL_NAME_LENGTH),
-            ),
-            "source" => (
-                &["Source"],
-                ends(SOURCE_LENGTH),
-                in_range(number, SOURCE_LENGTH),
-            ),
-            "location" => (
-                &["Destinations", "0", "Location"],
-                ends(LOCATION_LENGTH),
-                in_range(number, LOCATION_LENGTH),
-            ),
-            "key" => (
-                &["Tags", "0", "Key"],
-                ends(TAG_KEY_LENGTH),
-                in_range(number, TAG_KEY_LENGTH),
-            ),
-            "value" => (
-                &["Tags", "0", "Value"],
-                ends((1, TAG_VALUE_MAX)),
-                number <= TAG_VALUE_MAX,
-            ),
-            "destinations" => (
-                &["Destinations"],
-                ends(DESTINATIONS_COUNT),
-                in_range(number, DESTINATIONS_COUNT),
-            ),
-            "tags" => (
-                &["Tags"],
-                [ends((0, TAGS_LIMIT)), ends((0, TAGS_MODEL_MAX))].concat(),
-                number <= TAGS_LIMIT,
-            ),
-            _ => unreachable!(),
-        };
-        let at = scenario.path.display();
-        // Short of the minimum (`n2-name-1-char`) stays a refusal whatever the
-        // limit; anything else must sit at or just past an end.
-        let short = number < ends[1];
-        if !ends.contains(&number) && !short {
+        let (limit_name, role) = (&found[1], &found[2]);
+        let Some((rule, limit)) = rules::limit_named(limit_name) else {
             problems.push(format!(
-                "{at}: {number} is not at or just past an end of the limit (boundaries {ends:?})"
+                "{at}: no rule declares a limit named {limit_name:?}"
             ));
-        }
+            continue;
+        };
         let step = &scenario.steps[0];
         let Body::Json(input) = &step.body else {
             problems.push(format!("{at}: the first step sends no input"));
@@ -188,23 +143,53 @@ fn boundary_scenarios_sit_at_the_limits_of_their_rules() {
         }
         vars.bind_scenario_vars(&scenario.vars).unwrap();
         let body = interpolate_value(input, &vars).unwrap();
-        let sent = path
-            .iter()
-            .try_fold(&body, |value, key| match key.parse::<usize>() {
-                Ok(index) => value.get(index),
-                Err(_) => value.get(*key),
-            });
-        let measured = match sent {
-            Some(Value::String(text)) => text.chars().count(),
-            Some(Value::Array(items)) => items.len(),
-            other => {
-                problems.push(format!("{at}: {} is {other:?}", path.join(".")));
+        let sent =
+            limit
+                .member
+                .split('.')
+                .try_fold(&body, |value, key| match key.parse::<usize>() {
+                    Ok(index) => value.get(index),
+                    Err(_) => value.get(key),
+                });
+        let measured = match (sent, limit.counts) {
+            (Some(Value::String(text)), Counts::Characters) => text.chars().count(),
+            (Some(Value::Array(items)), Counts::Entries) => items.len(),
+            (other, _) => {
+                problems.push(format!("{at}: {} is {other:?}", limit.member));
                 continue;
             }
         };
-        if measured != number {
-            problems.push(format!("{at}: its name says {number}, it sends {measured}"));
+        let (min, max) = (limit.min, limit.max);
+        let expected = match role {
+            "at-min" => Some(min),
+            "under-min" => min.checked_sub(1),
+            "at-max" => Some(max),
+            "over-max" => Some(max + 1),
+            _ => None,
+        };
+        let fits = match role {
+            "well-under-min" => measured + 1 < min,
+            _ => expected == Some(measured),
+        };
+        if !fits {
+            problems.push(format!(
+                "{at}: sends {measured} at {}, but {role} of {}'s limit {limit_name} ({}) is {}",
+                limit.member,
+                rule.id,
+                limit.words(),
+                expected.map_or_else(
+                    || format!("below {}", min.saturating_sub(1)),
+                    |n| n.to_string()
+                ),
+            ));
         }
+        // Within every limit the rule sets on this member: 200 tags are
+        // within the model's list but past T1's 50.
+        let within = rule
+            .limits
+            .iter()
+            .filter(|other| other.member == limit.member)
+            .all(|other| other.contains(measured));
         // Per the format: an outcome with no `status` and no `error` means 2xx.
         let success_in = |outcome: &ctconform::scenario::Outcome| match &outcome.status {
             Some(statuses) => statuses.contains(200),
@@ -218,24 +203,19 @@ fn boundary_scenarios_sit_at_the_limits_of_their_rules() {
                 ExpectKind::AnyOf(outcomes) => outcomes.iter().any(success_in),
                 ExpectKind::Parallel { .. } => false,
             });
-        // A value within the length limit may still break another rule (a
+        // A value within the limit may still break another rule (a
         // 256-character Source names no source: S2); only a value past the
         // limit must be refused for it.
-        let other_rule = scenario.rules.iter().any(|rule| {
-            !matches!(
-                (field, rule.value.as_str()),
-                ("name", "N2")
-                    | ("source", "S1")
-                    | ("location", "D3")
-                    | ("key" | "value", "T2")
-                    | ("destinations", "D1")
-                    | ("tags", "T1")
-            )
-        });
+        let other_rule = scenario
+            .rules
+            .iter()
+            .any(|named| named.value != rule.id.as_str());
         if admits_success != within && !(within && other_rule) {
             problems.push(format!(
-                "{at}: {number} is {} the limit, but the expectation {} success",
+                "{at}: sends {measured}, {} {}'s limit {limit_name} ({}), but its expectation {} success",
                 if within { "within" } else { "outside" },
+                rule.id,
+                limit.words(),
                 if admits_success { "admits" } else { "refuses" }
             ));
         }
@@ -243,11 +223,60 @@ fn boundary_scenarios_sit_at_the_limits_of_their_rules() {
     }
     assert!(checked >= 20, "only {checked} boundary scenarios found");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
 
-    fn ends((min, max): (usize, usize)) -> Vec<usize> {
-        vec![min.saturating_sub(1), min, max, max + 1]
+/// `scenarios/README.md`'s index by rule is generated from the rule units'
+/// summaries and the scenarios' `rules`: stale, this fails naming the rows
+/// that differ; `CTCONFORM_BLESS=1 cargo test --test scenarios` rewrites it.
+#[test]
+fn the_corpus_readme_indexes_every_rule() {
+    use ctconform::contract::RULES;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("scenarios");
+    let scenarios = load_dir(&dir).expect("scenarios load");
+    let mut table = String::from("| rule | the contract says | scenarios |\n| --- | --- | --- |\n");
+    for rule in RULES {
+        let mut files: Vec<String> = scenarios
+            .iter()
+            .filter(|s| s.rules.iter().any(|named| named.value == rule.id.as_str()))
+            .map(|s| {
+                let path = s.path.strip_prefix(&dir).unwrap_or(&s.path);
+                format!("`{}`", path.display())
+            })
+            .collect();
+        files.sort();
+        table.push_str(&format!(
+            "| {} | {} | {} |\n",
+            rule.id,
+            rule.summary().replace('|', "\\|"),
+            files.join(", ")
+        ));
     }
-    fn in_range(number: usize, (min, max): (usize, usize)) -> bool {
-        (min..=max).contains(&number)
+    let path = dir.join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let start = readme
+        .find("| rule | the contract says |")
+        .expect("the index table");
+    let end = readme[start..]
+        .find("\n\n")
+        .map_or(readme.len(), |at| start + at + 1);
+    if readme[start..end] == table {
+        return;
     }
+    if std::env::var_os("CTCONFORM_BLESS").is_some() {
+        std::fs::write(
+            &path,
+            format!("{}{table}{}", &readme[..start], &readme[end..]),
+        )
+        .unwrap();
+        return;
+    }
+    let stale: Vec<&str> = readme[start..end]
+        .lines()
+        .filter(|line| !table.lines().any(|row| row == *line))
+        .collect();
+    panic!(
+        "scenarios/README.md's index is stale (CTCONFORM_BLESS=1 cargo test --test scenarios rewrites it); rows that differ from the rules and scenarios:\n{}",
+        stale.join("\n")
+    );
 }

@@ -31,7 +31,7 @@ impl Style {
     }
 }
 
-/// One line for a finished scenario: `PASS input-n2-name-129-chars [N2] 3ms`.
+/// One line for a finished scenario: `PASS input-n2-name-over-max [N2] 3ms`.
 pub fn scenario_line(result: &ScenarioResult, style: Style) -> String {
     let label = style.paint(result.verdict, &format!("{:<5}", result.verdict.label()));
     let mut line = format!(
