@@ -545,4 +545,65 @@ mod tests {
             stale.join("\n")
         );
     }
+
+    /// The docs restate no limit of their own: in a row of any rule table
+    /// (`| T2 | ...`) of the README, `docs/` or `scenarios/README.md`, every
+    /// `min..=max` is one of that rule's limits, and `docs/contract.md` gives
+    /// none outside its generated table. Names each file, line and range.
+    #[test]
+    fn docs_state_the_limits_of_the_units() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let range = regex::Regex::new(r"\b\d+\.\.=\d+\b").unwrap();
+        let mut files = vec![root.join("README.md"), root.join("scenarios/README.md")];
+        for entry in std::fs::read_dir(root.join("docs")).unwrap().flatten() {
+            if entry.path().extension().is_some_and(|ext| ext == "md") {
+                files.push(entry.path());
+            }
+        }
+        let mut problems = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            let shown = file.strip_prefix(root).unwrap_or(file).display();
+            let generated = text.find("<!-- rules: generated").unwrap_or(text.len());
+            for (number, line) in text.lines().enumerate() {
+                let rule = line
+                    .strip_prefix("| ")
+                    .and_then(|rest| rest.split(' ').next())
+                    .and_then(RuleId::parse)
+                    .map(RuleId::rule);
+                let at_line = text
+                    .lines()
+                    .take(number)
+                    .map(|l| l.len() + 1)
+                    .sum::<usize>();
+                for found in range.find_iter(line) {
+                    match rule {
+                        Some(rule) if !rule.limits.iter().any(|l| l.words() == found.as_str()) => {
+                            let declared: Vec<String> = rule
+                                .limits
+                                .iter()
+                                .map(|l| format!("{} {}", l.name, l.words()))
+                                .collect();
+                            problems.push(format!(
+                                "{shown}:{}: the {} row says {}, its unit declares {}",
+                                number + 1,
+                                rule.id,
+                                found.as_str(),
+                                declared.join(", ")
+                            ));
+                        }
+                        None if shown.to_string() == "docs/contract.md" && at_line < generated => {
+                            problems.push(format!(
+                                "{shown}:{}: {} in the prose; the numbers are the generated table's",
+                                number + 1,
+                                found.as_str()
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
 }
