@@ -184,8 +184,10 @@ fn check_name(name: &Member<String>, violations: &mut Vec<Violation>) {
             violations.push(broken(
                 MODEL,
                 format!(
-                    "Name {:?} is not 3..=128 characters of [a-zA-Z0-9._-]",
-                    abbreviate(name)
+                    "Name {:?} is not {}..={} characters of [a-zA-Z0-9._-]",
+                    abbreviate(name),
+                    shapes::STORE_NAME_LENGTH.0,
+                    shapes::STORE_NAME_LENGTH.1
                 ),
             ));
         }

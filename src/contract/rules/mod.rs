@@ -536,12 +536,19 @@ mod tests {
             std::fs::write(&path, updated).expect("rewrite docs/contract.md");
             return;
         }
-        let stale: Vec<&str> = doc[start..end]
+        let stale: Vec<String> = doc[start..end]
             .lines()
             .filter(|line| !table.lines().any(|row| row == *line))
+            .map(|line| format!("checked in: {line}"))
+            .chain(
+                table
+                    .lines()
+                    .filter(|row| !doc[start..end].lines().any(|line| line == *row))
+                    .map(|row| format!("the units:  {row}")),
+            )
             .collect();
         panic!(
-            "docs/contract.md's rule table is stale (CTCONFORM_BLESS=1 cargo test --lib contract::rules rewrites it); rows that differ from the rule units:\n{}",
+            "docs/contract.md's rule table is stale (CTCONFORM_BLESS=1 cargo test --lib contract::rules rewrites it):\n{}",
             stale.join("\n")
         );
     }
