@@ -103,6 +103,11 @@ fn boundary_scenarios_sit_at_the_limits_of_their_rules() {
     )
     .unwrap();
     let number_name = regex::Regex::new(r"-\d+(-chars?|-non-ascii)?$").unwrap();
+    // "A 129-character Key", "201 destinations": the value the file sends.
+    let description_number = regex::Regex::new(r"^\D*?\b(\d+)[- ]").unwrap();
+    // "3..=128", "maximum 1024", "at most 50", "minimum 3".
+    let description_limit =
+        regex::Regex::new(r"(\d+)(\.\.=)(\d+)|(maximum|minimum|at most) (\d+)").unwrap();
     let mut problems = Vec::new();
     let mut checked = 0;
     for scenario in &scenarios {
@@ -189,6 +194,49 @@ fn boundary_scenarios_sit_at_the_limits_of_their_rules() {
         }
         // Within every limit the rule sets on this member: 200 tags are
         // within the model's list but past T1's 50.
+        // The description restates the value and the limit in words; they
+        // must say what the file sends and what the unit declares.
+        let description = &scenario.description;
+        let first_number = description_number
+            .captures(description)
+            .and_then(|found| found[1].parse::<usize>().ok());
+        if first_number.is_some_and(|number| number != measured) {
+            problems.push(format!(
+                "{at}: its description says {}, it sends {measured}",
+                first_number.unwrap()
+            ));
+        }
+        for found in description_limit.captures_iter(description) {
+            let said = &found[0];
+            let states_a_limit =
+                rule.limits
+                    .iter()
+                    .any(|other| match (&found.get(1), &found.get(3)) {
+                        (Some(min), Some(max)) => {
+                            min.as_str() == other.min.to_string()
+                                && max.as_str() == other.max.to_string()
+                        }
+                        _ => {
+                            let number = &found[5];
+                            if found[4].starts_with("minimum") {
+                                number == other.min.to_string()
+                            } else {
+                                number == other.max.to_string()
+                            }
+                        }
+                    });
+            if !states_a_limit {
+                problems.push(format!(
+                    "{at}: its description says {said:?}, {}'s limits are {}",
+                    rule.id,
+                    rule.limits
+                        .iter()
+                        .map(|other| format!("{} {}", other.name, other.words()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
         let within = rule
             .limits
             .iter()
