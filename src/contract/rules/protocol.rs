@@ -106,3 +106,26 @@ pub static P9: Rule = Rule {
     errors: &[MissingAuthenticationTokenException, InvalidSignatureException, UnrecognizedClientException],
     cites: "API reference Common Errors (MissingAuthenticationToken, InvalidSignatureException, UnrecognizedClientException); SigV4",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// §1: deserialisation comes first on AWS's stacks, so the emulator's
+    /// choice for a bad body is SerializationException, and an unknown
+    /// operation has one documented code.
+    #[test]
+    fn emulator_choices_lead_the_sets() {
+        assert_eq!(P4.errors[0], SerializationException);
+        assert_eq!(P6.errors, &[UnknownOperationException]);
+        assert!(P9.open && P7.open && !P7.documented);
+    }
+
+    #[test]
+    fn protocol_rules_sit_in_section_1() {
+        for rule in [&P1, &P2, &P3, &P4, &P5, &P6, &P7, &P8, &P9] {
+            assert_eq!(rule.section, Section::Protocol, "{}", rule.id);
+            assert!(rule.limits.is_empty(), "{}", rule.id);
+        }
+    }
+}

@@ -47,3 +47,18 @@ pub static OK4: Rule = Rule {
     errors: &[ChannelAlreadyExistsException],
     cites: "by C1 (API reference CreateChannel)",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Success rules describe answers, not refusals, except OK4 whose losers
+    /// meet C1.
+    #[test]
+    fn only_ok4_names_a_refusal_and_it_is_c1s() {
+        for rule in [&OK1, &OK2, &OK3] {
+            assert!(rule.errors.is_empty(), "{}", rule.id);
+        }
+        assert_eq!(OK4.errors, crate::contract::rules::RuleId::C1.rule().errors);
+    }
+}

@@ -71,3 +71,27 @@ pub static OP5: Rule = Rule {
     cites:
         "model: UpdateChannel errors (ChannelAlreadyExistsException); API reference UpdateChannel",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op1_states_the_store_quota() {
+        assert!(OP1
+            .summary()
+            .contains(&format!("at most {} per region", STORE_QUOTA.max)));
+        assert_eq!(STORE_QUOTA.max, shapes::STORE_QUOTA);
+    }
+
+    /// OP4's set: NotFound for a well-formed reference naming nothing,
+    /// ARN-invalid or NotFound for one that is neither ARN nor id (§5).
+    #[test]
+    fn op4_is_open_and_leads_with_not_found() {
+        assert!(OP4.open);
+        assert_eq!(
+            &OP4.errors[..2],
+            &[ChannelNotFoundException, ChannelARNInvalidException]
+        );
+    }
+}
