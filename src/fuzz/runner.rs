@@ -23,10 +23,10 @@ use super::plan::{Session, Step};
 use super::render::Namespace;
 use super::session::{partners_for, Class, Deviation, Driver, Fixtures, GivenFixtures, Verdict};
 use super::shrink::{self, Replay};
+use crate::account::{self, Resource};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
 use crate::contract::{Operation, RuleId};
 use crate::emulator::{Emulator, EmulatorConfig, Listener};
-use crate::runner::Resource;
 use crate::wire::{Client, ClientConfig, Exchange, Outcome, Request};
 
 /// What to fuzz and for how long.
@@ -594,10 +594,7 @@ fn base_code(n: u64) -> String {
 /// Runs the fuzzer; never panics on what the endpoint answers.
 pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     let started = Instant::now();
-    let run_id = options
-        .run_id
-        .clone()
-        .unwrap_or_else(crate::runner::new_run_id);
+    let run_id = options.run_id.clone().unwrap_or_else(account::new_run_id);
     let mut report = FuzzReport {
         endpoint: options.endpoint.clone().unwrap_or_default(),
         embedded: options.endpoint.is_none(),
@@ -696,7 +693,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     };
     // What the region already holds counts towards its quotas: the stores
     // of earlier runs stay pending deletion for days.
-    let (channels_held, stores_held) = crate::runner::held(&client).await;
+    let (channels_held, stores_held) = account::held(&client).await;
     let shared = Arc::new(Shared {
         client,
         config,
@@ -858,12 +855,12 @@ async fn make_fixtures(
         ];
         return Fixtures::from_given(given, &answers).map(|f| (f, 3));
     }
-    // The stable stores every run reuses (runner::FIXTURE_STORE_NAMES):
+    // The stable stores every run reuses (account::FIXTURE_STORE_NAMES):
     // found or made, then described and checked for their roles as given
     // ones are, and never deleted.
     let before = client.requests_sent();
-    let unknown = crate::runner::UnknownAnswer::probe(client).await;
-    let [integration, management, pending] = crate::runner::stable_stores(client, &unknown).await?;
+    let unknown = account::UnknownAnswer::probe(client).await;
+    let [integration, management, pending] = account::stable_stores(client, &unknown).await?;
     let given = GivenFixtures {
         integration,
         management,
@@ -887,7 +884,7 @@ async fn make_fixtures(
 async fn sweep_channels(shared: &Shared) {
     let client = shared.client.persistent();
     let prefix = format!("ctf-{}-", shared.run_id);
-    let channels = match crate::runner::list_channels(&client).await {
+    let channels = match account::list_channels(&client).await {
         Ok(channels) => channels,
         Err(why) => {
             lock(&shared.cleanup_failures).push(format!("could not check for leftovers: {why}"));
@@ -906,26 +903,14 @@ async fn sweep_channels(shared: &Shared) {
         ));
     }
     // Stores a session could not delete while such a channel pointed at them.
-    let listed = client
-        .send(&Request::json("ListEventDataStores", serde_json::json!({})))
-        .await;
-    let stores = listed
-        .success_json()
-        .and_then(|body| body.get("EventDataStores"))
-        .and_then(serde_json::Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for store in stores {
-        let text = |key: &str| store.get(key).and_then(serde_json::Value::as_str);
-        let (Some(arn), Some(name)) = (text("EventDataStoreArn"), text("Name")) else {
-            continue;
-        };
+    let stores = account::list_stores(&client).await.unwrap_or_default();
+    for (arn, name) in stores {
         // ListEventDataStores no longer carries Status (the model's list
         // shape): a store already pending deletion answers its delete as
         // gone, so every store of the run is simply deleted again.
         if name.starts_with(&prefix) {
             shared
-                .remove_via(&shared.client, Resource::Store(arn.to_string()))
+                .remove_via(&shared.client, Resource::Store(arn))
                 .await;
         }
     }

@@ -13,13 +13,13 @@ use serde_json::{json, Value};
 use super::export::ExportStep;
 use super::plan::{Session, Step};
 use super::render::{call_parts, render, var, CallParts, Handle, Namespace, Resources};
-use crate::contract::shapes::{self, StoreStatus, PARTNER_SOURCES};
+use crate::account::{fixture_store_request, FixtureRole, Resource};
+use crate::contract::shapes::{self, PARTNER_SOURCES};
 use crate::contract::{
     read_call, Acceptable, Identity, Limits, Operation, Oracle, ReadCall, Region,
     RequestedOperation, RuleId, Store,
 };
 use crate::emulator;
-use crate::runner::{fixture_store_request, Resource};
 use crate::scenario::vars::{
     FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_INTEGRATION_ID, FIXTURE_EDS_MANAGEMENT,
     FIXTURE_EDS_PENDING,
@@ -204,35 +204,20 @@ impl Fixtures {
             });
             stores.push(store);
         }
-        let [integration, management, pending] = [&stores[0], &stores[1], &stores[2]];
-        let role = |fits: bool, variable: &str, wanted: &str, store: &Store| {
-            fits.then_some(()).ok_or_else(|| {
-                format!(
+        // The roles the runner's fixtures check, in the same order.
+        for ((role, variable), store) in FixtureRole::ALL
+            .into_iter()
+            .zip(GivenFixtures::VARIABLES)
+            .zip(&stores)
+        {
+            if let Some(wanted) = role.misfit(store) {
+                return Err(format!(
                     "{variable} must be {wanted}; it is {} of category {}",
                     store.status.as_str(),
                     store.category
-                )
-            })
-        };
-        let audit = shapes::ACTIVITY_AUDIT_LOG;
-        role(
-            integration.status == StoreStatus::Enabled && integration.category == audit,
-            GivenFixtures::VARIABLES[0],
-            "an ENABLED ActivityAuditLog store",
-            integration,
-        )?;
-        role(
-            management.category != audit && management.status != StoreStatus::PendingDeletion,
-            GivenFixtures::VARIABLES[1],
-            "a store of another category than ActivityAuditLog, not pending deletion",
-            management,
-        )?;
-        role(
-            pending.status == StoreStatus::PendingDeletion && pending.category == audit,
-            GivenFixtures::VARIABLES[2],
-            "an ActivityAuditLog store PENDING_DELETION",
-            pending,
-        )?;
+                ));
+            }
+        }
         let identity = identity.ok_or("no fixture store was given")?;
         let mut region = Region::new(identity.clone(), session_limits());
         region.stores = stores;
@@ -634,11 +619,7 @@ pub fn exercised(expected: &Acceptable) -> Vec<RuleId> {
     rules
 }
 
-/// An answer in a few words: status and code, or the fault, or what is
-/// wrong with a success body.
-fn describe(outcome: &Outcome) -> String {
-    crate::runner::describe_outcome(outcome)
-}
+use crate::account::describe;
 
 // ------------------------------------------------------------ in process
 

@@ -12,11 +12,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::control::Controls;
-use super::fixtures::{self, Fixtures};
-use super::ledger::Ledger;
-use super::listing::{list_all, text};
 use super::result::{Answer, ScenarioResult, SentRequest, StepResult, Verdict};
-use super::shape::success_problem;
+use crate::account::{
+    self, describe, list_all, list_channels, success_problem, FixtureVars, Ledger, UnknownAnswer,
+};
 use crate::contract::{shapes, Operation, RuleId};
 use crate::protocol::TargetForm;
 use crate::scenario::{
@@ -32,7 +31,7 @@ pub struct Context {
     pub config: ClientConfig,
     /// The runner's variables: run_id, region, account, fixtures, `--var`.
     pub vars: Vars,
-    pub fixtures: Fixtures,
+    pub fixtures: FixtureVars,
     pub snapshots: Option<super::Snapshots>,
     pub channel_quota: usize,
     pub run_id: String,
@@ -125,7 +124,7 @@ struct ScenarioRun<'a> {
 impl ScenarioRun<'_> {
     async fn execute(&mut self) -> (Verdict, Option<String>) {
         let referenced = referenced_vars(self.scenario);
-        if let Some((name, why)) = fixtures::missing(
+        if let Some((name, why)) = account::missing_fixture(
             &self.context.fixtures,
             referenced.iter().map(|r| r.name.as_str()),
         ) {
@@ -335,7 +334,7 @@ impl ScenarioRun<'_> {
             format!(
                 "throttled past the retry budget ({attempts} attempt{}, last {})",
                 if attempts == 1 { "" } else { "s" },
-                fixtures::describe(&e.outcome)
+                describe(&e.outcome)
             )
         });
         let mut retried = Vec::new();
@@ -444,7 +443,7 @@ impl ScenarioRun<'_> {
             .find(|a| a.retryable == wire::Retryable::Transient)
             .map(Attempt::summary)
             .unwrap_or_default();
-        let met = fixtures::describe(&exchange.outcome);
+        let met = describe(&exchange.outcome);
         // Taken as deleted: the retry's request id stands for the success.
         let mut taken = wire::json_response(200, &http::HeaderMap::new(), serde_json::json!({}));
         taken.request_id = exchange
@@ -510,7 +509,7 @@ impl ScenarioRun<'_> {
             .find(|a| a.retryable == wire::Retryable::Transient)
             .map(Attempt::summary)
             .unwrap_or_default();
-        let met = fixtures::describe(&exchange.outcome);
+        let met = describe(&exchange.outcome);
         // The made-up answer carries the read-back's request id: it stands
         // for a success, and successes are checked whole.
         let mut made_up = wire::json_response(200, &http::HeaderMap::new(), answer);
@@ -929,10 +928,7 @@ fn judge_setup(
             problems.push(not_implemented(step, &why));
             return Verdict::Skip;
         }
-        problems.push(format!(
-            "expected success, got {}",
-            fixtures::describe(outcome)
-        ));
+        problems.push(format!("expected success, got {}", describe(outcome)));
         return Verdict::Fail;
     }
     Verdict::Pass
@@ -945,33 +941,9 @@ fn judge_cleanup(outcomes: &[Outcome], problems: &mut Vec<String>) {
         let gone =
             matches!(outcome.error_code(), Some(code) if code.ends_with("NotFoundException"));
         if !outcome.is_success() && !gone {
-            problems.push(format!("cleanup: {}", fixtures::describe(outcome)));
+            problems.push(format!("cleanup: {}", describe(outcome)));
         }
     }
-}
-
-/// Why an answer says "not implemented", if it does: UnknownOperation, a
-/// 404 or 501, or a 5xx whose body says so (moto's HTML page does).
-pub fn unimplemented(outcome: &Outcome) -> Option<String> {
-    let response = outcome.response()?;
-    if response.error_code.as_deref() == Some("UnknownOperationException") {
-        return Some("UnknownOperationException".into());
-    }
-    // A 404 with an error code is an answer: ChannelNotFoundException and
-    // EventDataStoreNotFoundException are 404 in the model (contract section 1).
-    if response.status == 501 || (response.status == 404 && response.error_code.is_none()) {
-        return Some(format!("HTTP {}", response.status));
-    }
-    let text = String::from_utf8_lossy(&response.body).to_ascii_lowercase();
-    let says_so = [
-        "not implemented",
-        "not yet implemented",
-        "has not been implemented",
-    ]
-    .iter()
-    .any(|phrase| text.contains(phrase));
-    (response.status >= 500 && says_so)
-        .then(|| format!("HTTP {}: not implemented", response.status))
 }
 
 /// A signed POST with the operation's own target and content type and a
@@ -988,89 +960,6 @@ fn plain_request(step: &Step) -> bool {
 /// `the endpoint does not implement CreateChannel (HTTP 500: not implemented)`.
 fn not_implemented(step: &Step, why: &str) -> String {
     format!("the endpoint does not implement {} ({why})", step.op.name())
-}
-
-/// The operation the runner asks for to learn how the endpoint answers one
-/// that does not exist.
-const NO_SUCH_OPERATION: &str = "CtconformNoSuchOperation";
-
-/// How the endpoint answers an operation that does not exist. An operation
-/// answered the same way is one the endpoint does not implement: moto sends
-/// HTTP 500 and a generic HTML page that names no error code; ministack
-/// sends `400 InvalidParameterException` "Unknown CloudTrail action:
-/// '<operation>'", a code that would pass for a refusal unless its message
-/// is compared with the operation's name taken out.
-#[derive(Clone, Debug, Default)]
-pub struct UnknownAnswer {
-    answer: Option<Fingerprint>,
-}
-
-/// The parts of an answer that stay the same whichever operation it refuses.
-#[derive(Clone, Debug, PartialEq)]
-struct Fingerprint {
-    status: u16,
-    error_code: Option<String>,
-    /// The body with the operation's name cut out (`message` for a coded
-    /// answer, the whole body otherwise).
-    text: Vec<u8>,
-}
-
-impl Fingerprint {
-    /// `None` for a success, for an UnknownOperationException (already read
-    /// as "not implemented" on its own), and for a coded answer whose
-    /// message does not name the operation: a generic message would make
-    /// every refusal with that code look like a missing operation.
-    fn of(outcome: &Outcome, operation: &str) -> Option<Fingerprint> {
-        let response = outcome.response()?;
-        if (200..300).contains(&response.status) {
-            return None;
-        }
-        let text = match &response.error_code {
-            None => response.body.clone(),
-            Some(code) if code == "UnknownOperationException" => return None,
-            Some(_) => {
-                let message = response.message.as_deref()?;
-                if operation.is_empty() || !message.contains(operation) {
-                    return None;
-                }
-                message.replace(operation, "\u{0}").into_bytes()
-            }
-        };
-        Some(Fingerprint {
-            status: response.status,
-            error_code: response.error_code.clone(),
-            text,
-        })
-    }
-}
-
-impl UnknownAnswer {
-    pub async fn probe(client: &Client) -> UnknownAnswer {
-        let outcome = client
-            .send(&Request::json(NO_SUCH_OPERATION, serde_json::json!({})))
-            .await;
-        UnknownAnswer {
-            answer: Fingerprint::of(&outcome, NO_SUCH_OPERATION),
-        }
-    }
-
-    /// Why `outcome`, the answer to `operation`, says "not implemented", if
-    /// it does: by its own words (`unimplemented`), or by being the answer
-    /// to an operation that does not exist.
-    pub fn why(&self, outcome: &Outcome, operation: &str) -> Option<String> {
-        unimplemented(outcome).or_else(|| {
-            let known = self.answer.as_ref()?;
-            (Fingerprint::of(outcome, operation).as_ref() == Some(known)).then(|| {
-                let answer = match &known.error_code {
-                    Some(code) => format!("HTTP {} {code}", known.status),
-                    None => format!("HTTP {}", known.status),
-                };
-                format!(
-                    "{answer}: not implemented, the same answer as for an operation that does not exist"
-                )
-            })
-        })
-    }
 }
 
 fn bind_captures(step: &Step, outcomes: &[Outcome], vars: &mut Vars, problems: &mut Vec<String>) {
@@ -1138,15 +1027,6 @@ fn cut(text: &str) -> String {
         end -= 1;
     }
     format!("{}… ({} bytes in all)", &text[..end], text.len())
-}
-
-/// Every channel in the account, by pages: (ARN, Name).
-pub async fn list_channels(client: &Client) -> Result<Vec<(String, String)>, String> {
-    let channels = list_all(client, Operation::ListChannels, "Channels").await?;
-    Ok(channels
-        .iter()
-        .map(|c| (text(c, "ChannelArn"), text(c, "Name")))
-        .collect())
 }
 
 async fn count_channels(client: &Client) -> Result<usize, String> {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::baseline::BaselineVerdict;
+use crate::account::Created;
 use crate::scenario::Phase;
 use crate::wire::{Attempt, WireStats};
 
@@ -139,13 +140,6 @@ pub struct Counts {
     pub indeterminate: usize,
     /// Passed only after a retried transient fault (among `passed`).
     pub flaky: usize,
-}
-
-/// What the run made in the account.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Created {
-    pub channels: usize,
-    pub stores: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -12,11 +12,11 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::endpoint_lock::LOCK_CHANNEL_NAME;
-use super::execute::list_channels;
-use super::fixtures::{describe, is_fixture_store_name};
+use super::fixtures::is_fixture_store_name;
 use super::ledger::{delete, same_resource, Resource};
-use super::listing::{list_all, text};
+use super::listing::{list_all, list_channels, text};
 use super::run_id::run_id_age;
+use super::shape::describe;
 use crate::contract::Operation;
 use crate::wire::{Client, Request};
 
@@ -211,7 +211,7 @@ async fn list_stores(client: &Client, target: &SweepTarget) -> Result<Vec<StoreS
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::new_run_id;
+    use crate::account::new_run_id;
 
     #[test]
     fn run_ids_are_read_from_names() {

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::fixtures::describe;
+use super::shape::describe;
 use crate::contract::Operation;
 use crate::wire::{Client, Request};
 
@@ -60,4 +60,22 @@ pub fn text(item: &Value, key: &str) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string()
+}
+
+/// Every channel in the account, by pages: (ARN, Name).
+pub async fn list_channels(client: &Client) -> Result<Vec<(String, String)>, String> {
+    let channels = list_all(client, Operation::ListChannels, "Channels").await?;
+    Ok(channels
+        .iter()
+        .map(|c| (text(c, "ChannelArn"), text(c, "Name")))
+        .collect())
+}
+
+/// Every event data store in the account, by pages: (ARN, Name).
+pub async fn list_stores(client: &Client) -> Result<Vec<(String, String)>, String> {
+    let stores = list_all(client, Operation::ListEventDataStores, "EventDataStores").await?;
+    Ok(stores
+        .iter()
+        .map(|s| (text(s, "EventDataStoreArn"), text(s, "Name")))
+        .collect())
 }
