@@ -13,23 +13,11 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::render::{VAR_CLOSE, VAR_OPEN};
-use super::session::Capture;
+use super::session::{exercised, Capture, ExportStep};
 use crate::contract::shapes::PARTNER_SOURCES;
 use crate::contract::{Acceptable, RuleId};
 use crate::protocol::TargetForm;
 use crate::wire::{curl_command, Body, ClientConfig, HeaderValue, Request, TargetHeader};
-
-/// One step of a finding as replayed: what was sent (live and as
-/// variables), what the oracle allowed, and what came back.
-#[derive(Clone, Debug)]
-pub struct ExportStep {
-    pub live: Request,
-    pub template: Request,
-    pub expected: Acceptable,
-    /// The status answered, when an HTTP answer came.
-    pub status: Option<u16>,
-    pub capture: Option<Capture>,
-}
 
 /// What to say about the finding at the top of the file.
 #[derive(Clone, Debug)]
@@ -43,7 +31,7 @@ pub struct Header<'a> {
 /// The scenario's `rules`: those the last step breaks, or when it may
 /// succeed, the success rules it checks; never empty.
 pub fn scenario_rules(last: &Acceptable) -> Vec<RuleId> {
-    let mut rules = super::session::exercised(last);
+    let mut rules = exercised(last);
     if rules.is_empty() {
         rules.push(RuleId::P3);
     }

@@ -18,10 +18,12 @@ use arbitrary::{Arbitrary, Unstructured};
 use rand::{RngCore, SeedableRng};
 use serde::Serialize;
 
-use super::export::{self, ExportStep, Header};
+use super::export::{self, Header};
 use super::plan::{Session, Step};
 use super::render::Namespace;
-use super::session::{partners_for, Class, Deviation, Driver, Fixtures, GivenFixtures, Verdict};
+use super::session::{
+    partners_for, Class, Deviation, Driver, ExportStep, Fixtures, GivenFixtures, Verdict,
+};
 use super::shrink::{self, Replay};
 use crate::account::{self, Resource};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};

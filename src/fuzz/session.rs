@@ -10,7 +10,6 @@ use std::time::Duration;
 use http::HeaderMap;
 use serde_json::{json, Value};
 
-use super::export::ExportStep;
 use super::plan::{Session, Step};
 use super::render::{call_parts, render, var, CallParts, Handle, Namespace, Resources};
 use crate::account::{fixture_store_request, FixtureRole, Resource};
@@ -361,6 +360,18 @@ impl Prepared {
             capture,
         }
     }
+}
+
+/// One step of a finding as replayed: what was sent (live and as
+/// variables), what the oracle allowed, and what came back.
+#[derive(Clone, Debug)]
+pub struct ExportStep {
+    pub live: Request,
+    pub template: Request,
+    pub expected: Acceptable,
+    /// The status answered, when an HTTP answer came.
+    pub status: Option<u16>,
+    pub capture: Option<Capture>,
 }
 
 /// What a settled step created, as a variable for the exporter to capture.

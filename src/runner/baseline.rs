@@ -11,29 +11,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::result::{BaselineVerdict, Divergence};
 use super::result::{RunReport, ScenarioResult, StepResult, Verdict};
 
 /// The format version written into baseline files.
 pub const VERSION: u32 = 1;
-
-/// One divergence: a scenario that failed or errored, where and how.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Divergence {
-    pub scenario: String,
-    /// The first failing step, or `-` when the scenario failed outside its steps.
-    pub step: String,
-    /// Expected versus actual, e.g. `expected status 400, error ...; got 200`.
-    pub signature: String,
-    /// The scenario's contract rules: for readers, not part of the key.
-    #[serde(default)]
-    pub rules: Vec<String>,
-}
-
-impl Divergence {
-    fn key(&self) -> (&str, &str, &str) {
-        (&self.scenario, &self.step, &self.signature)
-    }
-}
 
 /// The known divergences of one endpoint.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -124,23 +106,6 @@ impl Baseline {
             .iter()
             .any(|known| known.key() == divergence.key())
     }
-}
-
-/// A run's divergences sorted against a baseline.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct BaselineVerdict {
-    /// Not in the baseline: these fail the run.
-    pub new: Vec<Divergence>,
-    /// In the baseline: reported, not failing.
-    pub known: Vec<Divergence>,
-    /// Baseline entries whose scenario now passes: remove them from the baseline.
-    pub fixed: Vec<Divergence>,
-    /// Baseline entries this run could not check: scenario not selected,
-    /// skipped, or now diverging another way (then it is also under `new`).
-    pub unchecked: usize,
-    /// The run is acceptable: no new divergence, no leak, and something
-    /// passed or was known.
-    pub accepted: bool,
 }
 
 /// Sorts the run's divergences into new and known, and finds the fixed entries.
