@@ -216,7 +216,7 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
         return Err(error.clone());
     }
     match args.format {
-        Format::Pretty => print!("{}", report.render_pretty()),
+        Format::Pretty => print!("{}", crate::report::fuzz_pretty(&report)),
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
