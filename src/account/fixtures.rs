@@ -112,6 +112,95 @@ pub struct FixtureVars {
     pub partition: Option<String>,
 }
 
+/// Why no store fits a fixture role: the role, and what went wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixtureError {
+    pub role: FixtureRole,
+    pub kind: FixtureErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FixtureErrorKind {
+    /// No store of the role's names fits it; each passed over, and why.
+    NoneFits { passed_over: Vec<String> },
+    /// A store of the role's name that is not what the role needs.
+    Misfit {
+        name: String,
+        arn: String,
+        status: String,
+        category: String,
+        /// What the role needs, in words.
+        wanted: &'static str,
+    },
+    /// The pending store's DeleteEventDataStore did not leave it pending
+    /// deletion: the answer, briefly.
+    NotDeleted { arn: String, answer: String },
+    /// The endpoint does not implement CreateEventDataStore: why it seems so.
+    Unimplemented(String),
+    /// CreateEventDataStore failed: the answer, and the stores passed over.
+    NotCreated {
+        name: String,
+        answer: String,
+        passed_over: Vec<String>,
+    },
+    /// GetEventDataStore of a candidate failed or did not read.
+    Undescribed { arn: String, detail: String },
+}
+
+impl FixtureError {
+    fn new(role: FixtureRole, kind: FixtureErrorKind) -> FixtureError {
+        FixtureError { role, kind }
+    }
+}
+
+impl std::fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let variable = self.role.variable();
+        match &self.kind {
+            FixtureErrorKind::NoneFits { passed_over } => write!(
+                f,
+                "no store named {}... fits {variable}: {}",
+                self.role.stable_name(),
+                passed_over.join("; ")
+            ),
+            FixtureErrorKind::Misfit {
+                name,
+                arn,
+                status,
+                category,
+                wanted,
+            } => write!(
+                f,
+                "the fixture store {name} ({arn}) is {status} of category {category}, not {wanted}"
+            ),
+            FixtureErrorKind::NotDeleted { arn, answer } => write!(
+                f,
+                "DeleteEventDataStore for {variable} ({arn}) failed: {answer}"
+            ),
+            FixtureErrorKind::Unimplemented(why) => write!(
+                f,
+                "the endpoint does not implement CreateEventDataStore ({why}), needed for {variable}"
+            ),
+            FixtureErrorKind::NotCreated {
+                name,
+                answer,
+                passed_over,
+            } => {
+                write!(f, "CreateEventDataStore for {variable} ({name}) failed: {answer}")?;
+                if !passed_over.is_empty() {
+                    write!(f, " (passed over: {})", passed_over.join("; "))?;
+                }
+                Ok(())
+            }
+            FixtureErrorKind::Undescribed { arn, detail } => {
+                write!(f, "GetEventDataStore for {variable} ({arn}): {detail}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FixtureError {}
+
 /// The fixture variables a scenario needs that the runner could not provide.
 pub fn missing_fixture<'a>(
     fixtures: &'a FixtureVars,
@@ -149,7 +238,7 @@ pub async fn prepare_fixtures(
                     .iter()
                     .filter(|name| FixtureRole::of(name) == Some(kind))
                 {
-                    fixtures.unavailable.insert(name.clone(), why.clone());
+                    fixtures.unavailable.insert(name.clone(), why.to_string());
                 }
             }
         }
@@ -165,15 +254,13 @@ pub async fn prepare_fixtures(
 pub async fn stable_stores(
     client: &Client,
     unknown: &UnknownAnswer,
-) -> Result<[String; 3], String> {
+) -> Result<[String; 3], FixtureError> {
     let mut finder = Finder::new(client, unknown);
-    let mut arns = Vec::new();
-    for kind in FixtureRole::ALL {
-        arns.push(finder.obtain(kind).await?);
+    let mut arns: [String; 3] = Default::default();
+    for (arn, role) in arns.iter_mut().zip(FixtureRole::ALL) {
+        *arn = finder.obtain(role).await?;
     }
-    let [integration, management, pending]: [String; 3] =
-        arns.try_into().map_err(|_| "three stores".to_string())?;
-    Ok([integration, management, pending])
+    Ok(arns)
 }
 
 impl FixtureVars {
@@ -298,7 +385,7 @@ impl<'a> Finder<'a> {
 
     /// The ARN of a store of `kind` that fits its role: a listed one, or
     /// one made under the next free name.
-    async fn obtain(&mut self, kind: FixtureRole) -> Result<String, String> {
+    async fn obtain(&mut self, kind: FixtureRole) -> Result<String, FixtureError> {
         let mut tried = BTreeSet::new();
         // A create that loses a race lists again; a few rounds at most.
         for round in 0..3 {
@@ -309,7 +396,7 @@ impl<'a> Finder<'a> {
                 }
                 match self.fitting(kind, arn).await {
                     Ok(()) => return Ok(arn.clone()),
-                    Err(why) => self.notes.push(why),
+                    Err(why) => self.notes.push(why.to_string()),
                 }
             }
             let next = candidates.iter().map(|(g, _)| g + 1).max().unwrap_or(0);
@@ -321,18 +408,18 @@ impl<'a> Finder<'a> {
                 None => continue,
             }
         }
-        Err(format!(
-            "no store named {}... fits {}: {}",
-            kind.stable_name(),
-            kind.variable(),
-            self.notes.join("; ")
+        Err(FixtureError::new(
+            kind,
+            FixtureErrorKind::NoneFits {
+                passed_over: self.notes.clone(),
+            },
         ))
     }
 
     /// Checks a store for `kind`'s role; the pending one is deleted first
     /// when it is still enabled (made just now, here or by a run at the
     /// same time, which may delete it first: its description decides).
-    async fn fitting(&self, kind: FixtureRole, arn: &str) -> Result<(), String> {
+    async fn fitting(&self, kind: FixtureRole, arn: &str) -> Result<(), FixtureError> {
         let mut store = self.describe(kind, arn).await?;
         if kind == FixtureRole::Pending
             && store.status == StoreStatus::Enabled
@@ -347,27 +434,36 @@ impl<'a> Finder<'a> {
                 .await;
             store = self.describe(kind, arn).await?;
             if store.status != StoreStatus::PendingDeletion {
-                return Err(format!(
-                    "DeleteEventDataStore for {} ({arn}) failed: {}",
-                    kind.variable(),
-                    describe(&deleted)
+                let answer = describe(&deleted);
+                let arn = arn.to_string();
+                return Err(FixtureError::new(
+                    kind,
+                    FixtureErrorKind::NotDeleted { arn, answer },
                 ));
             }
         }
         match kind.misfit(&store) {
             None => Ok(()),
-            Some(wanted) => Err(format!(
-                "the fixture store {} ({arn}) is {} of category {}, not {wanted}",
-                store.name,
-                store.status.as_str(),
-                store.category,
+            Some(wanted) => Err(FixtureError::new(
+                kind,
+                FixtureErrorKind::Misfit {
+                    name: store.name,
+                    arn: arn.to_string(),
+                    status: store.status.as_str().to_string(),
+                    category: store.category,
+                    wanted,
+                },
             )),
         }
     }
 
     /// Makes a store of `kind` named `name`: its ARN, or `None` when the
     /// name was taken meanwhile (by another run: list again).
-    async fn create(&mut self, kind: FixtureRole, name: &str) -> Result<Option<String>, String> {
+    async fn create(
+        &mut self,
+        kind: FixtureRole,
+        name: &str,
+    ) -> Result<Option<String>, FixtureError> {
         let created = self
             .client
             .send(&fixture_store_request(
@@ -392,9 +488,9 @@ impl<'a> Finder<'a> {
             return Ok(None);
         }
         if let Some(why) = self.unknown.why(&created, "CreateEventDataStore") {
-            return Err(format!(
-                "the endpoint does not implement CreateEventDataStore ({why}), needed for {}",
-                kind.variable()
+            return Err(FixtureError::new(
+                kind,
+                FixtureErrorKind::Unimplemented(why),
             ));
         }
         let why = match describe(&created) {
@@ -404,17 +500,17 @@ impl<'a> Finder<'a> {
             ),
             why => why,
         };
-        let mut message = format!(
-            "CreateEventDataStore for {} ({name}) failed: {why}",
-            kind.variable()
-        );
-        if !self.notes.is_empty() {
-            message.push_str(&format!(" (passed over: {})", self.notes.join("; ")));
-        }
-        Err(message)
+        Err(FixtureError::new(
+            kind,
+            FixtureErrorKind::NotCreated {
+                name: name.to_string(),
+                answer: why,
+                passed_over: self.notes.clone(),
+            },
+        ))
     }
 
-    async fn describe(&self, kind: FixtureRole, arn: &str) -> Result<Store, String> {
+    async fn describe(&self, kind: FixtureRole, arn: &str) -> Result<Store, FixtureError> {
         let outcome = self
             .client
             .send(&Request::json(
@@ -423,10 +519,8 @@ impl<'a> Finder<'a> {
             ))
             .await;
         let why = |detail: String| {
-            format!(
-                "GetEventDataStore for {} ({arn}): {detail}",
-                kind.variable()
-            )
+            let arn = arn.to_string();
+            FixtureError::new(kind, FixtureErrorKind::Undescribed { arn, detail })
         };
         let body = outcome
             .success_json()

@@ -21,10 +21,10 @@ pub use endpoint_lock::{
 };
 pub use fixtures::{
     fixture_store_request, is_fixture_store_name, missing_fixture, prepare_fixtures, stable_stores,
-    FixtureRole, FixtureVars, FIXTURE_STORE_NAMES,
+    FixtureError, FixtureErrorKind, FixtureRole, FixtureVars, FIXTURE_STORE_NAMES,
 };
 pub use ledger::{delete, Created, Ledger, Resource};
-pub use listing::{held, list_all, list_channels, list_stores, text};
+pub use listing::{held, list_all, list_channels, list_stores, text, ListError, ListErrorKind};
 pub use probe::{unimplemented, UnknownAnswer};
 pub use run_id::{new_run_id, run_id_age};
 pub use shape::{describe, success_body_problem, success_problem};

@@ -22,7 +22,8 @@ use super::export::{self, Header};
 use super::plan::{Session, Step};
 use super::render::Namespace;
 use super::session::{
-    partners_for, Class, Deviation, Driver, ExportStep, Fixtures, GivenFixtures, Verdict,
+    partners_for, Class, Deviation, Driver, ExportStep, Fixtures, GivenFixtures, SetupError,
+    Verdict,
 };
 use super::shrink::{self, Replay};
 use crate::account::{self, Resource};
@@ -573,7 +574,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     let lane_clients = match lane_clients {
         Ok(clients) => clients,
         Err(error) => {
-            report.error = Some(error);
+            report.error = Some(error.to_string());
             return report;
         }
     };
@@ -600,7 +601,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
             return report;
         }
         Err(failure) => {
-            report.setup_failure = Some(failure);
+            report.setup_failure = Some(failure.to_string());
             return report;
         }
     };
@@ -652,7 +653,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         .collect();
     for lane in lanes {
         if let Ok(Err(error)) = lane.await {
-            report.error = Some(error);
+            report.error = Some(error.to_string());
         }
     }
     let fuzz_elapsed = started.elapsed().as_secs_f64();
@@ -680,25 +681,51 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     report
 }
 
+/// Why a thread of sessions could not start.
+#[derive(Debug)]
+pub enum LaneError {
+    /// The thread's client could not be made.
+    Client(crate::wire::WireError),
+    /// No listener of the embedded emulator for the thread.
+    Listen(std::io::Error),
+    /// No runtime for the thread.
+    Runtime(std::io::Error),
+    /// The embedded emulator could not be served on the thread.
+    Serve(std::io::Error),
+}
+
+impl std::fmt::Display for LaneError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LaneError::Client(error) => write!(f, "{error}"),
+            LaneError::Listen(error) => {
+                write!(f, "cannot listen for the embedded emulator: {error}")
+            }
+            LaneError::Runtime(error) => {
+                write!(f, "cannot start a fuzzing thread's runtime: {error}")
+            }
+            LaneError::Serve(error) => write!(f, "cannot serve the embedded emulator: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for LaneError {}
+
 /// A thread's client: over connections of its own and, with the embedded
 /// emulator, to a listener of the emulator's that the thread serves itself.
 fn lane_client(
     client: &Client,
     emulator: Option<&Emulator>,
-) -> Result<(Client, Option<Listener>), String> {
+) -> Result<(Client, Option<Listener>), LaneError> {
     let Some(emulator) = emulator else {
-        let client = client.with_own_connections().map_err(|e| e.to_string())?;
+        let client = client.with_own_connections().map_err(LaneError::Client)?;
         return Ok((client, None));
     };
-    let listener = emulator
-        .another_listener()
-        .map_err(|e| format!("cannot listen for the embedded emulator: {e}"))?;
-    let url = listener
-        .url()
-        .map_err(|e| format!("cannot listen for the embedded emulator: {e}"))?;
+    let listener = emulator.another_listener().map_err(LaneError::Listen)?;
+    let url = listener.url().map_err(LaneError::Listen)?;
     let client = client
         .with_own_connections_to(&url)
-        .map_err(|e| e.to_string())?;
+        .map_err(LaneError::Client)?;
     Ok((client, Some(listener)))
 }
 
@@ -715,16 +742,16 @@ fn run_lane(
     lanes: usize,
     client: Client,
     listener: Option<Listener>,
-) -> Result<(), String> {
+) -> Result<(), LaneError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start a fuzzing thread's runtime: {e}"))?;
+        .map_err(LaneError::Runtime)?;
     let server = {
         let _context = runtime.enter();
         listener.map(Listener::serving).transpose()
     }
-    .map_err(|e| format!("cannot serve the embedded emulator: {e}"))?;
+    .map_err(LaneError::Serve)?;
     runtime.block_on(async {
         // Ends with the runtime, once the workers are done.
         if let Some(server) = server {
@@ -751,7 +778,7 @@ async fn make_fixtures(
     client: &Client,
     limiter: Option<&RateLimit>,
     given: Option<&GivenFixtures>,
-) -> Result<(Fixtures, u64), String> {
+) -> Result<(Fixtures, u64), SetupError> {
     let send = |request: Request| async move {
         if let Some(limiter) = limiter {
             limiter.acquire().await;

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::plan::{Session, Step};
 use super::render::{call_parts, render, var, CallParts, Handle, Namespace, Resources};
-use crate::account::{fixture_store_request, FixtureRole, Resource};
+use crate::account::{fixture_store_request, FixtureError, FixtureRole, Resource};
 use crate::contract::shapes::{self, PARTNER_SOURCES};
 use crate::contract::{
     read_call, Acceptable, Identity, Limits, Operation, Oracle, ReadCall, Region,
@@ -59,15 +59,12 @@ impl GivenFixtures {
     ];
 
     /// From `--var` pairs: all three or none; any other variable is an error.
-    pub fn from_vars(vars: &[(String, String)]) -> Result<Option<GivenFixtures>, String> {
+    pub fn from_vars(vars: &[(String, String)]) -> Result<Option<GivenFixtures>, SetupError> {
         if let Some((unknown, _)) = vars
             .iter()
             .find(|(name, _)| !Self::VARIABLES.contains(&name.as_str()))
         {
-            return Err(format!(
-                "ctconform fuzz takes only {} as --var, not {unknown}",
-                Self::VARIABLES.join(", ")
-            ));
+            return Err(SetupError::UnknownVariable(unknown.clone()));
         }
         let value = |name: &str| {
             vars.iter()
@@ -82,10 +79,7 @@ impl GivenFixtures {
                 management,
                 pending,
             })),
-            _ => Err(format!(
-                "give all three fixture stores or none: {}",
-                Self::VARIABLES.join(", ")
-            )),
+            _ => Err(SetupError::NotAllGiven),
         }
     }
 
@@ -121,11 +115,96 @@ pub fn created_arn(outcome: &Outcome, member: &str, resource: &str) -> Option<Ha
     })
 }
 
+/// Why the fixture stores cannot be used for sessions: given ones that are
+/// not what their variable says, or stores the endpoint would not make or
+/// describe. Rendered in one place, below.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetupError {
+    /// `--var` named something other than the fixture variables.
+    UnknownVariable(String),
+    /// Some fixture variables were given, not all three.
+    NotAllGiven,
+    /// No store was given.
+    NoneGiven,
+    /// A given value (for the variable) that is no event data store ARN.
+    NotAStoreArn(&'static str, String),
+    /// GetEventDataStore of a given store (its variable) failed or did not read.
+    Undescribed(&'static str, String),
+    /// A given store that does not fit its variable's role.
+    Misfit {
+        variable: &'static str,
+        wanted: &'static str,
+        status: String,
+        category: String,
+    },
+    /// The stores could not be created: each answer, briefly.
+    NotCreated(Vec<String>),
+    /// A created store's ARN does not parse.
+    UnreadArn,
+    /// A setup exchange (its operation) was refused or unanswered.
+    Refused(String, String),
+    /// A setup exchange (its operation) diverged from the contract.
+    Diverged(String, String),
+    /// The stable fixture stores could not be found or made.
+    Account(FixtureError),
+}
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let variables = GivenFixtures::VARIABLES.join(", ");
+        match self {
+            SetupError::UnknownVariable(name) => {
+                write!(
+                    f,
+                    "ctconform fuzz takes only {variables} as --var, not {name}"
+                )
+            }
+            SetupError::NotAllGiven => {
+                write!(f, "give all three fixture stores or none: {variables}")
+            }
+            SetupError::NoneGiven => write!(f, "no fixture store was given"),
+            SetupError::NotAStoreArn(variable, arn) => {
+                write!(f, "{variable} {arn:?} is not an event data store ARN")
+            }
+            SetupError::Undescribed(variable, why) => {
+                write!(f, "GetEventDataStore for {variable}: {why}")
+            }
+            SetupError::Misfit {
+                variable,
+                wanted,
+                status,
+                category,
+            } => write!(
+                f,
+                "{variable} must be {wanted}; it is {status} of category {category}"
+            ),
+            SetupError::NotCreated(answers) => write!(
+                f,
+                "could not create the fixture event data stores: {}",
+                answers.join("; ")
+            ),
+            SetupError::UnreadArn => write!(f, "the fixture store's ARN does not parse"),
+            SetupError::Refused(operation, why) | SetupError::Diverged(operation, why) => {
+                write!(f, "fixture {operation}: {why}")
+            }
+            SetupError::Account(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+impl From<FixtureError> for SetupError {
+    fn from(error: FixtureError) -> SetupError {
+        SetupError::Account(error)
+    }
+}
+
 impl Fixtures {
     /// Learns the identity from the first store's ARN and replays the four
     /// setup exchanges (three creates, one delete) through a fresh oracle,
     /// which must find each one a conforming success.
-    pub fn from_exchanges(exchanges: &[(Request, Outcome)]) -> Result<Fixtures, String> {
+    pub fn from_exchanges(exchanges: &[(Request, Outcome)]) -> Result<Fixtures, SetupError> {
         let handles: Vec<Option<Handle>> = exchanges
             .iter()
             .take(3)
@@ -133,19 +212,19 @@ impl Fixtures {
             .collect();
         let [Some(integration), Some(management), Some(pending)] = handles.as_slice() else {
             let answers: Vec<String> = exchanges.iter().map(|(_, o)| describe(o)).collect();
-            return Err(format!(
-                "could not create the fixture event data stores: {}",
-                answers.join("; ")
-            ));
+            return Err(SetupError::NotCreated(answers));
         };
-        let parsed = shapes::parse_arn(&integration.arn, "eventdatastore")
-            .ok_or("the fixture store's ARN does not parse")?;
+        let parsed =
+            shapes::parse_arn(&integration.arn, "eventdatastore").ok_or(SetupError::UnreadArn)?;
         let identity = Identity::of(&parsed);
         let mut oracle = Oracle::new(Region::new(identity.clone(), session_limits()));
         for (request, outcome) in exchanges {
             let parts = call_parts(request);
             let expected = oracle.expect(&parts.call(request));
-            let response = outcome.response().ok_or_else(|| describe(outcome))?;
+            let operation = || request.operation.clone();
+            let response = outcome
+                .response()
+                .ok_or_else(|| SetupError::Refused(operation(), describe(outcome)))?;
             let body = response.json.as_ref().ok();
             oracle
                 .observe(
@@ -154,13 +233,9 @@ impl Fixtures {
                     response.error_code.as_deref(),
                     body,
                 )
-                .map_err(|d| format!("fixture {}: {d}", request.operation))?;
+                .map_err(|d| SetupError::Diverged(operation(), d.to_string()))?;
             if !(200..300).contains(&response.status) {
-                return Err(format!(
-                    "fixture {}: {}",
-                    request.operation,
-                    describe(outcome)
-                ));
+                return Err(SetupError::Refused(operation(), describe(outcome)));
             }
         }
         Ok(Fixtures {
@@ -175,7 +250,10 @@ impl Fixtures {
     /// Takes pre-created stores from their GetEventDataStore answers (in
     /// the order of [`GivenFixtures::describe_requests`]); each must fit its
     /// role, or the rules it stands for would be judged against the wrong store.
-    pub fn from_given(given: &GivenFixtures, answers: &[Outcome; 3]) -> Result<Fixtures, String> {
+    pub fn from_given(
+        given: &GivenFixtures,
+        answers: &[Outcome; 3],
+    ) -> Result<Fixtures, SetupError> {
         let arns = [&given.integration, &given.management, &given.pending];
         let mut stores = Vec::new();
         let mut handles = Vec::new();
@@ -183,19 +261,17 @@ impl Fixtures {
         let mut identity = None;
         for ((arn, outcome), variable) in arns.iter().zip(answers).zip(GivenFixtures::VARIABLES) {
             let parsed = shapes::parse_arn(arn, "eventdatastore")
-                .ok_or_else(|| format!("{variable} {arn:?} is not an event data store ARN"))?;
+                .ok_or_else(|| SetupError::NotAStoreArn(variable, arn.to_string()))?;
+            let undescribed = |why: String| SetupError::Undescribed(variable, why);
             let response = outcome
                 .response()
                 .filter(|r| (200..300).contains(&r.status))
-                .ok_or_else(|| {
-                    format!("GetEventDataStore for {variable}: {}", describe(outcome))
-                })?;
+                .ok_or_else(|| undescribed(describe(outcome)))?;
             let body = response
                 .json
                 .as_ref()
-                .map_err(|_| format!("GetEventDataStore for {variable}: the answer is not JSON"))?;
-            let store = Store::described(parsed.id, body)
-                .map_err(|why| format!("GetEventDataStore for {variable}: {why}"))?;
+                .map_err(|_| undescribed("the answer is not JSON".into()))?;
+            let store = Store::described(parsed.id, body).map_err(undescribed)?;
             identity.get_or_insert_with(|| Identity::of(&parsed));
             handles.push(Handle {
                 arn: arn.to_string(),
@@ -210,14 +286,15 @@ impl Fixtures {
             .zip(&stores)
         {
             if let Some(wanted) = role.misfit(store) {
-                return Err(format!(
-                    "{variable} must be {wanted}; it is {} of category {}",
-                    store.status.as_str(),
-                    store.category
-                ));
+                return Err(SetupError::Misfit {
+                    variable,
+                    wanted,
+                    status: store.status.as_str().to_string(),
+                    category: store.category.clone(),
+                });
             }
         }
-        let identity = identity.ok_or("no fixture store was given")?;
+        let identity = identity.ok_or(SetupError::NoneGiven)?;
         let mut region = Region::new(identity.clone(), session_limits());
         region.stores = stores;
         let [integration, management, pending] = [&handles[0], &handles[1], &handles[2]];
@@ -686,7 +763,7 @@ fn in_process_driver(fixtures: &Fixtures) -> Driver {
 }
 
 impl InProcess {
-    pub fn new() -> Result<InProcess, String> {
+    pub fn new() -> Result<InProcess, SetupError> {
         let identity = Identity::new("us-east-1", "123456789012");
         let mut region = Region::new(identity, Limits::default());
         let mut exchanges = Vec::new();
@@ -695,7 +772,7 @@ impl InProcess {
             exchanges.push((request, outcome));
         }
         let pending = created_arn(&exchanges[2].1, "EventDataStoreArn", "eventdatastore")
-            .ok_or("the in-process emulator made no pending store")?;
+            .ok_or(SetupError::NotCreated(vec![describe(&exchanges[2].1)]))?;
         let delete = Resource::Store(pending.arn.clone()).deletion();
         let outcome = answer_in_process(&mut region, &delete);
         exchanges.push((delete, outcome));
@@ -783,9 +860,9 @@ mod tests {
         );
         assert!(GivenFixtures::from_vars(&all[..2]).is_err());
         let other = [var("run_id", "x")];
-        assert!(GivenFixtures::from_vars(&other)
-            .unwrap_err()
-            .contains("run_id"));
+        let error = GivenFixtures::from_vars(&other).unwrap_err();
+        assert_eq!(error, SetupError::UnknownVariable("run_id".into()));
+        assert!(error.to_string().contains("not run_id"), "{error}");
     }
 
     #[test]

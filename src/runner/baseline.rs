@@ -7,7 +7,7 @@
 //! known and fixed. Pure: reading and writing the file is all it does.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -41,19 +41,17 @@ const HEADER: &str = "\
 
 impl Baseline {
     /// Reads a baseline file.
-    pub fn load(path: &Path) -> Result<Baseline, String> {
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|error| format!("cannot read baseline {}: {error}", path.display()))?;
-        Baseline::parse(&text).map_err(|why| format!("baseline {}: {why}", path.display()))
+            .map_err(|error| BaselineError::new(BaselineErrorKind::Read(error)).at(path))?;
+        Baseline::parse(&text).map_err(|error| error.at(path))
     }
 
-    pub fn parse(text: &str) -> Result<Baseline, String> {
-        let file: File = toml::from_str(text).map_err(|error| error.to_string())?;
+    pub fn parse(text: &str) -> Result<Baseline, BaselineError> {
+        let file: File = toml::from_str(text)
+            .map_err(|error| BaselineError::new(BaselineErrorKind::Toml(error.to_string())))?;
         if file.version != VERSION {
-            return Err(format!(
-                "version {} is not supported (expected {VERSION})",
-                file.version
-            ));
+            return Err(BaselineError::new(BaselineErrorKind::Version(file.version)));
         }
         Ok(Baseline {
             divergences: file.divergences,
@@ -62,9 +60,9 @@ impl Baseline {
 
     /// Writes the baseline, sorted, so a file rewritten from an unchanged
     /// endpoint does not change.
-    pub fn save(&self, path: &Path) -> Result<(), String> {
+    pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
         std::fs::write(path, self.render())
-            .map_err(|error| format!("cannot write baseline {}: {error}", path.display()))
+            .map_err(|error| BaselineError::new(BaselineErrorKind::Write(error)).at(path))
     }
 
     pub fn render(&self) -> String {
@@ -107,6 +105,73 @@ impl Baseline {
             .any(|known| known.key() == divergence.key())
     }
 }
+
+/// Why a baseline could not be read or written: what went wrong, and the
+/// file when there is one.
+#[derive(Debug)]
+pub struct BaselineError {
+    pub path: Option<PathBuf>,
+    pub kind: BaselineErrorKind,
+}
+
+#[derive(Debug)]
+pub enum BaselineErrorKind {
+    Read(std::io::Error),
+    Write(std::io::Error),
+    /// Not TOML of the baseline's shape: the parser's message.
+    Toml(String),
+    /// A format version this ctconform does not read.
+    Version(u32),
+}
+
+impl BaselineError {
+    fn new(kind: BaselineErrorKind) -> BaselineError {
+        BaselineError { path: None, kind }
+    }
+
+    fn at(mut self, path: &Path) -> BaselineError {
+        self.path = Some(path.to_path_buf());
+        self
+    }
+}
+
+impl std::fmt::Display for BaselineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = self.path.as_deref().map(Path::display);
+        match (&self.kind, path) {
+            (BaselineErrorKind::Read(error), Some(path)) => {
+                write!(f, "cannot read baseline {path}: {error}")
+            }
+            (BaselineErrorKind::Write(error), Some(path)) => {
+                write!(f, "cannot write baseline {path}: {error}")
+            }
+            (BaselineErrorKind::Read(error) | BaselineErrorKind::Write(error), None) => {
+                write!(f, "baseline: {error}")
+            }
+            (kind, Some(path)) => write!(f, "baseline {path}: {}", Detail(kind)),
+            (kind, None) => write!(f, "{}", Detail(kind)),
+        }
+    }
+}
+
+/// What is wrong inside a baseline's text.
+struct Detail<'a>(&'a BaselineErrorKind);
+
+impl std::fmt::Display for Detail<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            BaselineErrorKind::Toml(message) => write!(f, "{message}"),
+            BaselineErrorKind::Version(version) => {
+                write!(f, "version {version} is not supported (expected {VERSION})")
+            }
+            BaselineErrorKind::Read(error) | BaselineErrorKind::Write(error) => {
+                write!(f, "{error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BaselineError {}
 
 /// Sorts the run's divergences into new and known, and finds the fixed entries.
 pub fn classify(baseline: &Baseline, report: &RunReport) -> BaselineVerdict {
@@ -476,9 +541,12 @@ mod tests {
 
     #[test]
     fn bad_files_are_refused_with_a_reason() {
-        assert!(Baseline::parse("version = 2\n")
-            .unwrap_err()
-            .contains("version 2"));
+        let error = Baseline::parse("version = 2\n").unwrap_err();
+        assert!(matches!(error.kind, BaselineErrorKind::Version(2)));
+        assert_eq!(
+            error.at(Path::new("b.toml")).to_string(),
+            "baseline b.toml: version 2 is not supported (expected 1)"
+        );
         assert!(Baseline::parse("version = 1\n[[divergence]]\nscenario = 1\n").is_err());
         assert!(Baseline::parse("version = 1\nextra = true\n").is_err());
         assert_eq!(

@@ -14,10 +14,12 @@ use serde_json::Value;
 use super::control::Controls;
 use super::result::{Answer, ScenarioResult, SentRequest, StepResult, Verdict};
 use crate::account::{
-    self, describe, list_all, list_channels, success_problem, FixtureVars, Ledger, UnknownAnswer,
+    self, describe, list_all, list_channels, success_problem, FixtureVars, Ledger, ListError,
+    UnknownAnswer,
 };
 use crate::contract::{shapes, Operation, RuleId};
 use crate::protocol::TargetForm;
+use crate::scenario::vars::VarError;
 use crate::scenario::{
     capture, interpolate_str, interpolate_value, judge_parallel, referenced_vars, Body, Header,
     Layer, Observed, Phase, Repeat, Scenario, Step, Vars,
@@ -632,11 +634,11 @@ impl ScenarioRun<'_> {
 
     /// The store quota (10 per Region) minus the stores the step's Region
     /// lists now, pending deletion included: they still count (contract §5).
-    async fn store_quota_remaining(&self, step: &Step, vars: &Vars) -> Result<usize, String> {
+    async fn store_quota_remaining(&self, step: &Step, vars: &Vars) -> Result<usize, StepError> {
         let client = step_client(&self.context.client, step, vars)?;
         let held = list_all(&client, Operation::ListEventDataStores, "EventDataStores")
             .await
-            .map_err(|why| format!("{STORE_QUOTA_REMAINING}: {why}"))?;
+            .map_err(|why| StepError::new(STORE_QUOTA_REMAINING, StepErrorKind::Listing(why)))?;
         Ok(shapes::STORE_QUOTA.saturating_sub(held.len()))
     }
 
@@ -647,7 +649,11 @@ impl ScenarioRun<'_> {
         self.context.channel_quota.saturating_sub(held)
     }
 
-    fn unsendable(&self, step: &Step, problem: String) -> StepResult {
+    fn unsendable(&self, step: &Step, error: StepError) -> StepResult {
+        self.not_sent(step, error.to_string())
+    }
+
+    fn not_sent(&self, step: &Step, problem: String) -> StepResult {
         StepResult {
             phase: step.phase,
             name: step.name.clone(),
@@ -672,10 +678,61 @@ impl ScenarioRun<'_> {
         StepResult {
             verdict: Verdict::Pass,
             problems: Vec::new(),
-            ..self.unsendable(step, String::new())
+            ..self.not_sent(step, String::new())
         }
     }
 }
+
+/// Why a step could not be sent: the field of the step that could not be
+/// made into a request, and what was wrong with it.
+#[derive(Debug)]
+pub struct StepError {
+    /// The step's field (`region`, `repeat`, `input`, ...) or the runner
+    /// variable being computed.
+    pub field: &'static str,
+    pub kind: StepErrorKind,
+}
+
+#[derive(Debug)]
+pub enum StepErrorKind {
+    /// A `${...}` that could not be filled in.
+    Variable(VarError),
+    /// The field's text, which is no Region name.
+    NotARegion(String),
+    /// The field's text, which is no count of 0..=1000.
+    NotACount(String),
+    /// A listing the runner needed failed.
+    Listing(ListError),
+}
+
+impl StepError {
+    fn new(field: &'static str, kind: StepErrorKind) -> StepError {
+        StepError { field, kind }
+    }
+
+    /// For `map_err`: a variable of `field` that could not be filled in.
+    fn var(field: &'static str) -> impl FnOnce(VarError) -> StepError {
+        move |error| StepError::new(field, StepErrorKind::Variable(error))
+    }
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let field = self.field;
+        match &self.kind {
+            StepErrorKind::Variable(error) => write!(f, "{field}: {error}"),
+            StepErrorKind::NotARegion(text) => {
+                write!(f, "{field}: `{text}` is not a Region name")
+            }
+            StepErrorKind::NotACount(text) => {
+                write!(f, "{field}: `{text}` is not a count of 0..=1000")
+            }
+            StepErrorKind::Listing(why) => write!(f, "{field}: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for StepError {}
 
 /// The runner variable a `repeat` names to fill a Region's store quota.
 const STORE_QUOTA_REMAINING: &str = "store_quota_remaining";
@@ -684,17 +741,17 @@ const STORE_QUOTA_REMAINING: &str = "store_quota_remaining";
 const MAX_PAGES: usize = 1000;
 
 /// The client for a step: the run's, or one signing for the step's `region`.
-fn step_client(client: &Client, step: &Step, vars: &Vars) -> Result<Client, String> {
+fn step_client(client: &Client, step: &Step, vars: &Vars) -> Result<Client, StepError> {
     match &step.region {
         None => Ok(client.clone()),
         Some(template) => {
-            let region = interpolate_str(template, vars).map_err(|e| format!("region: {e}"))?;
+            let region = interpolate_str(template, vars).map_err(StepError::var("region"))?;
             if region.is_empty()
                 || !region
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-')
             {
-                return Err(format!("region: `{region}` is not a Region name"));
+                return Err(StepError::new("region", StepErrorKind::NotARegion(region)));
             }
             Ok(client.with_region(&region))
         }
@@ -805,17 +862,17 @@ fn malformed_success(step: &Step, outcomes: &[Outcome]) -> Option<String> {
 }
 
 /// How often a step runs: its `repeat`, evaluated now.
-fn repetitions(step: &Step, vars: &Vars) -> Result<usize, String> {
+fn repetitions(step: &Step, vars: &Vars) -> Result<usize, StepError> {
     match &step.repeat {
         None => Ok(1),
         Some(Repeat::Count(n)) => Ok(*n as usize),
         Some(Repeat::Template(template)) => {
-            let text = interpolate_str(template, vars).map_err(|e| format!("repeat: {e}"))?;
+            let text = interpolate_str(template, vars).map_err(StepError::var("repeat"))?;
             text.trim()
                 .parse::<usize>()
                 .ok()
                 .filter(|n| *n <= 1000)
-                .ok_or_else(|| format!("repeat: `{text}` is not a count of 0..=1000"))
+                .ok_or_else(|| StepError::new("repeat", StepErrorKind::NotACount(text)))
         }
     }
 }
@@ -839,16 +896,16 @@ fn merge_repetition(mut previous: StepResult, attempt: StepResult) -> StepResult
 }
 
 /// A step's request with every variable filled in, and the JSON input it carries.
-fn build_request(step: &Step, vars: &Vars) -> Result<(Request, Option<Value>), String> {
+fn build_request(step: &Step, vars: &Vars) -> Result<(Request, Option<Value>), StepError> {
     let operation = step.op.name();
     let (mut request, input) = match &step.body {
         Body::Empty => (Request::raw(operation, Vec::new()), None),
         Body::Json(value) => {
-            let input = interpolate_value(value, vars).map_err(|e| format!("input: {e}"))?;
+            let input = interpolate_value(value, vars).map_err(StepError::var("input"))?;
             (Request::json(operation, input.clone()), Some(input))
         }
         Body::Raw(text) => {
-            let text = interpolate_str(text, vars).map_err(|e| format!("raw_body: {e}"))?;
+            let text = interpolate_str(text, vars).map_err(StepError::var("raw_body"))?;
             let input = serde_json::from_str(&text).ok();
             (Request::raw(operation, text.into_bytes()), input)
         }
@@ -859,19 +916,19 @@ fn build_request(step: &Step, vars: &Vars) -> Result<(Request, Option<Value>), S
         }
         Header::Drop => wire::TargetHeader::Omit,
         Header::Value(value) => wire::TargetHeader::Value(
-            interpolate_str(value, vars).map_err(|e| format!("target: {e}"))?,
+            interpolate_str(value, vars).map_err(StepError::var("target"))?,
         ),
     };
     request.content_type = match &step.content_type {
         Header::Default => wire::HeaderValue::Default,
         Header::Drop => wire::HeaderValue::Omit,
         Header::Value(value) => wire::HeaderValue::Value(
-            interpolate_str(value, vars).map_err(|e| format!("content_type: {e}"))?,
+            interpolate_str(value, vars).map_err(StepError::var("content_type"))?,
         ),
     };
     request.signing = match (&step.authorization, step.sign) {
         (Some(value), _) => wire::Signing::Authorization(
-            interpolate_str(value, vars).map_err(|e| format!("authorization: {e}"))?,
+            interpolate_str(value, vars).map_err(StepError::var("authorization"))?,
         ),
         (None, true) => wire::Signing::Sign,
         (None, false) => wire::Signing::Unsigned,
@@ -1029,6 +1086,6 @@ fn cut(text: &str) -> String {
     format!("{}… ({} bytes in all)", &text[..end], text.len())
 }
 
-async fn count_channels(client: &Client) -> Result<usize, String> {
+async fn count_channels(client: &Client) -> Result<usize, ListError> {
     list_channels(client).await.map(|channels| channels.len())
 }
