@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::render::{VAR_CLOSE, VAR_OPEN};
-use super::session::{exercised, Capture, ExportStep};
+use super::session::{exercised, CreatedVar, ExportStep};
 use crate::contract::shapes::PARTNER_SOURCES;
 use crate::contract::{Acceptable, RuleId};
 use crate::protocol::TargetForm;
@@ -21,7 +21,7 @@ use crate::wire::{curl_command, Body, ClientConfig, HeaderValue, Request, Target
 
 /// What to say about the finding at the top of the file.
 #[derive(Clone, Debug)]
-pub struct Header<'a> {
+pub struct FindingHeader<'a> {
     pub name: &'a str,
     pub description: &'a str,
     /// Free comment lines (what was answered, the seed, ...).
@@ -39,7 +39,7 @@ pub fn scenario_rules(last: &Acceptable) -> Vec<RuleId> {
 }
 
 /// The scenario file text.
-pub fn scenario_toml(header: &Header<'_>, steps: &[ExportStep]) -> String {
+pub fn scenario_toml(header: &FindingHeader<'_>, steps: &[ExportStep]) -> String {
     let mut out = String::new();
     for note in header.notes {
         for line in note.lines() {
@@ -156,14 +156,14 @@ fn write_request(out: &mut String, request: &Request) {
 /// endpoint answers it with an error, which has nothing to capture, so the
 /// scenario could never pass once the endpoint is fixed. (What a wrong
 /// success made anyway, the runner's ledger deletes.)
-fn kept_capture(step: &ExportStep) -> Option<&Capture> {
+fn kept_capture(step: &ExportStep) -> Option<&CreatedVar> {
     step.capture
         .as_ref()
         .filter(|_| step.expected.success.is_some())
 }
 
 fn write_cleanup(out: &mut String, steps: &[ExportStep]) {
-    let captures: Vec<&Capture> = steps.iter().filter_map(kept_capture).collect();
+    let captures: Vec<&CreatedVar> = steps.iter().filter_map(kept_capture).collect();
     // Channels first: a store a channel points at cannot be deleted.
     let channels = captures.iter().filter(|c| c.member == "ChannelArn");
     let stores = captures.iter().filter(|c| c.member != "ChannelArn");
@@ -325,7 +325,7 @@ mod tests {
             let records = world.run_recorded(&session);
             let name = format!("fuzz-export-{n}");
             let notes = vec!["a note\nover two lines".to_string()];
-            let header = Header {
+            let header = FindingHeader {
                 name: &name,
                 description: "An exported session \"quoted\".",
                 notes: &notes,

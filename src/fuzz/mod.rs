@@ -14,6 +14,6 @@ pub mod shrink;
 pub use plan::{Session, Step};
 pub use runner::{fuzz, plans, session_plan, Finding, FuzzOptions, FuzzReport, LaneError};
 pub use session::{
-    Class, Deviation, Driver, Fixtures, GivenFixtures, InProcess, InProcessDivergence, SetupError,
-    Verdict,
+    CaseVerdict, Class, Deviation, Driver, GivenFixtures, InProcess, InProcessDivergence,
+    SessionFixtures, SetupError,
 };

@@ -18,12 +18,12 @@ use arbitrary::{Arbitrary, Unstructured};
 use rand::{RngCore, SeedableRng};
 use serde::Serialize;
 
-use super::export::{self, Header};
+use super::export::{self, FindingHeader};
 use super::plan::{Session, Step};
 use super::render::Namespace;
 use super::session::{
-    partners_for, Class, Deviation, Driver, ExportStep, Fixtures, GivenFixtures, SetupError,
-    Verdict,
+    partners_for, CaseVerdict, Class, Deviation, Driver, ExportStep, GivenFixtures,
+    SessionFixtures, SetupError,
 };
 use super::shrink::{self, Replay};
 use crate::account::{self, Resource};
@@ -252,7 +252,7 @@ struct Shared {
     client: Client,
     config: ClientConfig,
     limiter: Option<RateLimit>,
-    fixtures: Fixtures,
+    fixtures: SessionFixtures,
     run_id: String,
     seed: u64,
     jobs: usize,
@@ -382,21 +382,21 @@ impl Shared {
                 self.count_capture(capture.member);
             }
             match verdict {
-                Verdict::Exhausted => {
+                CaseVerdict::Exhausted => {
                     self.quota_refusals.fetch_add(1, Ordering::Relaxed);
                 }
-                Verdict::Diverged(_) if exchange.maybe_processed_before() => {
+                CaseVerdict::Diverged(_) if exchange.maybe_processed_before() => {
                     // An earlier attempt may have done the work its retry
                     // met (a create meeting its own channel): the model no
                     // longer knows the state, so this is no finding.
                     self.ambiguous.fetch_add(1, Ordering::Relaxed);
                     break;
                 }
-                Verdict::Diverged(deviation) => {
+                CaseVerdict::Diverged(deviation) => {
                     self.record(index, worker, &session.steps[..=step_index], deviation);
                     break;
                 }
-                Verdict::Conform | Verdict::NotSent => {}
+                CaseVerdict::Conform | CaseVerdict::NotSent => {}
             }
         }
         if ran {
@@ -468,7 +468,7 @@ struct LiveReplayer<'a> {
 impl Replay for LiveReplayer<'_> {
     type Record = Vec<ExportStep>;
 
-    async fn replay(&mut self, steps: &[Step]) -> Option<(Verdict, Vec<ExportStep>)> {
+    async fn replay(&mut self, steps: &[Step]) -> Option<(CaseVerdict, Vec<ExportStep>)> {
         if self.stop_at.is_some_and(|end| Instant::now() >= end) {
             return None;
         }
@@ -492,7 +492,7 @@ impl Replay for LiveReplayer<'_> {
             records.push(prepared.recorded(&outcome, capture));
             if step_index + 1 == steps.len() {
                 result = Some(verdict);
-            } else if matches!(verdict, Verdict::Diverged(_)) {
+            } else if matches!(verdict, CaseVerdict::Diverged(_)) {
                 break;
             }
         }
@@ -582,7 +582,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         interval: Duration::from_secs_f64(1.0 / rate),
         next: tokio::sync::Mutex::new(Instant::now()),
     });
-    // Fixtures are retried past `--retries`: a run is not to fail to
+    // SessionFixtures are retried past `--retries`: a run is not to fail to
     // start, nor to leave stores behind, for the endpoint's load.
     let (fixtures, setup_requests) = match make_fixtures(
         &client.persistent(),
@@ -778,7 +778,7 @@ async fn make_fixtures(
     client: &Client,
     limiter: Option<&RateLimit>,
     given: Option<&GivenFixtures>,
-) -> Result<(Fixtures, u64), SetupError> {
+) -> Result<(SessionFixtures, u64), SetupError> {
     let send = |request: Request| async move {
         if let Some(limiter) = limiter {
             limiter.acquire().await;
@@ -793,7 +793,7 @@ async fn make_fixtures(
             send(management).await.1,
             send(pending).await.1,
         ];
-        return Fixtures::from_given(given, &answers).map(|f| (f, 3));
+        return SessionFixtures::from_given(given, &answers).map(|f| (f, 3));
     }
     // The stable stores every run reuses (account::FIXTURE_STORE_NAMES):
     // found or made, then described and checked for their roles as given
@@ -813,7 +813,7 @@ async fn make_fixtures(
         send(pending).await.1,
     ];
     let requests = client.requests_sent().saturating_sub(before) as u64;
-    Fixtures::from_given(&given, &answers).map(|f| (f, requests))
+    SessionFixtures::from_given(&given, &answers).map(|f| (f, requests))
 }
 
 /// Deletes any channel of this run still there: one a lost answer made
@@ -981,7 +981,7 @@ fn export_finding(
                 .map(|broken| format!("Broken rule {broken}.")),
         )
         .collect();
-    let header = Header {
+    let header = FindingHeader {
         name: &name,
         description: &description,
         notes: &notes,

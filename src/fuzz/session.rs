@@ -1,7 +1,7 @@
 //! Driving one session: the shared fixtures every session may point at,
 //! and the [`Driver`] that renders each step against what the session has
 //! created so far, asks the contract's [`Oracle`] what may come back, and
-//! judges what did ([`Verdict`]). Transport-free: the live runner sends over
+//! judges what did ([`CaseVerdict`]). Transport-free: the live runner sends over
 //! HTTP, the in-process target calls the emulator's `answer_read`, and both
 //! go through this one judge.
 
@@ -27,7 +27,7 @@ use crate::wire::{json_response, Fault, Outcome, Request};
 
 /// The event data stores the runner makes before any session, shared by all.
 #[derive(Clone, Debug)]
-pub struct Fixtures {
+pub struct SessionFixtures {
     pub identity: Identity,
     pub integration: Handle,
     pub management: Handle,
@@ -83,7 +83,7 @@ impl GivenFixtures {
         }
     }
 
-    /// GetEventDataStore for each, in the order of `Fixtures::from_given`.
+    /// GetEventDataStore for each, in the order of `SessionFixtures::from_given`.
     pub fn describe_requests(&self) -> [Request; 3] {
         [&self.integration, &self.management, &self.pending]
             .map(|arn| Request::json("GetEventDataStore", json!({ "EventDataStore": arn })))
@@ -200,11 +200,11 @@ impl From<FixtureError> for SetupError {
     }
 }
 
-impl Fixtures {
+impl SessionFixtures {
     /// Learns the identity from the first store's ARN and replays the four
     /// setup exchanges (three creates, one delete) through a fresh oracle,
     /// which must find each one a conforming success.
-    pub fn from_exchanges(exchanges: &[(Request, Outcome)]) -> Result<Fixtures, SetupError> {
+    pub fn from_exchanges(exchanges: &[(Request, Outcome)]) -> Result<SessionFixtures, SetupError> {
         let handles: Vec<Option<Handle>> = exchanges
             .iter()
             .take(3)
@@ -238,7 +238,7 @@ impl Fixtures {
                 return Err(SetupError::Refused(operation(), describe(outcome)));
             }
         }
-        Ok(Fixtures {
+        Ok(SessionFixtures {
             identity,
             integration: integration.clone(),
             management: management.clone(),
@@ -253,7 +253,7 @@ impl Fixtures {
     pub fn from_given(
         given: &GivenFixtures,
         answers: &[Outcome; 3],
-    ) -> Result<Fixtures, SetupError> {
+    ) -> Result<SessionFixtures, SetupError> {
         let arns = [&given.integration, &given.management, &given.pending];
         let mut stores = Vec::new();
         let mut handles = Vec::new();
@@ -298,7 +298,7 @@ impl Fixtures {
         let mut region = Region::new(identity.clone(), session_limits());
         region.stores = stores;
         let [integration, management, pending] = [&handles[0], &handles[1], &handles[2]];
-        Ok(Fixtures {
+        Ok(SessionFixtures {
             identity,
             integration: integration.clone(),
             management: management.clone(),
@@ -323,7 +323,7 @@ impl Fixtures {
 }
 
 /// Quotas are account-wide while the oracle sees one session: the runner
-/// judges quota refusals itself (see `Verdict::Exhausted`).
+/// judges quota refusals itself (see `CaseVerdict::Exhausted`).
 fn session_limits() -> Limits {
     Limits {
         channel_quota: usize::MAX,
@@ -403,7 +403,7 @@ pub struct Deviation {
 
 /// What one answer means.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Verdict {
+pub enum CaseVerdict {
     Conform,
     /// A quota refusal the session's oracle could not foresee because other
     /// sessions share the quota; the state is unchanged.
@@ -427,7 +427,7 @@ pub struct Prepared {
 impl Prepared {
     /// The step as the exporter writes it, once its answer is in; without
     /// a rendered template the live request stands in.
-    pub fn recorded(self, outcome: &Outcome, capture: Option<Capture>) -> ExportStep {
+    pub fn recorded(self, outcome: &Outcome, capture: Option<CreatedVar>) -> ExportStep {
         let template = self.template.unwrap_or_else(|| self.request.clone());
         ExportStep {
             live: self.request,
@@ -448,12 +448,12 @@ pub struct ExportStep {
     pub expected: Acceptable,
     /// The status answered, when an HTTP answer came.
     pub status: Option<u16>,
-    pub capture: Option<Capture>,
+    pub capture: Option<CreatedVar>,
 }
 
 /// What a settled step created, as a variable for the exporter to capture.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Capture {
+pub struct CreatedVar {
     pub var: String,
     pub member: &'static str,
 }
@@ -472,7 +472,7 @@ pub struct Driver {
 }
 
 impl Driver {
-    pub fn new(fixtures: &Fixtures, ns: Namespace, partners: Vec<&'static str>) -> Driver {
+    pub fn new(fixtures: &SessionFixtures, ns: Namespace, partners: Vec<&'static str>) -> Driver {
         let template_ns = Namespace {
             fresh_prefix: format!("ctf-{}-", var("run_id")),
             exact_prefix: ns.exact_prefix.clone(),
@@ -549,10 +549,10 @@ impl Driver {
         prepared: &Prepared,
         outcome: &Outcome,
         quota_full: impl Fn(Operation) -> bool,
-    ) -> (Verdict, Option<Capture>) {
+    ) -> (CaseVerdict, Option<CreatedVar>) {
         let expected = &prepared.expected;
         let response = match &outcome.result {
-            Err(Fault::Client(_)) => return (Verdict::NotSent, None),
+            Err(Fault::Client(_)) => return (CaseVerdict::NotSent, None),
             Err(fault) => {
                 let deviation = deviation(
                     Class::Transport,
@@ -560,7 +560,7 @@ impl Driver {
                     format!("fault: {}", fault.kind()),
                     fault.to_string(),
                 );
-                return (Verdict::Diverged(deviation), None);
+                return (CaseVerdict::Diverged(deviation), None);
             }
             Ok(response) => response,
         };
@@ -577,14 +577,14 @@ impl Driver {
                 .into_owned();
             let reason = format!("answered {actual}: {preview}");
             return (
-                Verdict::Diverged(deviation(Class::ServerError, expected, actual, reason)),
+                CaseVerdict::Diverged(deviation(Class::ServerError, expected, actual, reason)),
                 capture,
             );
         }
         match self.oracle.observe(expected, status, code, body) {
-            Ok(()) => (Verdict::Conform, capture),
+            Ok(()) => (CaseVerdict::Conform, capture),
             Err(_) if is_quota_refusal(expected, code, &quota_full) => {
-                (Verdict::Exhausted, capture)
+                (CaseVerdict::Exhausted, capture)
             }
             Err(divergence) => {
                 let class = match status {
@@ -594,13 +594,13 @@ impl Driver {
                     _ => Class::WrongStatus,
                 };
                 let deviation = deviation(class, expected, actual, divergence.reason);
-                (Verdict::Diverged(deviation), capture)
+                (CaseVerdict::Diverged(deviation), capture)
             }
         }
     }
 
     /// Records a resource the endpoint says it created (any 2xx create).
-    fn track_created(&mut self, prepared: &Prepared, outcome: &Outcome) -> Option<Capture> {
+    fn track_created(&mut self, prepared: &Prepared, outcome: &Outcome) -> Option<CreatedVar> {
         let RequestedOperation::Known(operation) = prepared.parts.operation else {
             return None;
         };
@@ -645,7 +645,7 @@ impl Driver {
             });
             template_names.push(name(template));
         }
-        Some(Capture {
+        Some(CreatedVar {
             var: var_name,
             member,
         })
@@ -745,7 +745,7 @@ pub struct InProcessDivergence {
 #[derive(Clone, Debug)]
 pub struct InProcess {
     region: Region,
-    fixtures: Fixtures,
+    fixtures: SessionFixtures,
     /// The driver every live session starts from, built once: a session
     /// copies it rather than formatting names and resources anew.
     driver: Driver,
@@ -754,7 +754,7 @@ pub struct InProcess {
 /// The driver every in-process session starts from: one namespace and one
 /// set of partner sources, so that a recorded run renders the requests
 /// `InProcess::run` sent.
-fn in_process_driver(fixtures: &Fixtures) -> Driver {
+fn in_process_driver(fixtures: &SessionFixtures) -> Driver {
     Driver::new(
         fixtures,
         Namespace::session("inproc", 0),
@@ -776,7 +776,7 @@ impl InProcess {
         let delete = Resource::Store(pending.arn.clone()).deletion();
         let outcome = answer_in_process(&mut region, &delete);
         exchanges.push((delete, outcome));
-        let fixtures = Fixtures::from_exchanges(&exchanges)?;
+        let fixtures = SessionFixtures::from_exchanges(&exchanges)?;
         let driver = in_process_driver(&fixtures).without_templates();
         Ok(InProcess {
             region,
@@ -809,7 +809,7 @@ impl InProcess {
                 driver.prepare_and(step, |read| answer_read(&mut region, read));
             // The in-process emulator has the contract's own quotas.
             let quota_full = |_: Operation| true;
-            if let (Verdict::Diverged(deviation), _) =
+            if let (CaseVerdict::Diverged(deviation), _) =
                 driver.settle(&prepared, &outcome, quota_full)
             {
                 return Err(Box::new(InProcessDivergence {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use super::result::{BaselineVerdict, Divergence};
+pub use super::result::{BaselineVerdict, ScenarioDivergence};
 use super::result::{RunReport, ScenarioResult, StepResult, Verdict};
 
 /// The format version written into baseline files.
@@ -20,7 +20,7 @@ pub const VERSION: u32 = 1;
 /// The known divergences of one endpoint.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Baseline {
-    pub divergences: Vec<Divergence>,
+    pub divergences: Vec<ScenarioDivergence>,
 }
 
 /// The file's shape.
@@ -29,7 +29,7 @@ pub struct Baseline {
 struct File {
     version: u32,
     #[serde(default, rename = "divergence")]
-    divergences: Vec<Divergence>,
+    divergences: Vec<ScenarioDivergence>,
 }
 
 const HEADER: &str = "\
@@ -87,7 +87,7 @@ impl Baseline {
             .filter(|s| !matches!(s.verdict, Verdict::Skip | Verdict::Indeterminate))
             .map(|s| s.name.as_str())
             .collect();
-        let mut divergences: Vec<Divergence> = self
+        let mut divergences: Vec<ScenarioDivergence> = self
             .divergences
             .iter()
             .filter(|d| !judged.contains(d.scenario.as_str()))
@@ -99,7 +99,7 @@ impl Baseline {
         Baseline { divergences }
     }
 
-    fn contains(&self, divergence: &Divergence) -> bool {
+    fn contains(&self, divergence: &ScenarioDivergence) -> bool {
         self.divergences
             .iter()
             .any(|known| known.key() == divergence.key())
@@ -175,7 +175,7 @@ impl std::error::Error for BaselineError {}
 
 /// Sorts the run's divergences into new and known, and finds the fixed entries.
 pub fn classify(baseline: &Baseline, report: &RunReport) -> BaselineVerdict {
-    let (known, new): (Vec<Divergence>, Vec<Divergence>) = divergences_of(report)
+    let (known, new): (Vec<ScenarioDivergence>, Vec<ScenarioDivergence>) = divergences_of(report)
         .into_iter()
         .partition(|d| baseline.contains(d));
     let passed: BTreeSet<&str> = report
@@ -184,7 +184,7 @@ pub fn classify(baseline: &Baseline, report: &RunReport) -> BaselineVerdict {
         .filter(|s| s.verdict == Verdict::Pass)
         .map(|s| s.name.as_str())
         .collect();
-    let fixed: Vec<Divergence> = baseline
+    let fixed: Vec<ScenarioDivergence> = baseline
         .divergences
         .iter()
         .filter(|d| passed.contains(d.scenario.as_str()))
@@ -209,8 +209,8 @@ pub fn classify(baseline: &Baseline, report: &RunReport) -> BaselineVerdict {
 }
 
 /// Every failed or errored scenario of the run, as a divergence.
-pub fn divergences_of(report: &RunReport) -> Vec<Divergence> {
-    let mut divergences: Vec<Divergence> = report
+pub fn divergences_of(report: &RunReport) -> Vec<ScenarioDivergence> {
+    let mut divergences: Vec<ScenarioDivergence> = report
         .scenarios
         .iter()
         .filter(|s| matches!(s.verdict, Verdict::Fail | Verdict::Error))
@@ -220,7 +220,7 @@ pub fn divergences_of(report: &RunReport) -> Vec<Divergence> {
     divergences
 }
 
-fn divergence(scenario: &ScenarioResult) -> Divergence {
+fn divergence(scenario: &ScenarioResult) -> ScenarioDivergence {
     let failing = scenario
         .steps
         .iter()
@@ -229,7 +229,7 @@ fn divergence(scenario: &ScenarioResult) -> Divergence {
         Some(step) => (step.name.clone(), step_signature(step)),
         None => ("-".to_string(), reason_signature(scenario)),
     };
-    Divergence {
+    ScenarioDivergence {
         scenario: scenario.name.clone(),
         step,
         signature,
@@ -460,7 +460,7 @@ mod tests {
             passing("now-passes"),
         ]);
         let verdict = classify(&baseline, &run);
-        let names = |list: &[Divergence]| -> Vec<String> {
+        let names = |list: &[ScenarioDivergence]| -> Vec<String> {
             list.iter().map(|d| d.scenario.clone()).collect()
         };
         assert_eq!(names(&verdict.new), ["brand-new"]);

@@ -211,7 +211,7 @@ impl RunReport {
 
 /// One divergence: a scenario that failed or errored, where and how.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Divergence {
+pub struct ScenarioDivergence {
     pub scenario: String,
     /// The first failing step, or `-` when the scenario failed outside its steps.
     pub step: String,
@@ -222,7 +222,7 @@ pub struct Divergence {
     pub rules: Vec<String>,
 }
 
-impl Divergence {
+impl ScenarioDivergence {
     /// What identifies it in a baseline: scenario, step and signature.
     pub(super) fn key(&self) -> (&str, &str, &str) {
         (&self.scenario, &self.step, &self.signature)
@@ -233,11 +233,11 @@ impl Divergence {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct BaselineVerdict {
     /// Not in the baseline: these fail the run.
-    pub new: Vec<Divergence>,
+    pub new: Vec<ScenarioDivergence>,
     /// In the baseline: reported, not failing.
-    pub known: Vec<Divergence>,
+    pub known: Vec<ScenarioDivergence>,
     /// Baseline entries whose scenario now passes: remove them from the baseline.
-    pub fixed: Vec<Divergence>,
+    pub fixed: Vec<ScenarioDivergence>,
     /// Baseline entries this run could not check: scenario not selected,
     /// skipped, or now diverging another way (then it is also under `new`).
     pub unchecked: usize,
