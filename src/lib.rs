@@ -7,6 +7,7 @@
 //! wire client, the reference emulator, scenarios, the runner, snapshots and
 //! reports.
 
+pub mod account;
 pub mod cli;
 pub mod contract;
 pub mod emulator;

@@ -38,8 +38,16 @@ fn options(endpoint: Option<String>, cases: u64) -> FuzzOptions {
 async fn the_embedded_emulator_conforms() {
     let report = fuzz(options(None, 2000)).await;
     assert!(report.error.is_none(), "{:?}", report.error);
-    assert!(!report.diverged(), "{}", report.render_pretty());
-    assert!(report.cases >= 200, "{}", report.render_pretty());
+    assert!(
+        !report.diverged(),
+        "{}",
+        ctconform::report::fuzz_pretty(&report)
+    );
+    assert!(
+        report.cases >= 200,
+        "{}",
+        ctconform::report::fuzz_pretty(&report)
+    );
     assert!(
         report.cleanup_failures.is_empty(),
         "{:?}",
@@ -133,7 +141,7 @@ async fn a_disabled_rule_is_found_shrunk_and_exported() {
         .findings
         .iter()
         .find(|f| f.rules == ["N2"])
-        .unwrap_or_else(|| panic!("N2 not found:\n{}", report.render_pretty()));
+        .unwrap_or_else(|| panic!("N2 not found:\n{}", ctconform::report::fuzz_pretty(&report)));
     assert!(finding.steps_shrunk <= finding.steps_found);
 
     let path = finding.scenario_path.as_ref().expect("written");
@@ -183,7 +191,11 @@ async fn nothing_is_left_in_the_embedded_emulator_state_model() {
         .await
         .unwrap();
     let report = fuzz(options(Some(emulator.url()), 600)).await;
-    assert!(!report.diverged(), "{}", report.render_pretty());
+    assert!(
+        !report.diverged(),
+        "{}",
+        ctconform::report::fuzz_pretty(&report)
+    );
     let client = Client::new(ClientConfig::new(emulator.url(), "us-east-1"))
         .await
         .unwrap();
@@ -260,7 +272,11 @@ async fn given_fixture_stores_are_used_and_kept() {
     run.fixtures = Some(given.clone());
     let report = fuzz(run).await;
     assert!(report.error.is_none(), "{:?}", report.error);
-    assert!(!report.diverged(), "{}", report.render_pretty());
+    assert!(
+        !report.diverged(),
+        "{}",
+        ctconform::report::fuzz_pretty(&report)
+    );
     assert!(report.coverage["E3"] > 0 && report.coverage["E4"] > 0);
     // Kept as they were; no fixture of the run's own was made.
     assert_eq!(store_status(&client, &integration).await, "ENABLED");

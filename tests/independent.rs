@@ -80,7 +80,7 @@ async fn the_fuzzer_finds_no_divergence_in_the_witness() {
         !report.diverged(),
         "{} findings against the witness:\n{}",
         report.findings.len(),
-        report.render_pretty()
+        ctconform::report::fuzz_pretty(&report)
     );
     // Every rule a plan can break, and so every operation, was exercised.
     let untouched: Vec<&str> = FUZZED_RULES

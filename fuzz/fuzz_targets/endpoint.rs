@@ -12,15 +12,15 @@ use std::sync::OnceLock;
 use arbitrary::{Arbitrary, Unstructured};
 use ctconform::fuzz::render::Namespace;
 use ctconform::fuzz::session::{fixture_creates, partners_for, created_arn};
-use ctconform::fuzz::{Driver, Fixtures, Session, Verdict};
-use ctconform::runner::Resource;
+use ctconform::fuzz::{CaseVerdict, Driver, Session, SessionFixtures};
+use ctconform::account::Resource;
 use ctconform::wire::{Client, ClientConfig, Request};
 use libfuzzer_sys::fuzz_target;
 
 struct Live {
     runtime: tokio::runtime::Runtime,
     client: Client,
-    fixtures: Fixtures,
+    fixtures: SessionFixtures,
     run_id: String,
     next: AtomicU64,
 }
@@ -51,7 +51,7 @@ fn live() -> &'static Live {
                 let outcome = client.send(&request).await;
                 exchanges.push((request, outcome));
             }
-            let fixtures = Fixtures::from_exchanges(&exchanges).expect("fixture stores");
+            let fixtures = SessionFixtures::from_exchanges(&exchanges).expect("fixture stores");
             (client, fixtures)
         });
         Live { runtime, client, fixtures, run_id, next: AtomicU64::new(0) }
@@ -72,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
             let outcome = live.client.send(&prepared.request).await;
             // One session at a time: a quota refusal is the account's state.
             let (verdict, _) = driver.settle(&prepared, &outcome, |_| true);
-            if let Verdict::Diverged(deviation) = verdict {
+            if let CaseVerdict::Diverged(deviation) = verdict {
                 found = Some((prepared, deviation));
                 break;
             }

@@ -176,7 +176,7 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
     if args.duration == Some(Duration::ZERO) {
         return Err("--duration must be longer than 0s".into());
     }
-    let fixtures = GivenFixtures::from_vars(&args.vars)?;
+    let fixtures = GivenFixtures::from_vars(&args.vars).map_err(|e| e.to_string())?;
     // Fresh by default, so that nightly runs explore new plans; printed
     // first, so that even a killed run can be replayed.
     let seed = args.seed.unwrap_or_else(rand::random);
@@ -216,7 +216,7 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
         return Err(error.clone());
     }
     match args.format {
-        Format::Pretty => print!("{}", report.render_pretty()),
+        Format::Pretty => print!("{}", crate::report::fuzz_pretty(&report)),
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?

@@ -333,7 +333,7 @@ fn load_baseline(args: &RunArgs) -> Result<Option<Baseline>, String> {
     match &args.baseline {
         None => Ok(None),
         Some(path) if args.baseline_update && !path.exists() => Ok(Some(Baseline::default())),
-        Some(path) => Baseline::load(path).map(Some),
+        Some(path) => Baseline::load(path).map(Some).map_err(|e| e.to_string()),
     }
 }
 
@@ -349,7 +349,7 @@ fn apply_baseline(
     };
     let baseline = if args.baseline_update {
         let updated = baseline.updated(report);
-        updated.save(path)?;
+        updated.save(path).map_err(|e| e.to_string())?;
         let before = classify(baseline, report);
         report.notes.push(format!(
             "baseline {} written: {} divergence(s) ({} added, {} fixed ones dropped)",

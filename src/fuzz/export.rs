@@ -13,27 +13,15 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::render::{VAR_CLOSE, VAR_OPEN};
-use super::session::Capture;
+use super::session::{exercised, CreatedVar, ExportStep};
 use crate::contract::shapes::PARTNER_SOURCES;
 use crate::contract::{Acceptable, RuleId};
 use crate::protocol::TargetForm;
 use crate::wire::{curl_command, Body, ClientConfig, HeaderValue, Request, TargetHeader};
 
-/// One step of a finding as replayed: what was sent (live and as
-/// variables), what the oracle allowed, and what came back.
-#[derive(Clone, Debug)]
-pub struct ExportStep {
-    pub live: Request,
-    pub template: Request,
-    pub expected: Acceptable,
-    /// The status answered, when an HTTP answer came.
-    pub status: Option<u16>,
-    pub capture: Option<Capture>,
-}
-
 /// What to say about the finding at the top of the file.
 #[derive(Clone, Debug)]
-pub struct Header<'a> {
+pub struct FindingHeader<'a> {
     pub name: &'a str,
     pub description: &'a str,
     /// Free comment lines (what was answered, the seed, ...).
@@ -43,7 +31,7 @@ pub struct Header<'a> {
 /// The scenario's `rules`: those the last step breaks, or when it may
 /// succeed, the success rules it checks; never empty.
 pub fn scenario_rules(last: &Acceptable) -> Vec<RuleId> {
-    let mut rules = super::session::exercised(last);
+    let mut rules = exercised(last);
     if rules.is_empty() {
         rules.push(RuleId::P3);
     }
@@ -51,7 +39,7 @@ pub fn scenario_rules(last: &Acceptable) -> Vec<RuleId> {
 }
 
 /// The scenario file text.
-pub fn scenario_toml(header: &Header<'_>, steps: &[ExportStep]) -> String {
+pub fn scenario_toml(header: &FindingHeader<'_>, steps: &[ExportStep]) -> String {
     let mut out = String::new();
     for note in header.notes {
         for line in note.lines() {
@@ -168,14 +156,14 @@ fn write_request(out: &mut String, request: &Request) {
 /// endpoint answers it with an error, which has nothing to capture, so the
 /// scenario could never pass once the endpoint is fixed. (What a wrong
 /// success made anyway, the runner's ledger deletes.)
-fn kept_capture(step: &ExportStep) -> Option<&Capture> {
+fn kept_capture(step: &ExportStep) -> Option<&CreatedVar> {
     step.capture
         .as_ref()
         .filter(|_| step.expected.success.is_some())
 }
 
 fn write_cleanup(out: &mut String, steps: &[ExportStep]) {
-    let captures: Vec<&Capture> = steps.iter().filter_map(kept_capture).collect();
+    let captures: Vec<&CreatedVar> = steps.iter().filter_map(kept_capture).collect();
     // Channels first: a store a channel points at cannot be deleted.
     let channels = captures.iter().filter(|c| c.member == "ChannelArn");
     let stores = captures.iter().filter(|c| c.member != "ChannelArn");
@@ -337,7 +325,7 @@ mod tests {
             let records = world.run_recorded(&session);
             let name = format!("fuzz-export-{n}");
             let notes = vec!["a note\nover two lines".to_string()];
-            let header = Header {
+            let header = FindingHeader {
                 name: &name,
                 description: "An exported session \"quoted\".",
                 notes: &notes,

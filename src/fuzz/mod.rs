@@ -12,7 +12,8 @@ pub mod session;
 pub mod shrink;
 
 pub use plan::{Session, Step};
-pub use runner::{fuzz, plans, session_plan, Finding, FuzzOptions, FuzzReport};
+pub use runner::{fuzz, plans, session_plan, Finding, FuzzOptions, FuzzReport, LaneError};
 pub use session::{
-    Class, Deviation, Driver, Fixtures, GivenFixtures, InProcess, InProcessDivergence, Verdict,
+    CaseVerdict, Class, Deviation, Driver, GivenFixtures, InProcess, InProcessDivergence,
+    SessionFixtures, SetupError,
 };

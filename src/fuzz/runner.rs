@@ -18,15 +18,18 @@ use arbitrary::{Arbitrary, Unstructured};
 use rand::{RngCore, SeedableRng};
 use serde::Serialize;
 
-use super::export::{self, ExportStep, Header};
+use super::export::{self, FindingHeader};
 use super::plan::{Session, Step};
 use super::render::Namespace;
-use super::session::{partners_for, Class, Deviation, Driver, Fixtures, GivenFixtures, Verdict};
+use super::session::{
+    partners_for, CaseVerdict, Class, Deviation, Driver, ExportStep, GivenFixtures,
+    SessionFixtures, SetupError,
+};
 use super::shrink::{self, Replay};
+use crate::account::{self, Resource};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
 use crate::contract::{Operation, RuleId};
 use crate::emulator::{Emulator, EmulatorConfig, Listener};
-use crate::runner::Resource;
 use crate::wire::{Client, ClientConfig, Exchange, Outcome, Request};
 
 /// What to fuzz and for how long.
@@ -189,95 +192,6 @@ impl FuzzReport {
         }
         Some(command)
     }
-
-    pub fn render_pretty(&self) -> String {
-        let mut out = format!(
-            "ctconform fuzz: {}{} (seed {}, run {}, {} jobs)\n",
-            self.endpoint,
-            if self.embedded {
-                " (embedded emulator)"
-            } else {
-                ""
-            },
-            self.seed,
-            self.run_id,
-            self.jobs
-        );
-        if let Some(error) = &self.error {
-            out.push_str(&format!("  error: {error}\n"));
-        }
-        out.push_str(&format!(
-            "  {} cases in {:.1} s: {:.0} cases/s; {} requests: {:.0} requests/s; {} sessions\n",
-            self.cases,
-            self.elapsed_secs,
-            self.cases_per_sec,
-            self.requests,
-            self.requests_per_sec,
-            self.sessions
-        ));
-        if self.quota_refusals > 0 {
-            out.push_str(&format!(
-                "  {} creates refused for a shared quota (not judged)\n",
-                self.quota_refusals
-            ));
-        }
-        if self.throttled > 0 || self.retries > 0 {
-            out.push_str(&format!(
-                "  {} retries; {} cases throttled past the retry budget (not judged); \
-                 {} diverging only after a retry that may have repeated work (not findings)\n",
-                self.retries, self.throttled, self.ambiguous
-            ));
-        }
-        if let Some(failure) = &self.setup_failure {
-            out.push_str(&format!(
-                "  the endpoint kept the run from starting: {failure}\n"
-            ));
-        }
-        if self.setup_failure.is_some() {
-            out.push_str("  nothing was fuzzed: the setup failed\n");
-        } else {
-            out.push_str(&format!("  {} divergences\n", self.findings.len()));
-        }
-        for (n, finding) in self.findings.iter().enumerate() {
-            out.push_str(&format!(
-                "\n  {}. {:?} [{}]: answered {}\n     acceptable: {}\n     broken rules: {}\n     {}\n     shrunk from {} to {} steps in {} replays; seen {} times\n     {}\n",
-                n + 1,
-                finding.class,
-                finding.rules.join(", "),
-                finding.actual,
-                finding.expected,
-                if finding.broken.is_empty() {
-                    "none (the request conforms: only success conforms)".to_string()
-                } else {
-                    finding.broken.join("; ")
-                },
-                finding.reason,
-                finding.steps_found,
-                finding.steps_shrunk,
-                finding.replays,
-                finding.occurrences,
-                finding.curl,
-            ));
-            if let Some(path) = &finding.scenario_path {
-                out.push_str(&format!("     scenario: {}\n", path.display()));
-            }
-        }
-        out.push_str("\n  cases per rule:\n   ");
-        for (i, (rule, count)) in self.coverage.iter().enumerate() {
-            out.push_str(&format!(" {rule} {count}"));
-            if i % 10 == 9 {
-                out.push_str("\n   ");
-            }
-        }
-        out.push('\n');
-        for failure in &self.cleanup_failures {
-            out.push_str(&format!("  left behind? {failure}\n"));
-        }
-        if let Some(command) = self.replay_command() {
-            out.push_str(&format!("  replay: {command}\n"));
-        }
-        out
-    }
 }
 
 /// Session `index`'s plan under `seed`: its own RNG, 4 KiB of bytes,
@@ -338,7 +252,7 @@ struct Shared {
     client: Client,
     config: ClientConfig,
     limiter: Option<RateLimit>,
-    fixtures: Fixtures,
+    fixtures: SessionFixtures,
     run_id: String,
     seed: u64,
     jobs: usize,
@@ -468,21 +382,21 @@ impl Shared {
                 self.count_capture(capture.member);
             }
             match verdict {
-                Verdict::Exhausted => {
+                CaseVerdict::Exhausted => {
                     self.quota_refusals.fetch_add(1, Ordering::Relaxed);
                 }
-                Verdict::Diverged(_) if exchange.maybe_processed_before() => {
+                CaseVerdict::Diverged(_) if exchange.maybe_processed_before() => {
                     // An earlier attempt may have done the work its retry
                     // met (a create meeting its own channel): the model no
                     // longer knows the state, so this is no finding.
                     self.ambiguous.fetch_add(1, Ordering::Relaxed);
                     break;
                 }
-                Verdict::Diverged(deviation) => {
+                CaseVerdict::Diverged(deviation) => {
                     self.record(index, worker, &session.steps[..=step_index], deviation);
                     break;
                 }
-                Verdict::Conform | Verdict::NotSent => {}
+                CaseVerdict::Conform | CaseVerdict::NotSent => {}
             }
         }
         if ran {
@@ -554,7 +468,7 @@ struct LiveReplayer<'a> {
 impl Replay for LiveReplayer<'_> {
     type Record = Vec<ExportStep>;
 
-    async fn replay(&mut self, steps: &[Step]) -> Option<(Verdict, Vec<ExportStep>)> {
+    async fn replay(&mut self, steps: &[Step]) -> Option<(CaseVerdict, Vec<ExportStep>)> {
         if self.stop_at.is_some_and(|end| Instant::now() >= end) {
             return None;
         }
@@ -578,7 +492,7 @@ impl Replay for LiveReplayer<'_> {
             records.push(prepared.recorded(&outcome, capture));
             if step_index + 1 == steps.len() {
                 result = Some(verdict);
-            } else if matches!(verdict, Verdict::Diverged(_)) {
+            } else if matches!(verdict, CaseVerdict::Diverged(_)) {
                 break;
             }
         }
@@ -594,10 +508,7 @@ fn base_code(n: u64) -> String {
 /// Runs the fuzzer; never panics on what the endpoint answers.
 pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     let started = Instant::now();
-    let run_id = options
-        .run_id
-        .clone()
-        .unwrap_or_else(crate::runner::new_run_id);
+    let run_id = options.run_id.clone().unwrap_or_else(account::new_run_id);
     let mut report = FuzzReport {
         endpoint: options.endpoint.clone().unwrap_or_default(),
         embedded: options.endpoint.is_none(),
@@ -663,7 +574,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     let lane_clients = match lane_clients {
         Ok(clients) => clients,
         Err(error) => {
-            report.error = Some(error);
+            report.error = Some(error.to_string());
             return report;
         }
     };
@@ -671,7 +582,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         interval: Duration::from_secs_f64(1.0 / rate),
         next: tokio::sync::Mutex::new(Instant::now()),
     });
-    // Fixtures are retried past `--retries`: a run is not to fail to
+    // SessionFixtures are retried past `--retries`: a run is not to fail to
     // start, nor to leave stores behind, for the endpoint's load.
     let (fixtures, setup_requests) = match make_fixtures(
         &client.persistent(),
@@ -690,13 +601,13 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
             return report;
         }
         Err(failure) => {
-            report.setup_failure = Some(failure);
+            report.setup_failure = Some(failure.to_string());
             return report;
         }
     };
     // What the region already holds counts towards its quotas: the stores
     // of earlier runs stay pending deletion for days.
-    let (channels_held, stores_held) = crate::runner::held(&client).await;
+    let (channels_held, stores_held) = account::held(&client).await;
     let shared = Arc::new(Shared {
         client,
         config,
@@ -742,7 +653,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         .collect();
     for lane in lanes {
         if let Ok(Err(error)) = lane.await {
-            report.error = Some(error);
+            report.error = Some(error.to_string());
         }
     }
     let fuzz_elapsed = started.elapsed().as_secs_f64();
@@ -770,25 +681,51 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     report
 }
 
+/// Why a thread of sessions could not start.
+#[derive(Debug)]
+pub enum LaneError {
+    /// The thread's client could not be made.
+    Client(crate::wire::WireError),
+    /// No listener of the embedded emulator for the thread.
+    Listen(std::io::Error),
+    /// No runtime for the thread.
+    Runtime(std::io::Error),
+    /// The embedded emulator could not be served on the thread.
+    Serve(std::io::Error),
+}
+
+impl std::fmt::Display for LaneError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LaneError::Client(error) => write!(f, "{error}"),
+            LaneError::Listen(error) => {
+                write!(f, "cannot listen for the embedded emulator: {error}")
+            }
+            LaneError::Runtime(error) => {
+                write!(f, "cannot start a fuzzing thread's runtime: {error}")
+            }
+            LaneError::Serve(error) => write!(f, "cannot serve the embedded emulator: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for LaneError {}
+
 /// A thread's client: over connections of its own and, with the embedded
 /// emulator, to a listener of the emulator's that the thread serves itself.
 fn lane_client(
     client: &Client,
     emulator: Option<&Emulator>,
-) -> Result<(Client, Option<Listener>), String> {
+) -> Result<(Client, Option<Listener>), LaneError> {
     let Some(emulator) = emulator else {
-        let client = client.with_own_connections().map_err(|e| e.to_string())?;
+        let client = client.with_own_connections().map_err(LaneError::Client)?;
         return Ok((client, None));
     };
-    let listener = emulator
-        .another_listener()
-        .map_err(|e| format!("cannot listen for the embedded emulator: {e}"))?;
-    let url = listener
-        .url()
-        .map_err(|e| format!("cannot listen for the embedded emulator: {e}"))?;
+    let listener = emulator.another_listener().map_err(LaneError::Listen)?;
+    let url = listener.url().map_err(LaneError::Listen)?;
     let client = client
         .with_own_connections_to(&url)
-        .map_err(|e| e.to_string())?;
+        .map_err(LaneError::Client)?;
     Ok((client, Some(listener)))
 }
 
@@ -805,16 +742,16 @@ fn run_lane(
     lanes: usize,
     client: Client,
     listener: Option<Listener>,
-) -> Result<(), String> {
+) -> Result<(), LaneError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start a fuzzing thread's runtime: {e}"))?;
+        .map_err(LaneError::Runtime)?;
     let server = {
         let _context = runtime.enter();
         listener.map(Listener::serving).transpose()
     }
-    .map_err(|e| format!("cannot serve the embedded emulator: {e}"))?;
+    .map_err(LaneError::Serve)?;
     runtime.block_on(async {
         // Ends with the runtime, once the workers are done.
         if let Some(server) = server {
@@ -841,7 +778,7 @@ async fn make_fixtures(
     client: &Client,
     limiter: Option<&RateLimit>,
     given: Option<&GivenFixtures>,
-) -> Result<(Fixtures, u64), String> {
+) -> Result<(SessionFixtures, u64), SetupError> {
     let send = |request: Request| async move {
         if let Some(limiter) = limiter {
             limiter.acquire().await;
@@ -856,14 +793,14 @@ async fn make_fixtures(
             send(management).await.1,
             send(pending).await.1,
         ];
-        return Fixtures::from_given(given, &answers).map(|f| (f, 3));
+        return SessionFixtures::from_given(given, &answers).map(|f| (f, 3));
     }
-    // The stable stores every run reuses (runner::FIXTURE_STORE_NAMES):
+    // The stable stores every run reuses (account::FIXTURE_STORE_NAMES):
     // found or made, then described and checked for their roles as given
     // ones are, and never deleted.
     let before = client.requests_sent();
-    let unknown = crate::runner::UnknownAnswer::probe(client).await;
-    let [integration, management, pending] = crate::runner::stable_stores(client, &unknown).await?;
+    let unknown = account::UnknownAnswer::probe(client).await;
+    let [integration, management, pending] = account::stable_stores(client, &unknown).await?;
     let given = GivenFixtures {
         integration,
         management,
@@ -876,7 +813,7 @@ async fn make_fixtures(
         send(pending).await.1,
     ];
     let requests = client.requests_sent().saturating_sub(before) as u64;
-    Fixtures::from_given(&given, &answers).map(|f| (f, requests))
+    SessionFixtures::from_given(&given, &answers).map(|f| (f, requests))
 }
 
 /// Deletes any channel of this run still there: one a lost answer made
@@ -887,7 +824,7 @@ async fn make_fixtures(
 async fn sweep_channels(shared: &Shared) {
     let client = shared.client.persistent();
     let prefix = format!("ctf-{}-", shared.run_id);
-    let channels = match crate::runner::list_channels(&client).await {
+    let channels = match account::list_channels(&client).await {
         Ok(channels) => channels,
         Err(why) => {
             lock(&shared.cleanup_failures).push(format!("could not check for leftovers: {why}"));
@@ -906,26 +843,14 @@ async fn sweep_channels(shared: &Shared) {
         ));
     }
     // Stores a session could not delete while such a channel pointed at them.
-    let listed = client
-        .send(&Request::json("ListEventDataStores", serde_json::json!({})))
-        .await;
-    let stores = listed
-        .success_json()
-        .and_then(|body| body.get("EventDataStores"))
-        .and_then(serde_json::Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for store in stores {
-        let text = |key: &str| store.get(key).and_then(serde_json::Value::as_str);
-        let (Some(arn), Some(name)) = (text("EventDataStoreArn"), text("Name")) else {
-            continue;
-        };
+    let stores = account::list_stores(&client).await.unwrap_or_default();
+    for (arn, name) in stores {
         // ListEventDataStores no longer carries Status (the model's list
         // shape): a store already pending deletion answers its delete as
         // gone, so every store of the run is simply deleted again.
         if name.starts_with(&prefix) {
             shared
-                .remove_via(&shared.client, Resource::Store(arn.to_string()))
+                .remove_via(&shared.client, Resource::Store(arn))
                 .await;
         }
     }
@@ -1056,7 +981,7 @@ fn export_finding(
                 .map(|broken| format!("Broken rule {broken}.")),
         )
         .collect();
-    let header = Header {
+    let header = FindingHeader {
         name: &name,
         description: &description,
         notes: &notes,

@@ -1,7 +1,7 @@
 //! Driving one session: the shared fixtures every session may point at,
 //! and the [`Driver`] that renders each step against what the session has
 //! created so far, asks the contract's [`Oracle`] what may come back, and
-//! judges what did ([`Verdict`]). Transport-free: the live runner sends over
+//! judges what did ([`CaseVerdict`]). Transport-free: the live runner sends over
 //! HTTP, the in-process target calls the emulator's `answer_read`, and both
 //! go through this one judge.
 
@@ -10,16 +10,15 @@ use std::time::Duration;
 use http::HeaderMap;
 use serde_json::{json, Value};
 
-use super::export::ExportStep;
 use super::plan::{Session, Step};
 use super::render::{call_parts, render, var, CallParts, Handle, Namespace, Resources};
-use crate::contract::shapes::{self, StoreStatus, PARTNER_SOURCES};
+use crate::account::{fixture_store_request, FixtureError, FixtureRole, Resource};
+use crate::contract::shapes::{self, PARTNER_SOURCES};
 use crate::contract::{
     read_call, Acceptable, Identity, Limits, Operation, Oracle, ReadCall, Region,
     RequestedOperation, RuleId, Store,
 };
 use crate::emulator;
-use crate::runner::{fixture_store_request, Resource};
 use crate::scenario::vars::{
     FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_INTEGRATION_ID, FIXTURE_EDS_MANAGEMENT,
     FIXTURE_EDS_PENDING,
@@ -28,7 +27,7 @@ use crate::wire::{json_response, Fault, Outcome, Request};
 
 /// The event data stores the runner makes before any session, shared by all.
 #[derive(Clone, Debug)]
-pub struct Fixtures {
+pub struct SessionFixtures {
     pub identity: Identity,
     pub integration: Handle,
     pub management: Handle,
@@ -60,15 +59,12 @@ impl GivenFixtures {
     ];
 
     /// From `--var` pairs: all three or none; any other variable is an error.
-    pub fn from_vars(vars: &[(String, String)]) -> Result<Option<GivenFixtures>, String> {
+    pub fn from_vars(vars: &[(String, String)]) -> Result<Option<GivenFixtures>, SetupError> {
         if let Some((unknown, _)) = vars
             .iter()
             .find(|(name, _)| !Self::VARIABLES.contains(&name.as_str()))
         {
-            return Err(format!(
-                "ctconform fuzz takes only {} as --var, not {unknown}",
-                Self::VARIABLES.join(", ")
-            ));
+            return Err(SetupError::UnknownVariable(unknown.clone()));
         }
         let value = |name: &str| {
             vars.iter()
@@ -83,14 +79,11 @@ impl GivenFixtures {
                 management,
                 pending,
             })),
-            _ => Err(format!(
-                "give all three fixture stores or none: {}",
-                Self::VARIABLES.join(", ")
-            )),
+            _ => Err(SetupError::NotAllGiven),
         }
     }
 
-    /// GetEventDataStore for each, in the order of `Fixtures::from_given`.
+    /// GetEventDataStore for each, in the order of `SessionFixtures::from_given`.
     pub fn describe_requests(&self) -> [Request; 3] {
         [&self.integration, &self.management, &self.pending]
             .map(|arn| Request::json("GetEventDataStore", json!({ "EventDataStore": arn })))
@@ -122,11 +115,96 @@ pub fn created_arn(outcome: &Outcome, member: &str, resource: &str) -> Option<Ha
     })
 }
 
-impl Fixtures {
+/// Why the fixture stores cannot be used for sessions: given ones that are
+/// not what their variable says, or stores the endpoint would not make or
+/// describe. Rendered in one place, below.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetupError {
+    /// `--var` named something other than the fixture variables.
+    UnknownVariable(String),
+    /// Some fixture variables were given, not all three.
+    NotAllGiven,
+    /// No store was given.
+    NoneGiven,
+    /// A given value (for the variable) that is no event data store ARN.
+    NotAStoreArn(&'static str, String),
+    /// GetEventDataStore of a given store (its variable) failed or did not read.
+    Undescribed(&'static str, String),
+    /// A given store that does not fit its variable's role.
+    Misfit {
+        variable: &'static str,
+        wanted: &'static str,
+        status: String,
+        category: String,
+    },
+    /// The stores could not be created: each answer, briefly.
+    NotCreated(Vec<String>),
+    /// A created store's ARN does not parse.
+    UnreadArn,
+    /// A setup exchange (its operation) was refused or unanswered.
+    Refused(String, String),
+    /// A setup exchange (its operation) diverged from the contract.
+    Diverged(String, String),
+    /// The stable fixture stores could not be found or made.
+    Account(FixtureError),
+}
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let variables = GivenFixtures::VARIABLES.join(", ");
+        match self {
+            SetupError::UnknownVariable(name) => {
+                write!(
+                    f,
+                    "ctconform fuzz takes only {variables} as --var, not {name}"
+                )
+            }
+            SetupError::NotAllGiven => {
+                write!(f, "give all three fixture stores or none: {variables}")
+            }
+            SetupError::NoneGiven => write!(f, "no fixture store was given"),
+            SetupError::NotAStoreArn(variable, arn) => {
+                write!(f, "{variable} {arn:?} is not an event data store ARN")
+            }
+            SetupError::Undescribed(variable, why) => {
+                write!(f, "GetEventDataStore for {variable}: {why}")
+            }
+            SetupError::Misfit {
+                variable,
+                wanted,
+                status,
+                category,
+            } => write!(
+                f,
+                "{variable} must be {wanted}; it is {status} of category {category}"
+            ),
+            SetupError::NotCreated(answers) => write!(
+                f,
+                "could not create the fixture event data stores: {}",
+                answers.join("; ")
+            ),
+            SetupError::UnreadArn => write!(f, "the fixture store's ARN does not parse"),
+            SetupError::Refused(operation, why) | SetupError::Diverged(operation, why) => {
+                write!(f, "fixture {operation}: {why}")
+            }
+            SetupError::Account(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+impl From<FixtureError> for SetupError {
+    fn from(error: FixtureError) -> SetupError {
+        SetupError::Account(error)
+    }
+}
+
+impl SessionFixtures {
     /// Learns the identity from the first store's ARN and replays the four
     /// setup exchanges (three creates, one delete) through a fresh oracle,
     /// which must find each one a conforming success.
-    pub fn from_exchanges(exchanges: &[(Request, Outcome)]) -> Result<Fixtures, String> {
+    pub fn from_exchanges(exchanges: &[(Request, Outcome)]) -> Result<SessionFixtures, SetupError> {
         let handles: Vec<Option<Handle>> = exchanges
             .iter()
             .take(3)
@@ -134,19 +212,19 @@ impl Fixtures {
             .collect();
         let [Some(integration), Some(management), Some(pending)] = handles.as_slice() else {
             let answers: Vec<String> = exchanges.iter().map(|(_, o)| describe(o)).collect();
-            return Err(format!(
-                "could not create the fixture event data stores: {}",
-                answers.join("; ")
-            ));
+            return Err(SetupError::NotCreated(answers));
         };
-        let parsed = shapes::parse_arn(&integration.arn, "eventdatastore")
-            .ok_or("the fixture store's ARN does not parse")?;
+        let parsed =
+            shapes::parse_arn(&integration.arn, "eventdatastore").ok_or(SetupError::UnreadArn)?;
         let identity = Identity::of(&parsed);
         let mut oracle = Oracle::new(Region::new(identity.clone(), session_limits()));
         for (request, outcome) in exchanges {
             let parts = call_parts(request);
             let expected = oracle.expect(&parts.call(request));
-            let response = outcome.response().ok_or_else(|| describe(outcome))?;
+            let operation = || request.operation.clone();
+            let response = outcome
+                .response()
+                .ok_or_else(|| SetupError::Refused(operation(), describe(outcome)))?;
             let body = response.json.as_ref().ok();
             oracle
                 .observe(
@@ -155,16 +233,12 @@ impl Fixtures {
                     response.error_code.as_deref(),
                     body,
                 )
-                .map_err(|d| format!("fixture {}: {d}", request.operation))?;
+                .map_err(|d| SetupError::Diverged(operation(), d.to_string()))?;
             if !(200..300).contains(&response.status) {
-                return Err(format!(
-                    "fixture {}: {}",
-                    request.operation,
-                    describe(outcome)
-                ));
+                return Err(SetupError::Refused(operation(), describe(outcome)));
             }
         }
-        Ok(Fixtures {
+        Ok(SessionFixtures {
             identity,
             integration: integration.clone(),
             management: management.clone(),
@@ -176,7 +250,10 @@ impl Fixtures {
     /// Takes pre-created stores from their GetEventDataStore answers (in
     /// the order of [`GivenFixtures::describe_requests`]); each must fit its
     /// role, or the rules it stands for would be judged against the wrong store.
-    pub fn from_given(given: &GivenFixtures, answers: &[Outcome; 3]) -> Result<Fixtures, String> {
+    pub fn from_given(
+        given: &GivenFixtures,
+        answers: &[Outcome; 3],
+    ) -> Result<SessionFixtures, SetupError> {
         let arns = [&given.integration, &given.management, &given.pending];
         let mut stores = Vec::new();
         let mut handles = Vec::new();
@@ -184,19 +261,17 @@ impl Fixtures {
         let mut identity = None;
         for ((arn, outcome), variable) in arns.iter().zip(answers).zip(GivenFixtures::VARIABLES) {
             let parsed = shapes::parse_arn(arn, "eventdatastore")
-                .ok_or_else(|| format!("{variable} {arn:?} is not an event data store ARN"))?;
+                .ok_or_else(|| SetupError::NotAStoreArn(variable, arn.to_string()))?;
+            let undescribed = |why: String| SetupError::Undescribed(variable, why);
             let response = outcome
                 .response()
                 .filter(|r| (200..300).contains(&r.status))
-                .ok_or_else(|| {
-                    format!("GetEventDataStore for {variable}: {}", describe(outcome))
-                })?;
+                .ok_or_else(|| undescribed(describe(outcome)))?;
             let body = response
                 .json
                 .as_ref()
-                .map_err(|_| format!("GetEventDataStore for {variable}: the answer is not JSON"))?;
-            let store = Store::described(parsed.id, body)
-                .map_err(|why| format!("GetEventDataStore for {variable}: {why}"))?;
+                .map_err(|_| undescribed("the answer is not JSON".into()))?;
+            let store = Store::described(parsed.id, body).map_err(undescribed)?;
             identity.get_or_insert_with(|| Identity::of(&parsed));
             handles.push(Handle {
                 arn: arn.to_string(),
@@ -204,40 +279,26 @@ impl Fixtures {
             });
             stores.push(store);
         }
-        let [integration, management, pending] = [&stores[0], &stores[1], &stores[2]];
-        let role = |fits: bool, variable: &str, wanted: &str, store: &Store| {
-            fits.then_some(()).ok_or_else(|| {
-                format!(
-                    "{variable} must be {wanted}; it is {} of category {}",
-                    store.status.as_str(),
-                    store.category
-                )
-            })
-        };
-        let audit = shapes::ACTIVITY_AUDIT_LOG;
-        role(
-            integration.status == StoreStatus::Enabled && integration.category == audit,
-            GivenFixtures::VARIABLES[0],
-            "an ENABLED ActivityAuditLog store",
-            integration,
-        )?;
-        role(
-            management.category != audit && management.status != StoreStatus::PendingDeletion,
-            GivenFixtures::VARIABLES[1],
-            "a store of another category than ActivityAuditLog, not pending deletion",
-            management,
-        )?;
-        role(
-            pending.status == StoreStatus::PendingDeletion && pending.category == audit,
-            GivenFixtures::VARIABLES[2],
-            "an ActivityAuditLog store PENDING_DELETION",
-            pending,
-        )?;
-        let identity = identity.ok_or("no fixture store was given")?;
+        // The roles the runner's fixtures check, in the same order.
+        for ((role, variable), store) in FixtureRole::ALL
+            .into_iter()
+            .zip(GivenFixtures::VARIABLES)
+            .zip(&stores)
+        {
+            if let Some(wanted) = role.misfit(store) {
+                return Err(SetupError::Misfit {
+                    variable,
+                    wanted,
+                    status: store.status.as_str().to_string(),
+                    category: store.category.clone(),
+                });
+            }
+        }
+        let identity = identity.ok_or(SetupError::NoneGiven)?;
         let mut region = Region::new(identity.clone(), session_limits());
         region.stores = stores;
         let [integration, management, pending] = [&handles[0], &handles[1], &handles[2]];
-        Ok(Fixtures {
+        Ok(SessionFixtures {
             identity,
             integration: integration.clone(),
             management: management.clone(),
@@ -262,7 +323,7 @@ impl Fixtures {
 }
 
 /// Quotas are account-wide while the oracle sees one session: the runner
-/// judges quota refusals itself (see `Verdict::Exhausted`).
+/// judges quota refusals itself (see `CaseVerdict::Exhausted`).
 fn session_limits() -> Limits {
     Limits {
         channel_quota: usize::MAX,
@@ -342,7 +403,7 @@ pub struct Deviation {
 
 /// What one answer means.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Verdict {
+pub enum CaseVerdict {
     Conform,
     /// A quota refusal the session's oracle could not foresee because other
     /// sessions share the quota; the state is unchanged.
@@ -366,7 +427,7 @@ pub struct Prepared {
 impl Prepared {
     /// The step as the exporter writes it, once its answer is in; without
     /// a rendered template the live request stands in.
-    pub fn recorded(self, outcome: &Outcome, capture: Option<Capture>) -> ExportStep {
+    pub fn recorded(self, outcome: &Outcome, capture: Option<CreatedVar>) -> ExportStep {
         let template = self.template.unwrap_or_else(|| self.request.clone());
         ExportStep {
             live: self.request,
@@ -378,9 +439,21 @@ impl Prepared {
     }
 }
 
+/// One step of a finding as replayed: what was sent (live and as
+/// variables), what the oracle allowed, and what came back.
+#[derive(Clone, Debug)]
+pub struct ExportStep {
+    pub live: Request,
+    pub template: Request,
+    pub expected: Acceptable,
+    /// The status answered, when an HTTP answer came.
+    pub status: Option<u16>,
+    pub capture: Option<CreatedVar>,
+}
+
 /// What a settled step created, as a variable for the exporter to capture.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Capture {
+pub struct CreatedVar {
     pub var: String,
     pub member: &'static str,
 }
@@ -399,7 +472,7 @@ pub struct Driver {
 }
 
 impl Driver {
-    pub fn new(fixtures: &Fixtures, ns: Namespace, partners: Vec<&'static str>) -> Driver {
+    pub fn new(fixtures: &SessionFixtures, ns: Namespace, partners: Vec<&'static str>) -> Driver {
         let template_ns = Namespace {
             fresh_prefix: format!("ctf-{}-", var("run_id")),
             exact_prefix: ns.exact_prefix.clone(),
@@ -476,10 +549,10 @@ impl Driver {
         prepared: &Prepared,
         outcome: &Outcome,
         quota_full: impl Fn(Operation) -> bool,
-    ) -> (Verdict, Option<Capture>) {
+    ) -> (CaseVerdict, Option<CreatedVar>) {
         let expected = &prepared.expected;
         let response = match &outcome.result {
-            Err(Fault::Client(_)) => return (Verdict::NotSent, None),
+            Err(Fault::Client(_)) => return (CaseVerdict::NotSent, None),
             Err(fault) => {
                 let deviation = deviation(
                     Class::Transport,
@@ -487,7 +560,7 @@ impl Driver {
                     format!("fault: {}", fault.kind()),
                     fault.to_string(),
                 );
-                return (Verdict::Diverged(deviation), None);
+                return (CaseVerdict::Diverged(deviation), None);
             }
             Ok(response) => response,
         };
@@ -504,14 +577,14 @@ impl Driver {
                 .into_owned();
             let reason = format!("answered {actual}: {preview}");
             return (
-                Verdict::Diverged(deviation(Class::ServerError, expected, actual, reason)),
+                CaseVerdict::Diverged(deviation(Class::ServerError, expected, actual, reason)),
                 capture,
             );
         }
         match self.oracle.observe(expected, status, code, body) {
-            Ok(()) => (Verdict::Conform, capture),
+            Ok(()) => (CaseVerdict::Conform, capture),
             Err(_) if is_quota_refusal(expected, code, &quota_full) => {
-                (Verdict::Exhausted, capture)
+                (CaseVerdict::Exhausted, capture)
             }
             Err(divergence) => {
                 let class = match status {
@@ -521,13 +594,13 @@ impl Driver {
                     _ => Class::WrongStatus,
                 };
                 let deviation = deviation(class, expected, actual, divergence.reason);
-                (Verdict::Diverged(deviation), capture)
+                (CaseVerdict::Diverged(deviation), capture)
             }
         }
     }
 
     /// Records a resource the endpoint says it created (any 2xx create).
-    fn track_created(&mut self, prepared: &Prepared, outcome: &Outcome) -> Option<Capture> {
+    fn track_created(&mut self, prepared: &Prepared, outcome: &Outcome) -> Option<CreatedVar> {
         let RequestedOperation::Known(operation) = prepared.parts.operation else {
             return None;
         };
@@ -572,7 +645,7 @@ impl Driver {
             });
             template_names.push(name(template));
         }
-        Some(Capture {
+        Some(CreatedVar {
             var: var_name,
             member,
         })
@@ -634,11 +707,7 @@ pub fn exercised(expected: &Acceptable) -> Vec<RuleId> {
     rules
 }
 
-/// An answer in a few words: status and code, or the fault, or what is
-/// wrong with a success body.
-fn describe(outcome: &Outcome) -> String {
-    crate::runner::describe_outcome(outcome)
-}
+use crate::account::describe;
 
 // ------------------------------------------------------------ in process
 
@@ -676,7 +745,7 @@ pub struct InProcessDivergence {
 #[derive(Clone, Debug)]
 pub struct InProcess {
     region: Region,
-    fixtures: Fixtures,
+    fixtures: SessionFixtures,
     /// The driver every live session starts from, built once: a session
     /// copies it rather than formatting names and resources anew.
     driver: Driver,
@@ -685,7 +754,7 @@ pub struct InProcess {
 /// The driver every in-process session starts from: one namespace and one
 /// set of partner sources, so that a recorded run renders the requests
 /// `InProcess::run` sent.
-fn in_process_driver(fixtures: &Fixtures) -> Driver {
+fn in_process_driver(fixtures: &SessionFixtures) -> Driver {
     Driver::new(
         fixtures,
         Namespace::session("inproc", 0),
@@ -694,7 +763,7 @@ fn in_process_driver(fixtures: &Fixtures) -> Driver {
 }
 
 impl InProcess {
-    pub fn new() -> Result<InProcess, String> {
+    pub fn new() -> Result<InProcess, SetupError> {
         let identity = Identity::new("us-east-1", "123456789012");
         let mut region = Region::new(identity, Limits::default());
         let mut exchanges = Vec::new();
@@ -703,11 +772,11 @@ impl InProcess {
             exchanges.push((request, outcome));
         }
         let pending = created_arn(&exchanges[2].1, "EventDataStoreArn", "eventdatastore")
-            .ok_or("the in-process emulator made no pending store")?;
+            .ok_or(SetupError::NotCreated(vec![describe(&exchanges[2].1)]))?;
         let delete = Resource::Store(pending.arn.clone()).deletion();
         let outcome = answer_in_process(&mut region, &delete);
         exchanges.push((delete, outcome));
-        let fixtures = Fixtures::from_exchanges(&exchanges)?;
+        let fixtures = SessionFixtures::from_exchanges(&exchanges)?;
         let driver = in_process_driver(&fixtures).without_templates();
         Ok(InProcess {
             region,
@@ -740,7 +809,7 @@ impl InProcess {
                 driver.prepare_and(step, |read| answer_read(&mut region, read));
             // The in-process emulator has the contract's own quotas.
             let quota_full = |_: Operation| true;
-            if let (Verdict::Diverged(deviation), _) =
+            if let (CaseVerdict::Diverged(deviation), _) =
                 driver.settle(&prepared, &outcome, quota_full)
             {
                 return Err(Box::new(InProcessDivergence {
@@ -791,9 +860,9 @@ mod tests {
         );
         assert!(GivenFixtures::from_vars(&all[..2]).is_err());
         let other = [var("run_id", "x")];
-        assert!(GivenFixtures::from_vars(&other)
-            .unwrap_err()
-            .contains("run_id"));
+        let error = GivenFixtures::from_vars(&other).unwrap_err();
+        assert_eq!(error, SetupError::UnknownVariable("run_id".into()));
+        assert!(error.to_string().contains("not run_id"), "{error}");
     }
 
     #[test]

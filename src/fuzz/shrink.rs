@@ -13,19 +13,22 @@ use super::plan::{
     Envelope, Field, Fill, Location, Name, Page, Source, Step, StoreInput, StoreRef, StoreTarget,
     TagKey, TagValue, Tags,
 };
-use super::session::{Deviation, Verdict};
+use super::session::{CaseVerdict, Deviation};
 
 /// Replays a sequence of steps in a fresh namespace and reports the verdict
 /// of the last step (`None` when an earlier step diverged or the replay
 /// could not run).
 pub trait Replay {
     type Record;
-    fn replay(&mut self, steps: &[Step]) -> impl Future<Output = Option<(Verdict, Self::Record)>>;
+    fn replay(
+        &mut self,
+        steps: &[Step],
+    ) -> impl Future<Output = Option<(CaseVerdict, Self::Record)>>;
 }
 
 /// Whether `found` is still the divergence `target` (see the module doc).
-pub fn same_divergence(target: &Deviation, found: &Verdict) -> bool {
-    let Verdict::Diverged(found) = found else {
+pub fn same_divergence(target: &Deviation, found: &CaseVerdict) -> bool {
+    let CaseVerdict::Diverged(found) = found else {
         return false;
     };
     found.class == target.class
@@ -51,8 +54,8 @@ pub async fn shrink<R: Replay>(
 ) -> Shrunk<R::Record> {
     let mut replays = 1;
     let mut record = match replayer.replay(&steps).await {
-        Some((Verdict::Diverged(found), record))
-            if same_divergence(target, &Verdict::Diverged(found.clone())) =>
+        Some((CaseVerdict::Diverged(found), record))
+            if same_divergence(target, &CaseVerdict::Diverged(found.clone())) =>
         {
             Some((found, record))
         }
@@ -73,13 +76,13 @@ pub async fn shrink<R: Replay>(
                 break 'outer;
             }
             replays += 1;
-            let Some((Verdict::Diverged(found), replayed)) = replayer.replay(&candidate).await
+            let Some((CaseVerdict::Diverged(found), replayed)) = replayer.replay(&candidate).await
             else {
                 continue;
             };
             let candidate_cost = cost(&candidate, found.rules.len());
             if candidate_cost < current_cost
-                && same_divergence(target, &Verdict::Diverged(found.clone()))
+                && same_divergence(target, &CaseVerdict::Diverged(found.clone()))
             {
                 record = Some((found, replayed));
                 current = candidate;

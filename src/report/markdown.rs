@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::contract::{RuleId, Section, RULES};
-use crate::runner::baseline::Divergence;
+use crate::runner::baseline::ScenarioDivergence;
 use crate::runner::{RunReport, ScenarioResult, Verdict};
 
 /// Failing scenarios named in a rule's row; the rest are counted.
@@ -252,7 +252,7 @@ fn baseline_section(out: &mut String, baseline: &crate::runner::baseline::Baseli
             "not accepted"
         }
     );
-    let lists: [(&str, &[Divergence]); 3] = [
+    let lists: [(&str, &[ScenarioDivergence]); 3] = [
         ("new", &baseline.new),
         ("known", &baseline.known),
         ("fixed: remove from the baseline", &baseline.fixed),

@@ -7,38 +7,20 @@
 //! known and fixed. Pure: reading and writing the file is all it does.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::result::{BaselineVerdict, ScenarioDivergence};
 use super::result::{RunReport, ScenarioResult, StepResult, Verdict};
 
 /// The format version written into baseline files.
 pub const VERSION: u32 = 1;
 
-/// One divergence: a scenario that failed or errored, where and how.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Divergence {
-    pub scenario: String,
-    /// The first failing step, or `-` when the scenario failed outside its steps.
-    pub step: String,
-    /// Expected versus actual, e.g. `expected status 400, error ...; got 200`.
-    pub signature: String,
-    /// The scenario's contract rules: for readers, not part of the key.
-    #[serde(default)]
-    pub rules: Vec<String>,
-}
-
-impl Divergence {
-    fn key(&self) -> (&str, &str, &str) {
-        (&self.scenario, &self.step, &self.signature)
-    }
-}
-
 /// The known divergences of one endpoint.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Baseline {
-    pub divergences: Vec<Divergence>,
+    pub divergences: Vec<ScenarioDivergence>,
 }
 
 /// The file's shape.
@@ -47,7 +29,7 @@ pub struct Baseline {
 struct File {
     version: u32,
     #[serde(default, rename = "divergence")]
-    divergences: Vec<Divergence>,
+    divergences: Vec<ScenarioDivergence>,
 }
 
 const HEADER: &str = "\
@@ -59,19 +41,17 @@ const HEADER: &str = "\
 
 impl Baseline {
     /// Reads a baseline file.
-    pub fn load(path: &Path) -> Result<Baseline, String> {
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|error| format!("cannot read baseline {}: {error}", path.display()))?;
-        Baseline::parse(&text).map_err(|why| format!("baseline {}: {why}", path.display()))
+            .map_err(|error| BaselineError::new(BaselineErrorKind::Read(error)).at(path))?;
+        Baseline::parse(&text).map_err(|error| error.at(path))
     }
 
-    pub fn parse(text: &str) -> Result<Baseline, String> {
-        let file: File = toml::from_str(text).map_err(|error| error.to_string())?;
+    pub fn parse(text: &str) -> Result<Baseline, BaselineError> {
+        let file: File = toml::from_str(text)
+            .map_err(|error| BaselineError::new(BaselineErrorKind::Toml(error.to_string())))?;
         if file.version != VERSION {
-            return Err(format!(
-                "version {} is not supported (expected {VERSION})",
-                file.version
-            ));
+            return Err(BaselineError::new(BaselineErrorKind::Version(file.version)));
         }
         Ok(Baseline {
             divergences: file.divergences,
@@ -80,9 +60,9 @@ impl Baseline {
 
     /// Writes the baseline, sorted, so a file rewritten from an unchanged
     /// endpoint does not change.
-    pub fn save(&self, path: &Path) -> Result<(), String> {
+    pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
         std::fs::write(path, self.render())
-            .map_err(|error| format!("cannot write baseline {}: {error}", path.display()))
+            .map_err(|error| BaselineError::new(BaselineErrorKind::Write(error)).at(path))
     }
 
     pub fn render(&self) -> String {
@@ -107,7 +87,7 @@ impl Baseline {
             .filter(|s| !matches!(s.verdict, Verdict::Skip | Verdict::Indeterminate))
             .map(|s| s.name.as_str())
             .collect();
-        let mut divergences: Vec<Divergence> = self
+        let mut divergences: Vec<ScenarioDivergence> = self
             .divergences
             .iter()
             .filter(|d| !judged.contains(d.scenario.as_str()))
@@ -119,33 +99,83 @@ impl Baseline {
         Baseline { divergences }
     }
 
-    fn contains(&self, divergence: &Divergence) -> bool {
+    fn contains(&self, divergence: &ScenarioDivergence) -> bool {
         self.divergences
             .iter()
             .any(|known| known.key() == divergence.key())
     }
 }
 
-/// A run's divergences sorted against a baseline.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct BaselineVerdict {
-    /// Not in the baseline: these fail the run.
-    pub new: Vec<Divergence>,
-    /// In the baseline: reported, not failing.
-    pub known: Vec<Divergence>,
-    /// Baseline entries whose scenario now passes: remove them from the baseline.
-    pub fixed: Vec<Divergence>,
-    /// Baseline entries this run could not check: scenario not selected,
-    /// skipped, or now diverging another way (then it is also under `new`).
-    pub unchecked: usize,
-    /// The run is acceptable: no new divergence, no leak, and something
-    /// passed or was known.
-    pub accepted: bool,
+/// Why a baseline could not be read or written: what went wrong, and the
+/// file when there is one.
+#[derive(Debug)]
+pub struct BaselineError {
+    pub path: Option<PathBuf>,
+    pub kind: BaselineErrorKind,
 }
+
+#[derive(Debug)]
+pub enum BaselineErrorKind {
+    Read(std::io::Error),
+    Write(std::io::Error),
+    /// Not TOML of the baseline's shape: the parser's message.
+    Toml(String),
+    /// A format version this ctconform does not read.
+    Version(u32),
+}
+
+impl BaselineError {
+    fn new(kind: BaselineErrorKind) -> BaselineError {
+        BaselineError { path: None, kind }
+    }
+
+    fn at(mut self, path: &Path) -> BaselineError {
+        self.path = Some(path.to_path_buf());
+        self
+    }
+}
+
+impl std::fmt::Display for BaselineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = self.path.as_deref().map(Path::display);
+        match (&self.kind, path) {
+            (BaselineErrorKind::Read(error), Some(path)) => {
+                write!(f, "cannot read baseline {path}: {error}")
+            }
+            (BaselineErrorKind::Write(error), Some(path)) => {
+                write!(f, "cannot write baseline {path}: {error}")
+            }
+            (BaselineErrorKind::Read(error) | BaselineErrorKind::Write(error), None) => {
+                write!(f, "baseline: {error}")
+            }
+            (kind, Some(path)) => write!(f, "baseline {path}: {}", Detail(kind)),
+            (kind, None) => write!(f, "{}", Detail(kind)),
+        }
+    }
+}
+
+/// What is wrong inside a baseline's text.
+struct Detail<'a>(&'a BaselineErrorKind);
+
+impl std::fmt::Display for Detail<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            BaselineErrorKind::Toml(message) => write!(f, "{message}"),
+            BaselineErrorKind::Version(version) => {
+                write!(f, "version {version} is not supported (expected {VERSION})")
+            }
+            BaselineErrorKind::Read(error) | BaselineErrorKind::Write(error) => {
+                write!(f, "{error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BaselineError {}
 
 /// Sorts the run's divergences into new and known, and finds the fixed entries.
 pub fn classify(baseline: &Baseline, report: &RunReport) -> BaselineVerdict {
-    let (known, new): (Vec<Divergence>, Vec<Divergence>) = divergences_of(report)
+    let (known, new): (Vec<ScenarioDivergence>, Vec<ScenarioDivergence>) = divergences_of(report)
         .into_iter()
         .partition(|d| baseline.contains(d));
     let passed: BTreeSet<&str> = report
@@ -154,7 +184,7 @@ pub fn classify(baseline: &Baseline, report: &RunReport) -> BaselineVerdict {
         .filter(|s| s.verdict == Verdict::Pass)
         .map(|s| s.name.as_str())
         .collect();
-    let fixed: Vec<Divergence> = baseline
+    let fixed: Vec<ScenarioDivergence> = baseline
         .divergences
         .iter()
         .filter(|d| passed.contains(d.scenario.as_str()))
@@ -179,8 +209,8 @@ pub fn classify(baseline: &Baseline, report: &RunReport) -> BaselineVerdict {
 }
 
 /// Every failed or errored scenario of the run, as a divergence.
-pub fn divergences_of(report: &RunReport) -> Vec<Divergence> {
-    let mut divergences: Vec<Divergence> = report
+pub fn divergences_of(report: &RunReport) -> Vec<ScenarioDivergence> {
+    let mut divergences: Vec<ScenarioDivergence> = report
         .scenarios
         .iter()
         .filter(|s| matches!(s.verdict, Verdict::Fail | Verdict::Error))
@@ -190,7 +220,7 @@ pub fn divergences_of(report: &RunReport) -> Vec<Divergence> {
     divergences
 }
 
-fn divergence(scenario: &ScenarioResult) -> Divergence {
+fn divergence(scenario: &ScenarioResult) -> ScenarioDivergence {
     let failing = scenario
         .steps
         .iter()
@@ -199,7 +229,7 @@ fn divergence(scenario: &ScenarioResult) -> Divergence {
         Some(step) => (step.name.clone(), step_signature(step)),
         None => ("-".to_string(), reason_signature(scenario)),
     };
-    Divergence {
+    ScenarioDivergence {
         scenario: scenario.name.clone(),
         step,
         signature,
@@ -430,7 +460,7 @@ mod tests {
             passing("now-passes"),
         ]);
         let verdict = classify(&baseline, &run);
-        let names = |list: &[Divergence]| -> Vec<String> {
+        let names = |list: &[ScenarioDivergence]| -> Vec<String> {
             list.iter().map(|d| d.scenario.clone()).collect()
         };
         assert_eq!(names(&verdict.new), ["brand-new"]);
@@ -511,9 +541,12 @@ mod tests {
 
     #[test]
     fn bad_files_are_refused_with_a_reason() {
-        assert!(Baseline::parse("version = 2\n")
-            .unwrap_err()
-            .contains("version 2"));
+        let error = Baseline::parse("version = 2\n").unwrap_err();
+        assert!(matches!(error.kind, BaselineErrorKind::Version(2)));
+        assert_eq!(
+            error.at(Path::new("b.toml")).to_string(),
+            "baseline b.toml: version 2 is not supported (expected 1)"
+        );
         assert!(Baseline::parse("version = 1\n[[divergence]]\nscenario = 1\n").is_err());
         assert!(Baseline::parse("version = 1\nextra = true\n").is_err());
         assert_eq!(

@@ -16,8 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::execute::{list_channels, UnknownAnswer};
-use super::fixtures::{describe, Fixtures};
+use crate::account::{describe, list_channels, FixtureVars, UnknownAnswer};
 use crate::contract::{shapes, Operation};
 use crate::scenario::vars::{FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_MANAGEMENT, FIXTURE_EDS_PENDING};
 use crate::wire::{Client, Outcome, Request};
@@ -37,7 +36,7 @@ impl Controls {
     pub async fn probe(
         client: &Client,
         run_id: &str,
-        fixtures: &Fixtures,
+        fixtures: &FixtureVars,
         unknown: &UnknownAnswer,
         operations: &BTreeSet<Operation>,
     ) -> Controls {

@@ -12,13 +12,14 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::control::Controls;
-use super::fixtures::{self, Fixtures};
-use super::ledger::Ledger;
-use super::listing::{list_all, text};
 use super::result::{Answer, ScenarioResult, SentRequest, StepResult, Verdict};
-use super::shape::success_problem;
+use crate::account::{
+    self, describe, list_all, list_channels, success_problem, FixtureVars, Ledger, ListError,
+    UnknownAnswer,
+};
 use crate::contract::{shapes, Operation, RuleId};
 use crate::protocol::TargetForm;
+use crate::scenario::vars::VarError;
 use crate::scenario::{
     capture, interpolate_str, interpolate_value, judge_parallel, referenced_vars, Body, Header,
     Layer, Observed, Phase, Repeat, Scenario, Step, Vars,
@@ -32,7 +33,7 @@ pub struct Context {
     pub config: ClientConfig,
     /// The runner's variables: run_id, region, account, fixtures, `--var`.
     pub vars: Vars,
-    pub fixtures: Fixtures,
+    pub fixtures: FixtureVars,
     pub snapshots: Option<super::Snapshots>,
     pub channel_quota: usize,
     pub run_id: String,
@@ -125,7 +126,7 @@ struct ScenarioRun<'a> {
 impl ScenarioRun<'_> {
     async fn execute(&mut self) -> (Verdict, Option<String>) {
         let referenced = referenced_vars(self.scenario);
-        if let Some((name, why)) = fixtures::missing(
+        if let Some((name, why)) = account::missing_fixture(
             &self.context.fixtures,
             referenced.iter().map(|r| r.name.as_str()),
         ) {
@@ -335,7 +336,7 @@ impl ScenarioRun<'_> {
             format!(
                 "throttled past the retry budget ({attempts} attempt{}, last {})",
                 if attempts == 1 { "" } else { "s" },
-                fixtures::describe(&e.outcome)
+                describe(&e.outcome)
             )
         });
         let mut retried = Vec::new();
@@ -444,7 +445,7 @@ impl ScenarioRun<'_> {
             .find(|a| a.retryable == wire::Retryable::Transient)
             .map(Attempt::summary)
             .unwrap_or_default();
-        let met = fixtures::describe(&exchange.outcome);
+        let met = describe(&exchange.outcome);
         // Taken as deleted: the retry's request id stands for the success.
         let mut taken = wire::json_response(200, &http::HeaderMap::new(), serde_json::json!({}));
         taken.request_id = exchange
@@ -510,7 +511,7 @@ impl ScenarioRun<'_> {
             .find(|a| a.retryable == wire::Retryable::Transient)
             .map(Attempt::summary)
             .unwrap_or_default();
-        let met = fixtures::describe(&exchange.outcome);
+        let met = describe(&exchange.outcome);
         // The made-up answer carries the read-back's request id: it stands
         // for a success, and successes are checked whole.
         let mut made_up = wire::json_response(200, &http::HeaderMap::new(), answer);
@@ -633,11 +634,11 @@ impl ScenarioRun<'_> {
 
     /// The store quota (10 per Region) minus the stores the step's Region
     /// lists now, pending deletion included: they still count (contract §5).
-    async fn store_quota_remaining(&self, step: &Step, vars: &Vars) -> Result<usize, String> {
+    async fn store_quota_remaining(&self, step: &Step, vars: &Vars) -> Result<usize, StepError> {
         let client = step_client(&self.context.client, step, vars)?;
         let held = list_all(&client, Operation::ListEventDataStores, "EventDataStores")
             .await
-            .map_err(|why| format!("{STORE_QUOTA_REMAINING}: {why}"))?;
+            .map_err(|why| StepError::new(STORE_QUOTA_REMAINING, StepErrorKind::Listing(why)))?;
         Ok(shapes::STORE_QUOTA.saturating_sub(held.len()))
     }
 
@@ -648,7 +649,11 @@ impl ScenarioRun<'_> {
         self.context.channel_quota.saturating_sub(held)
     }
 
-    fn unsendable(&self, step: &Step, problem: String) -> StepResult {
+    fn unsendable(&self, step: &Step, error: StepError) -> StepResult {
+        self.not_sent(step, error.to_string())
+    }
+
+    fn not_sent(&self, step: &Step, problem: String) -> StepResult {
         StepResult {
             phase: step.phase,
             name: step.name.clone(),
@@ -673,10 +678,61 @@ impl ScenarioRun<'_> {
         StepResult {
             verdict: Verdict::Pass,
             problems: Vec::new(),
-            ..self.unsendable(step, String::new())
+            ..self.not_sent(step, String::new())
         }
     }
 }
+
+/// Why a step could not be sent: the field of the step that could not be
+/// made into a request, and what was wrong with it.
+#[derive(Debug)]
+pub struct StepError {
+    /// The step's field (`region`, `repeat`, `input`, ...) or the runner
+    /// variable being computed.
+    pub field: &'static str,
+    pub kind: StepErrorKind,
+}
+
+#[derive(Debug)]
+pub enum StepErrorKind {
+    /// A `${...}` that could not be filled in.
+    Variable(VarError),
+    /// The field's text, which is no Region name.
+    NotARegion(String),
+    /// The field's text, which is no count of 0..=1000.
+    NotACount(String),
+    /// A listing the runner needed failed.
+    Listing(ListError),
+}
+
+impl StepError {
+    fn new(field: &'static str, kind: StepErrorKind) -> StepError {
+        StepError { field, kind }
+    }
+
+    /// For `map_err`: a variable of `field` that could not be filled in.
+    fn var(field: &'static str) -> impl FnOnce(VarError) -> StepError {
+        move |error| StepError::new(field, StepErrorKind::Variable(error))
+    }
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let field = self.field;
+        match &self.kind {
+            StepErrorKind::Variable(error) => write!(f, "{field}: {error}"),
+            StepErrorKind::NotARegion(text) => {
+                write!(f, "{field}: `{text}` is not a Region name")
+            }
+            StepErrorKind::NotACount(text) => {
+                write!(f, "{field}: `{text}` is not a count of 0..=1000")
+            }
+            StepErrorKind::Listing(why) => write!(f, "{field}: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for StepError {}
 
 /// The runner variable a `repeat` names to fill a Region's store quota.
 const STORE_QUOTA_REMAINING: &str = "store_quota_remaining";
@@ -685,17 +741,17 @@ const STORE_QUOTA_REMAINING: &str = "store_quota_remaining";
 const MAX_PAGES: usize = 1000;
 
 /// The client for a step: the run's, or one signing for the step's `region`.
-fn step_client(client: &Client, step: &Step, vars: &Vars) -> Result<Client, String> {
+fn step_client(client: &Client, step: &Step, vars: &Vars) -> Result<Client, StepError> {
     match &step.region {
         None => Ok(client.clone()),
         Some(template) => {
-            let region = interpolate_str(template, vars).map_err(|e| format!("region: {e}"))?;
+            let region = interpolate_str(template, vars).map_err(StepError::var("region"))?;
             if region.is_empty()
                 || !region
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-')
             {
-                return Err(format!("region: `{region}` is not a Region name"));
+                return Err(StepError::new("region", StepErrorKind::NotARegion(region)));
             }
             Ok(client.with_region(&region))
         }
@@ -806,17 +862,17 @@ fn malformed_success(step: &Step, outcomes: &[Outcome]) -> Option<String> {
 }
 
 /// How often a step runs: its `repeat`, evaluated now.
-fn repetitions(step: &Step, vars: &Vars) -> Result<usize, String> {
+fn repetitions(step: &Step, vars: &Vars) -> Result<usize, StepError> {
     match &step.repeat {
         None => Ok(1),
         Some(Repeat::Count(n)) => Ok(*n as usize),
         Some(Repeat::Template(template)) => {
-            let text = interpolate_str(template, vars).map_err(|e| format!("repeat: {e}"))?;
+            let text = interpolate_str(template, vars).map_err(StepError::var("repeat"))?;
             text.trim()
                 .parse::<usize>()
                 .ok()
                 .filter(|n| *n <= 1000)
-                .ok_or_else(|| format!("repeat: `{text}` is not a count of 0..=1000"))
+                .ok_or_else(|| StepError::new("repeat", StepErrorKind::NotACount(text)))
         }
     }
 }
@@ -840,16 +896,16 @@ fn merge_repetition(mut previous: StepResult, attempt: StepResult) -> StepResult
 }
 
 /// A step's request with every variable filled in, and the JSON input it carries.
-fn build_request(step: &Step, vars: &Vars) -> Result<(Request, Option<Value>), String> {
+fn build_request(step: &Step, vars: &Vars) -> Result<(Request, Option<Value>), StepError> {
     let operation = step.op.name();
     let (mut request, input) = match &step.body {
         Body::Empty => (Request::raw(operation, Vec::new()), None),
         Body::Json(value) => {
-            let input = interpolate_value(value, vars).map_err(|e| format!("input: {e}"))?;
+            let input = interpolate_value(value, vars).map_err(StepError::var("input"))?;
             (Request::json(operation, input.clone()), Some(input))
         }
         Body::Raw(text) => {
-            let text = interpolate_str(text, vars).map_err(|e| format!("raw_body: {e}"))?;
+            let text = interpolate_str(text, vars).map_err(StepError::var("raw_body"))?;
             let input = serde_json::from_str(&text).ok();
             (Request::raw(operation, text.into_bytes()), input)
         }
@@ -860,19 +916,19 @@ fn build_request(step: &Step, vars: &Vars) -> Result<(Request, Option<Value>), S
         }
         Header::Drop => wire::TargetHeader::Omit,
         Header::Value(value) => wire::TargetHeader::Value(
-            interpolate_str(value, vars).map_err(|e| format!("target: {e}"))?,
+            interpolate_str(value, vars).map_err(StepError::var("target"))?,
         ),
     };
     request.content_type = match &step.content_type {
         Header::Default => wire::HeaderValue::Default,
         Header::Drop => wire::HeaderValue::Omit,
         Header::Value(value) => wire::HeaderValue::Value(
-            interpolate_str(value, vars).map_err(|e| format!("content_type: {e}"))?,
+            interpolate_str(value, vars).map_err(StepError::var("content_type"))?,
         ),
     };
     request.signing = match (&step.authorization, step.sign) {
         (Some(value), _) => wire::Signing::Authorization(
-            interpolate_str(value, vars).map_err(|e| format!("authorization: {e}"))?,
+            interpolate_str(value, vars).map_err(StepError::var("authorization"))?,
         ),
         (None, true) => wire::Signing::Sign,
         (None, false) => wire::Signing::Unsigned,
@@ -929,10 +985,7 @@ fn judge_setup(
             problems.push(not_implemented(step, &why));
             return Verdict::Skip;
         }
-        problems.push(format!(
-            "expected success, got {}",
-            fixtures::describe(outcome)
-        ));
+        problems.push(format!("expected success, got {}", describe(outcome)));
         return Verdict::Fail;
     }
     Verdict::Pass
@@ -945,33 +998,9 @@ fn judge_cleanup(outcomes: &[Outcome], problems: &mut Vec<String>) {
         let gone =
             matches!(outcome.error_code(), Some(code) if code.ends_with("NotFoundException"));
         if !outcome.is_success() && !gone {
-            problems.push(format!("cleanup: {}", fixtures::describe(outcome)));
+            problems.push(format!("cleanup: {}", describe(outcome)));
         }
     }
-}
-
-/// Why an answer says "not implemented", if it does: UnknownOperation, a
-/// 404 or 501, or a 5xx whose body says so (moto's HTML page does).
-pub fn unimplemented(outcome: &Outcome) -> Option<String> {
-    let response = outcome.response()?;
-    if response.error_code.as_deref() == Some("UnknownOperationException") {
-        return Some("UnknownOperationException".into());
-    }
-    // A 404 with an error code is an answer: ChannelNotFoundException and
-    // EventDataStoreNotFoundException are 404 in the model (contract section 1).
-    if response.status == 501 || (response.status == 404 && response.error_code.is_none()) {
-        return Some(format!("HTTP {}", response.status));
-    }
-    let text = String::from_utf8_lossy(&response.body).to_ascii_lowercase();
-    let says_so = [
-        "not implemented",
-        "not yet implemented",
-        "has not been implemented",
-    ]
-    .iter()
-    .any(|phrase| text.contains(phrase));
-    (response.status >= 500 && says_so)
-        .then(|| format!("HTTP {}: not implemented", response.status))
 }
 
 /// A signed POST with the operation's own target and content type and a
@@ -988,89 +1017,6 @@ fn plain_request(step: &Step) -> bool {
 /// `the endpoint does not implement CreateChannel (HTTP 500: not implemented)`.
 fn not_implemented(step: &Step, why: &str) -> String {
     format!("the endpoint does not implement {} ({why})", step.op.name())
-}
-
-/// The operation the runner asks for to learn how the endpoint answers one
-/// that does not exist.
-const NO_SUCH_OPERATION: &str = "CtconformNoSuchOperation";
-
-/// How the endpoint answers an operation that does not exist. An operation
-/// answered the same way is one the endpoint does not implement: moto sends
-/// HTTP 500 and a generic HTML page that names no error code; ministack
-/// sends `400 InvalidParameterException` "Unknown CloudTrail action:
-/// '<operation>'", a code that would pass for a refusal unless its message
-/// is compared with the operation's name taken out.
-#[derive(Clone, Debug, Default)]
-pub struct UnknownAnswer {
-    answer: Option<Fingerprint>,
-}
-
-/// The parts of an answer that stay the same whichever operation it refuses.
-#[derive(Clone, Debug, PartialEq)]
-struct Fingerprint {
-    status: u16,
-    error_code: Option<String>,
-    /// The body with the operation's name cut out (`message` for a coded
-    /// answer, the whole body otherwise).
-    text: Vec<u8>,
-}
-
-impl Fingerprint {
-    /// `None` for a success, for an UnknownOperationException (already read
-    /// as "not implemented" on its own), and for a coded answer whose
-    /// message does not name the operation: a generic message would make
-    /// every refusal with that code look like a missing operation.
-    fn of(outcome: &Outcome, operation: &str) -> Option<Fingerprint> {
-        let response = outcome.response()?;
-        if (200..300).contains(&response.status) {
-            return None;
-        }
-        let text = match &response.error_code {
-            None => response.body.clone(),
-            Some(code) if code == "UnknownOperationException" => return None,
-            Some(_) => {
-                let message = response.message.as_deref()?;
-                if operation.is_empty() || !message.contains(operation) {
-                    return None;
-                }
-                message.replace(operation, "\u{0}").into_bytes()
-            }
-        };
-        Some(Fingerprint {
-            status: response.status,
-            error_code: response.error_code.clone(),
-            text,
-        })
-    }
-}
-
-impl UnknownAnswer {
-    pub async fn probe(client: &Client) -> UnknownAnswer {
-        let outcome = client
-            .send(&Request::json(NO_SUCH_OPERATION, serde_json::json!({})))
-            .await;
-        UnknownAnswer {
-            answer: Fingerprint::of(&outcome, NO_SUCH_OPERATION),
-        }
-    }
-
-    /// Why `outcome`, the answer to `operation`, says "not implemented", if
-    /// it does: by its own words (`unimplemented`), or by being the answer
-    /// to an operation that does not exist.
-    pub fn why(&self, outcome: &Outcome, operation: &str) -> Option<String> {
-        unimplemented(outcome).or_else(|| {
-            let known = self.answer.as_ref()?;
-            (Fingerprint::of(outcome, operation).as_ref() == Some(known)).then(|| {
-                let answer = match &known.error_code {
-                    Some(code) => format!("HTTP {} {code}", known.status),
-                    None => format!("HTTP {}", known.status),
-                };
-                format!(
-                    "{answer}: not implemented, the same answer as for an operation that does not exist"
-                )
-            })
-        })
-    }
 }
 
 fn bind_captures(step: &Step, outcomes: &[Outcome], vars: &mut Vars, problems: &mut Vec<String>) {
@@ -1140,15 +1086,6 @@ fn cut(text: &str) -> String {
     format!("{}… ({} bytes in all)", &text[..end], text.len())
 }
 
-/// Every channel in the account, by pages: (ARN, Name).
-pub async fn list_channels(client: &Client) -> Result<Vec<(String, String)>, String> {
-    let channels = list_all(client, Operation::ListChannels, "Channels").await?;
-    Ok(channels
-        .iter()
-        .map(|c| (text(c, "ChannelArn"), text(c, "Name")))
-        .collect())
-}
-
-async fn count_channels(client: &Client) -> Result<usize, String> {
+async fn count_channels(client: &Client) -> Result<usize, ListError> {
     list_channels(client).await.map(|channels| channels.len())
 }

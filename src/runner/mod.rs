@@ -6,17 +6,10 @@
 
 pub mod baseline;
 mod control;
-mod endpoint_lock;
 mod execute;
-mod fixtures;
-mod ledger;
-mod listing;
 mod result;
-mod run_id;
 mod schedule;
 mod select;
-mod shape;
-mod sweep;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,21 +18,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub use endpoint_lock::{found_busy, LOCK_CHANNEL_NAME};
-pub use execute::{list_channels, unimplemented, UnknownAnswer};
-pub use fixtures::{
-    describe as describe_outcome, fixture_store_request, is_fixture_store_name, stable_stores,
-    FIXTURE_STORE_NAMES,
+// The account model the runner stands on, re-exported for the callers
+// that reach it through the runner.
+pub use crate::account::{
+    found_busy, is_fixture_store_name, list_channels, new_run_id, run_id_age, run_id_of, sweep,
+    unimplemented, Created, SweepReport, SweepTarget, UnknownAnswer, LOCK_CHANNEL_NAME,
 };
-pub use ledger::{delete, Resource};
-pub use listing::held;
-pub use result::{
-    Answer, Counts, Created, RunReport, ScenarioResult, SentRequest, StepResult, Verdict,
-};
-pub use run_id::{new_run_id, run_id_age};
+pub use result::{Answer, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict};
 pub use select::Selection;
-pub use sweep::{run_id_of, sweep, SweepReport, SweepTarget, RESOURCE_PREFIXES};
 
+use crate::account::{self, delete, NotLocked, Resource};
 use crate::contract::shapes;
 use crate::scenario::{referenced_vars, Layer, Scenario, Vars};
 use crate::snapshot::{SnapshotMode, SnapshotStore};
@@ -143,7 +131,7 @@ pub async fn run(
     // to cost them time, never a wrong picture of the endpoint.
     let persistent = client.persistent();
     let unknown = UnknownAnswer::probe(&persistent).await;
-    let fixtures = fixtures::prepare(&persistent, &needed, &options.vars, &unknown).await;
+    let fixtures = account::prepare_fixtures(&persistent, &needed, &options.vars, &unknown).await;
     notes.extend(
         fixtures
             .notes
@@ -200,23 +188,23 @@ pub async fn run(
     {
         Some(store) => {
             let interrupted = Arc::clone(&options.interrupted);
-            let acquired = endpoint_lock::acquire(
+            let acquired = account::acquire_lock(
                 &client,
                 store,
                 started + options.deadline,
                 move || interrupted.load(Ordering::Relaxed),
-                || eprintln!("waiting: {}", endpoint_lock::busy_message()),
+                || eprintln!("waiting: {}", account::busy_message()),
             )
             .await;
             match acquired {
                 Ok(lock) => Some(lock),
-                Err(endpoint_lock::NotLocked::Unavailable(why)) => {
+                Err(NotLocked::Unavailable(why)) => {
                     notes.push(format!(
                         "ran without the endpoint lock (concurrent runs may collide): {why}"
                     ));
                     None
                 }
-                Err(endpoint_lock::NotLocked::Busy(why)) => {
+                Err(NotLocked::Busy(why)) => {
                     return RunReport {
                         endpoint: options.endpoint_label,
                         region: client.region().to_string(),

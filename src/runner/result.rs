@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::baseline::BaselineVerdict;
+use crate::account::Created;
 use crate::scenario::Phase;
 use crate::wire::{Attempt, WireStats};
 
@@ -141,13 +141,6 @@ pub struct Counts {
     pub flaky: usize,
 }
 
-/// What the run made in the account.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Created {
-    pub channels: usize,
-    pub stores: usize,
-}
-
 #[derive(Clone, Debug, Serialize)]
 pub struct RunReport {
     /// The endpoint URL, or `embedded` for the in-process emulator.
@@ -214,6 +207,43 @@ impl RunReport {
             && counts.errored == 0
             && self.leaks.is_empty()
     }
+}
+
+/// One divergence: a scenario that failed or errored, where and how.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ScenarioDivergence {
+    pub scenario: String,
+    /// The first failing step, or `-` when the scenario failed outside its steps.
+    pub step: String,
+    /// Expected versus actual, e.g. `expected status 400, error ...; got 200`.
+    pub signature: String,
+    /// The scenario's contract rules: for readers, not part of the key.
+    #[serde(default)]
+    pub rules: Vec<String>,
+}
+
+impl ScenarioDivergence {
+    /// What identifies it in a baseline: scenario, step and signature.
+    pub(super) fn key(&self) -> (&str, &str, &str) {
+        (&self.scenario, &self.step, &self.signature)
+    }
+}
+
+/// A run's divergences sorted against a baseline.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BaselineVerdict {
+    /// Not in the baseline: these fail the run.
+    pub new: Vec<ScenarioDivergence>,
+    /// In the baseline: reported, not failing.
+    pub known: Vec<ScenarioDivergence>,
+    /// Baseline entries whose scenario now passes: remove them from the baseline.
+    pub fixed: Vec<ScenarioDivergence>,
+    /// Baseline entries this run could not check: scenario not selected,
+    /// skipped, or now diverging another way (then it is also under `new`).
+    pub unchecked: usize,
+    /// The run is acceptable: no new divergence, no leak, and something
+    /// passed or was known.
+    pub accepted: bool,
 }
 
 fn as_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {

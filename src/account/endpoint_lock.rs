@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::execute::list_channels;
-use super::fixtures::describe;
 use super::ledger::{delete, Resource};
+use super::listing::list_channels;
+use super::shape::describe;
 use crate::wire::{Client, Request};
 
 /// The lock channel's name: fixed, so that C1 makes creating it a mutex.
@@ -42,7 +42,7 @@ pub enum NotLocked {
 /// Takes the lock, a channel delivering into `store` (an existing
 /// ActivityAuditLog store), waiting while another run holds it until
 /// `give_up` or `stop()`; `waiting` is called once when the wait begins.
-pub async fn acquire(
+pub async fn acquire_lock(
     client: &Client,
     store: &str,
     give_up: Instant,

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::wire::Response;
+use crate::wire::{Outcome, Response};
 
 /// Top-level output members of the operations ctconform calls, and the
 /// JSON type the API model gives each.
@@ -174,6 +174,21 @@ fn wrong_member(members: &serde_json::Map<String, Value>) -> Option<String> {
             )
         })
     })
+}
+
+/// An outcome in a few words, for reasons.
+pub fn describe(outcome: &Outcome) -> String {
+    match (outcome.fault(), outcome.response()) {
+        (Some(fault), _) => fault.to_string(),
+        (None, Some(response)) => {
+            if let Some(problem) = success_body_problem(response) {
+                return problem;
+            }
+            let code = response.error_code.as_deref().unwrap_or("no error code");
+            format!("{} {code}", response.status)
+        }
+        (None, None) => "no answer".into(),
+    }
 }
 
 #[cfg(test)]

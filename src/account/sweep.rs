@@ -12,11 +12,11 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::endpoint_lock::LOCK_CHANNEL_NAME;
-use super::execute::list_channels;
-use super::fixtures::{describe, is_fixture_store_name};
+use super::fixtures::is_fixture_store_name;
 use super::ledger::{delete, same_resource, Resource};
-use super::listing::{list_all, text};
+use super::listing::{list_all, list_channels, text, ListError};
 use super::run_id::run_id_age;
+use super::shape::describe;
 use crate::contract::Operation;
 use crate::wire::{Client, Request};
 
@@ -82,7 +82,7 @@ pub async fn sweep(client: &Client, target: &SweepTarget, dry_run: bool) -> Swee
             .filter(|s| s.status != "PENDING_DELETION")
             .collect(),
         Err(why) => {
-            report.problems.push(why);
+            report.problems.push(why.to_string());
             Vec::new()
         }
     };
@@ -108,7 +108,7 @@ pub async fn sweep(client: &Client, target: &SweepTarget, dry_run: bool) -> Swee
                     .await;
             }
         }
-        Err(why) => report.problems.push(why),
+        Err(why) => report.problems.push(why.to_string()),
     }
     for store in stores {
         let described = format!("event data store {} ({})", store.name, store.arn);
@@ -182,7 +182,10 @@ struct StoreSummary {
 /// The stores `target` covers, each with its status. ListEventDataStores
 /// no longer returns `Status` (the model marks it deprecated), so a store
 /// listed without one is described with GetEventDataStore.
-async fn list_stores(client: &Client, target: &SweepTarget) -> Result<Vec<StoreSummary>, String> {
+async fn list_stores(
+    client: &Client,
+    target: &SweepTarget,
+) -> Result<Vec<StoreSummary>, ListError> {
     let stores = list_all(client, Operation::ListEventDataStores, "EventDataStores").await?;
     let mut covered = Vec::new();
     for store in stores.iter().filter(|s| target.covers(&text(s, "Name"))) {
@@ -211,7 +214,7 @@ async fn list_stores(client: &Client, target: &SweepTarget) -> Result<Vec<StoreS
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::new_run_id;
+    use crate::account::new_run_id;
 
     #[test]
     fn run_ids_are_read_from_names() {

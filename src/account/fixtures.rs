@@ -15,40 +15,41 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::execute::UnknownAnswer;
 use super::listing::{list_all, text};
-use super::shape::success_body_problem;
+use super::probe::UnknownAnswer;
+use super::shape::describe;
 use crate::contract::shapes::{self, StoreStatus};
 use crate::contract::{Operation, Store};
 use crate::scenario::vars::{
     FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_INTEGRATION_ID, FIXTURE_EDS_MANAGEMENT,
     FIXTURE_EDS_PENDING,
 };
-use crate::wire::{Client, Outcome, Request};
+use crate::wire::{Client, Request};
 
 /// One kind of store a fixture variable stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
+pub enum FixtureRole {
     Integration,
     Management,
     Pending,
 }
 
-impl Kind {
-    fn of(variable: &str) -> Option<Kind> {
+impl FixtureRole {
+    fn of(variable: &str) -> Option<FixtureRole> {
         match variable {
-            FIXTURE_EDS_INTEGRATION | FIXTURE_EDS_INTEGRATION_ID => Some(Kind::Integration),
-            FIXTURE_EDS_MANAGEMENT => Some(Kind::Management),
-            FIXTURE_EDS_PENDING => Some(Kind::Pending),
+            FIXTURE_EDS_INTEGRATION | FIXTURE_EDS_INTEGRATION_ID => Some(FixtureRole::Integration),
+            FIXTURE_EDS_MANAGEMENT => Some(FixtureRole::Management),
+            FIXTURE_EDS_PENDING => Some(FixtureRole::Pending),
             _ => None,
         }
     }
 
-    fn variable(self) -> &'static str {
+    /// The scenario variable naming the store of this role.
+    pub fn variable(self) -> &'static str {
         match self {
-            Kind::Integration => FIXTURE_EDS_INTEGRATION,
-            Kind::Management => FIXTURE_EDS_MANAGEMENT,
-            Kind::Pending => FIXTURE_EDS_PENDING,
+            FixtureRole::Integration => FIXTURE_EDS_INTEGRATION,
+            FixtureRole::Management => FIXTURE_EDS_MANAGEMENT,
+            FixtureRole::Pending => FIXTURE_EDS_PENDING,
         }
     }
 }
@@ -61,38 +62,43 @@ pub const FIXTURE_STORE_NAMES: [&str; 3] = [
     "ctconform-fixture-pending",
 ];
 
-impl Kind {
-    const ALL: [Kind; 3] = [Kind::Integration, Kind::Management, Kind::Pending];
+impl FixtureRole {
+    /// Every role, in the order of [`FIXTURE_STORE_NAMES`].
+    pub const ALL: [FixtureRole; 3] = [
+        FixtureRole::Integration,
+        FixtureRole::Management,
+        FixtureRole::Pending,
+    ];
 
     fn stable_name(self) -> &'static str {
         match self {
-            Kind::Integration => FIXTURE_STORE_NAMES[0],
-            Kind::Management => FIXTURE_STORE_NAMES[1],
-            Kind::Pending => FIXTURE_STORE_NAMES[2],
+            FixtureRole::Integration => FIXTURE_STORE_NAMES[0],
+            FixtureRole::Management => FIXTURE_STORE_NAMES[1],
+            FixtureRole::Pending => FIXTURE_STORE_NAMES[2],
         }
     }
 
     /// Why a described store does not fit this role, if it does not.
-    fn misfit(self, store: &Store) -> Option<&'static str> {
+    pub fn misfit(self, store: &Store) -> Option<&'static str> {
         let audit = store.category == shapes::ACTIVITY_AUDIT_LOG;
         let fits = match self {
-            Kind::Integration => audit && store.status == StoreStatus::Enabled,
-            Kind::Management => !audit && store.status != StoreStatus::PendingDeletion,
-            Kind::Pending => audit && store.status == StoreStatus::PendingDeletion,
+            FixtureRole::Integration => audit && store.status == StoreStatus::Enabled,
+            FixtureRole::Management => !audit && store.status != StoreStatus::PendingDeletion,
+            FixtureRole::Pending => audit && store.status == StoreStatus::PendingDeletion,
         };
         (!fits).then_some(match self {
-            Kind::Integration => "an ENABLED ActivityAuditLog store",
-            Kind::Management => {
+            FixtureRole::Integration => "an ENABLED ActivityAuditLog store",
+            FixtureRole::Management => {
                 "a store of another category than ActivityAuditLog, not pending deletion"
             }
-            Kind::Pending => "an ActivityAuditLog store PENDING_DELETION",
+            FixtureRole::Pending => "an ActivityAuditLog store PENDING_DELETION",
         })
     }
 }
 
 /// The fixtures of one run.
 #[derive(Debug, Default)]
-pub struct Fixtures {
+pub struct FixtureVars {
     /// Variables to give every scenario.
     pub vars: BTreeMap<String, String>,
     /// Variable → why it could not be made; scenarios using it are skipped.
@@ -106,9 +112,98 @@ pub struct Fixtures {
     pub partition: Option<String>,
 }
 
+/// Why no store fits a fixture role: the role, and what went wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixtureError {
+    pub role: FixtureRole,
+    pub kind: FixtureErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FixtureErrorKind {
+    /// No store of the role's names fits it; each passed over, and why.
+    NoneFits { passed_over: Vec<String> },
+    /// A store of the role's name that is not what the role needs.
+    Misfit {
+        name: String,
+        arn: String,
+        status: String,
+        category: String,
+        /// What the role needs, in words.
+        wanted: &'static str,
+    },
+    /// The pending store's DeleteEventDataStore did not leave it pending
+    /// deletion: the answer, briefly.
+    NotDeleted { arn: String, answer: String },
+    /// The endpoint does not implement CreateEventDataStore: why it seems so.
+    Unimplemented(String),
+    /// CreateEventDataStore failed: the answer, and the stores passed over.
+    NotCreated {
+        name: String,
+        answer: String,
+        passed_over: Vec<String>,
+    },
+    /// GetEventDataStore of a candidate failed or did not read.
+    Undescribed { arn: String, detail: String },
+}
+
+impl FixtureError {
+    fn new(role: FixtureRole, kind: FixtureErrorKind) -> FixtureError {
+        FixtureError { role, kind }
+    }
+}
+
+impl std::fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let variable = self.role.variable();
+        match &self.kind {
+            FixtureErrorKind::NoneFits { passed_over } => write!(
+                f,
+                "no store named {}... fits {variable}: {}",
+                self.role.stable_name(),
+                passed_over.join("; ")
+            ),
+            FixtureErrorKind::Misfit {
+                name,
+                arn,
+                status,
+                category,
+                wanted,
+            } => write!(
+                f,
+                "the fixture store {name} ({arn}) is {status} of category {category}, not {wanted}"
+            ),
+            FixtureErrorKind::NotDeleted { arn, answer } => write!(
+                f,
+                "DeleteEventDataStore for {variable} ({arn}) failed: {answer}"
+            ),
+            FixtureErrorKind::Unimplemented(why) => write!(
+                f,
+                "the endpoint does not implement CreateEventDataStore ({why}), needed for {variable}"
+            ),
+            FixtureErrorKind::NotCreated {
+                name,
+                answer,
+                passed_over,
+            } => {
+                write!(f, "CreateEventDataStore for {variable} ({name}) failed: {answer}")?;
+                if !passed_over.is_empty() {
+                    write!(f, " (passed over: {})", passed_over.join("; "))?;
+                }
+                Ok(())
+            }
+            FixtureErrorKind::Undescribed { arn, detail } => {
+                write!(f, "GetEventDataStore for {variable} ({arn}): {detail}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FixtureError {}
+
 /// The fixture variables a scenario needs that the runner could not provide.
-pub fn missing<'a>(
-    fixtures: &'a Fixtures,
+pub fn missing_fixture<'a>(
+    fixtures: &'a FixtureVars,
     referenced: impl Iterator<Item = &'a str>,
 ) -> Option<(String, String)> {
     referenced
@@ -119,14 +214,17 @@ pub fn missing<'a>(
 
 /// Finds or makes the stores behind `needed` fixture variables, unless
 /// `given` has them.
-pub async fn prepare(
+pub async fn prepare_fixtures(
     client: &Client,
     needed: &BTreeSet<String>,
     given: &BTreeMap<String, String>,
     unknown: &UnknownAnswer,
-) -> Fixtures {
-    let mut fixtures = Fixtures::default();
-    let kinds: BTreeSet<Kind> = needed.iter().filter_map(|name| Kind::of(name)).collect();
+) -> FixtureVars {
+    let mut fixtures = FixtureVars::default();
+    let kinds: BTreeSet<FixtureRole> = needed
+        .iter()
+        .filter_map(|name| FixtureRole::of(name))
+        .collect();
     let mut finder = Finder::new(client, unknown);
     for kind in kinds {
         if let Some(arn) = given.get(kind.variable()) {
@@ -136,8 +234,11 @@ pub async fn prepare(
         match finder.obtain(kind).await {
             Ok(arn) => fixtures.provide(kind, arn),
             Err(why) => {
-                for name in needed.iter().filter(|name| Kind::of(name) == Some(kind)) {
-                    fixtures.unavailable.insert(name.clone(), why.clone());
+                for name in needed
+                    .iter()
+                    .filter(|name| FixtureRole::of(name) == Some(kind))
+                {
+                    fixtures.unavailable.insert(name.clone(), why.to_string());
                 }
             }
         }
@@ -153,25 +254,23 @@ pub async fn prepare(
 pub async fn stable_stores(
     client: &Client,
     unknown: &UnknownAnswer,
-) -> Result<[String; 3], String> {
+) -> Result<[String; 3], FixtureError> {
     let mut finder = Finder::new(client, unknown);
-    let mut arns = Vec::new();
-    for kind in Kind::ALL {
-        arns.push(finder.obtain(kind).await?);
+    let mut arns: [String; 3] = Default::default();
+    for (arn, role) in arns.iter_mut().zip(FixtureRole::ALL) {
+        *arn = finder.obtain(role).await?;
     }
-    let [integration, management, pending]: [String; 3] =
-        arns.try_into().map_err(|_| "three stores".to_string())?;
-    Ok([integration, management, pending])
+    Ok(arns)
 }
 
-impl Fixtures {
-    fn provide(&mut self, kind: Kind, arn: String) {
+impl FixtureVars {
+    fn provide(&mut self, kind: FixtureRole, arn: String) {
         if let Some(parsed) = shapes::parse_arn(&arn, "eventdatastore") {
             self.account
                 .get_or_insert_with(|| parsed.account.to_string());
             self.partition
                 .get_or_insert_with(|| parsed.partition.to_string());
-            if kind == Kind::Integration {
+            if kind == FixtureRole::Integration {
                 self.vars
                     .insert(FIXTURE_EDS_INTEGRATION_ID.into(), parsed.id.to_string());
             }
@@ -217,7 +316,7 @@ struct Finder<'a> {
 /// n for `ctconform-fixture-KIND-n`. A retired store (`ctconform cleanup
 /// --fixtures`) keeps its name while pending deletion (7 days on AWS), so
 /// its successor takes the next generation.
-fn generation(kind: Kind, name: &str) -> Option<u32> {
+fn generation(kind: FixtureRole, name: &str) -> Option<u32> {
     let rest = name.strip_prefix(kind.stable_name())?;
     if rest.is_empty() {
         return Some(0);
@@ -231,12 +330,12 @@ fn generation(kind: Kind, name: &str) -> Option<u32> {
 
 /// Whether `name` is the name of a fixture store (any generation).
 pub fn is_fixture_store_name(name: &str) -> bool {
-    Kind::ALL
+    FixtureRole::ALL
         .iter()
         .any(|kind| generation(*kind, name).is_some())
 }
 
-fn generation_name(kind: Kind, generation: u32) -> String {
+fn generation_name(kind: FixtureRole, generation: u32) -> String {
     match generation {
         0 => kind.stable_name().to_string(),
         n => format!("{}-{n}", kind.stable_name()),
@@ -257,7 +356,7 @@ impl<'a> Finder<'a> {
     /// `kind`'s stores by generation, listing the stores if not yet done
     /// (or `again`). A listing that fails is as good as an empty one: the
     /// create that follows says what is wrong.
-    async fn candidates(&mut self, kind: Kind, again: bool) -> Vec<(u32, String)> {
+    async fn candidates(&mut self, kind: FixtureRole, again: bool) -> Vec<(u32, String)> {
         if again || self.listed.is_none() {
             let stores = list_all(
                 self.client,
@@ -286,7 +385,7 @@ impl<'a> Finder<'a> {
 
     /// The ARN of a store of `kind` that fits its role: a listed one, or
     /// one made under the next free name.
-    async fn obtain(&mut self, kind: Kind) -> Result<String, String> {
+    async fn obtain(&mut self, kind: FixtureRole) -> Result<String, FixtureError> {
         let mut tried = BTreeSet::new();
         // A create that loses a race lists again; a few rounds at most.
         for round in 0..3 {
@@ -297,7 +396,7 @@ impl<'a> Finder<'a> {
                 }
                 match self.fitting(kind, arn).await {
                     Ok(()) => return Ok(arn.clone()),
-                    Err(why) => self.notes.push(why),
+                    Err(why) => self.notes.push(why.to_string()),
                 }
             }
             let next = candidates.iter().map(|(g, _)| g + 1).max().unwrap_or(0);
@@ -309,20 +408,20 @@ impl<'a> Finder<'a> {
                 None => continue,
             }
         }
-        Err(format!(
-            "no store named {}... fits {}: {}",
-            kind.stable_name(),
-            kind.variable(),
-            self.notes.join("; ")
+        Err(FixtureError::new(
+            kind,
+            FixtureErrorKind::NoneFits {
+                passed_over: self.notes.clone(),
+            },
         ))
     }
 
     /// Checks a store for `kind`'s role; the pending one is deleted first
     /// when it is still enabled (made just now, here or by a run at the
     /// same time, which may delete it first: its description decides).
-    async fn fitting(&self, kind: Kind, arn: &str) -> Result<(), String> {
+    async fn fitting(&self, kind: FixtureRole, arn: &str) -> Result<(), FixtureError> {
         let mut store = self.describe(kind, arn).await?;
-        if kind == Kind::Pending
+        if kind == FixtureRole::Pending
             && store.status == StoreStatus::Enabled
             && store.category == shapes::ACTIVITY_AUDIT_LOG
         {
@@ -335,30 +434,42 @@ impl<'a> Finder<'a> {
                 .await;
             store = self.describe(kind, arn).await?;
             if store.status != StoreStatus::PendingDeletion {
-                return Err(format!(
-                    "DeleteEventDataStore for {} ({arn}) failed: {}",
-                    kind.variable(),
-                    describe(&deleted)
+                let answer = describe(&deleted);
+                let arn = arn.to_string();
+                return Err(FixtureError::new(
+                    kind,
+                    FixtureErrorKind::NotDeleted { arn, answer },
                 ));
             }
         }
         match kind.misfit(&store) {
             None => Ok(()),
-            Some(wanted) => Err(format!(
-                "the fixture store {} ({arn}) is {} of category {}, not {wanted}",
-                store.name,
-                store.status.as_str(),
-                store.category,
+            Some(wanted) => Err(FixtureError::new(
+                kind,
+                FixtureErrorKind::Misfit {
+                    name: store.name,
+                    arn: arn.to_string(),
+                    status: store.status.as_str().to_string(),
+                    category: store.category,
+                    wanted,
+                },
             )),
         }
     }
 
     /// Makes a store of `kind` named `name`: its ARN, or `None` when the
     /// name was taken meanwhile (by another run: list again).
-    async fn create(&mut self, kind: Kind, name: &str) -> Result<Option<String>, String> {
+    async fn create(
+        &mut self,
+        kind: FixtureRole,
+        name: &str,
+    ) -> Result<Option<String>, FixtureError> {
         let created = self
             .client
-            .send(&fixture_store_request(name, kind != Kind::Management))
+            .send(&fixture_store_request(
+                name,
+                kind != FixtureRole::Management,
+            ))
             .await;
         let arn = created
             .success_json()
@@ -377,9 +488,9 @@ impl<'a> Finder<'a> {
             return Ok(None);
         }
         if let Some(why) = self.unknown.why(&created, "CreateEventDataStore") {
-            return Err(format!(
-                "the endpoint does not implement CreateEventDataStore ({why}), needed for {}",
-                kind.variable()
+            return Err(FixtureError::new(
+                kind,
+                FixtureErrorKind::Unimplemented(why),
             ));
         }
         let why = match describe(&created) {
@@ -389,17 +500,17 @@ impl<'a> Finder<'a> {
             ),
             why => why,
         };
-        let mut message = format!(
-            "CreateEventDataStore for {} ({name}) failed: {why}",
-            kind.variable()
-        );
-        if !self.notes.is_empty() {
-            message.push_str(&format!(" (passed over: {})", self.notes.join("; ")));
-        }
-        Err(message)
+        Err(FixtureError::new(
+            kind,
+            FixtureErrorKind::NotCreated {
+                name: name.to_string(),
+                answer: why,
+                passed_over: self.notes.clone(),
+            },
+        ))
     }
 
-    async fn describe(&self, kind: Kind, arn: &str) -> Result<Store, String> {
+    async fn describe(&self, kind: FixtureRole, arn: &str) -> Result<Store, FixtureError> {
         let outcome = self
             .client
             .send(&Request::json(
@@ -408,10 +519,8 @@ impl<'a> Finder<'a> {
             ))
             .await;
         let why = |detail: String| {
-            format!(
-                "GetEventDataStore for {} ({arn}): {detail}",
-                kind.variable()
-            )
+            let arn = arn.to_string();
+            FixtureError::new(kind, FixtureErrorKind::Undescribed { arn, detail })
         };
         let body = outcome
             .success_json()
@@ -420,20 +529,5 @@ impl<'a> Finder<'a> {
             .map(|parsed| parsed.id.to_string())
             .ok_or_else(|| why("not an event data store ARN".into()))?;
         Store::described(&id, body).map_err(|error| why(error.to_string()))
-    }
-}
-
-/// An outcome in a few words, for reasons.
-pub fn describe(outcome: &Outcome) -> String {
-    match (outcome.fault(), outcome.response()) {
-        (Some(fault), _) => fault.to_string(),
-        (None, Some(response)) => {
-            if let Some(problem) = success_body_problem(response) {
-                return problem;
-            }
-            let code = response.error_code.as_deref().unwrap_or("no error code");
-            format!("{} {code}", response.status)
-        }
-        (None, None) => "no answer".into(),
     }
 }

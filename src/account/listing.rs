@@ -3,19 +3,46 @@
 
 use serde_json::{json, Value};
 
-use super::fixtures::describe;
+use super::shape::describe;
 use crate::contract::Operation;
 use crate::wire::{Client, Request};
 
 /// More pages than this is an endpoint that never stops paging.
 const MAX_PAGES: usize = 100;
 
+/// Why a list operation could not be read whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListError {
+    pub operation: Operation,
+    pub kind: ListErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListErrorKind {
+    /// A page was not a success: the answer in a few words.
+    Refused(String),
+    /// More than `MAX_PAGES` pages: `NextToken` never ends.
+    Endless,
+}
+
+impl std::fmt::Display for ListError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let operation = self.operation;
+        match &self.kind {
+            ListErrorKind::Refused(answer) => write!(f, "{operation}: {answer}"),
+            ListErrorKind::Endless => write!(f, "{operation}: more than {MAX_PAGES} pages"),
+        }
+    }
+}
+
+impl std::error::Error for ListError {}
+
 /// Every element of `member` over all pages of `operation`.
 pub async fn list_all(
     client: &Client,
     operation: Operation,
     member: &str,
-) -> Result<Vec<Value>, String> {
+) -> Result<Vec<Value>, ListError> {
     let mut items = Vec::new();
     let mut token: Option<String> = None;
     for _page in 0..MAX_PAGES {
@@ -25,7 +52,11 @@ pub async fn list_all(
         }
         let outcome = client.send(&Request::json(operation.name(), input)).await;
         let Some(body) = outcome.success_json() else {
-            return Err(format!("{operation}: {}", describe(&outcome)));
+            let answer = describe(&outcome);
+            return Err(ListError {
+                operation,
+                kind: ListErrorKind::Refused(answer),
+            });
         };
         items.extend(
             body.get(member)
@@ -42,7 +73,10 @@ pub async fn list_all(
             return Ok(items);
         }
     }
-    Err(format!("{operation}: more than {MAX_PAGES} pages"))
+    Err(ListError {
+        operation,
+        kind: ListErrorKind::Endless,
+    })
 }
 
 /// How many channels and event data stores (pending deletion included:
@@ -60,4 +94,22 @@ pub fn text(item: &Value, key: &str) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string()
+}
+
+/// Every channel in the account, by pages: (ARN, Name).
+pub async fn list_channels(client: &Client) -> Result<Vec<(String, String)>, ListError> {
+    let channels = list_all(client, Operation::ListChannels, "Channels").await?;
+    Ok(channels
+        .iter()
+        .map(|c| (text(c, "ChannelArn"), text(c, "Name")))
+        .collect())
+}
+
+/// Every event data store in the account, by pages: (ARN, Name).
+pub async fn list_stores(client: &Client) -> Result<Vec<(String, String)>, ListError> {
+    let stores = list_all(client, Operation::ListEventDataStores, "EventDataStores").await?;
+    Ok(stores
+        .iter()
+        .map(|s| (text(s, "EventDataStoreArn"), text(s, "Name")))
+        .collect())
 }

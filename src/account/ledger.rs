@@ -3,10 +3,19 @@
 //! failed on the way. Channels go first: a store with a channel pointing at
 //! it cannot be deleted.
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::contract::{shapes, Operation};
 use crate::wire::{Client, Outcome, Request};
+
+/// What a run made in the account: what its ledgers recorded, and the
+/// fixture stores it had to make.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Created {
+    pub channels: usize,
+    pub stores: usize,
+}
 
 /// A resource this run created.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +29,7 @@ pub struct Ledger {
     /// Each resource with the Region of the request that made it.
     resources: Vec<(Resource, String)>,
     /// Everything ever recorded, deleted or not, for the run's summary.
-    made: super::Created,
+    made: Created,
 }
 
 impl Ledger {
@@ -93,7 +102,7 @@ impl Ledger {
     }
 
     /// What the scenario created, deleted since or not.
-    pub fn made(&self) -> super::Created {
+    pub fn made(&self) -> Created {
         self.made
     }
 

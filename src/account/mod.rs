@@ -1,0 +1,31 @@
+//! The account as ctconform sees it, one model for the scenario runner and
+//! the fuzzer: how the endpoint says "not implemented" (`probe`), reading
+//! whole listings (`listing`), the reusable fixture stores
+//! `ctconform-fixture-*` (`fixtures`), the cleanup ledger of what a run made
+//! (`ledger`), run ids and the names that carry them (`run_id`), the endpoint
+//! lock channel (`endpoint_lock`), and sweeping what runs left behind
+//! (`sweep`). It speaks the wire and reads the contract; it knows nothing of
+//! scenarios' verdicts or fuzz sessions.
+
+mod endpoint_lock;
+mod fixtures;
+mod ledger;
+mod listing;
+mod probe;
+mod run_id;
+mod shape;
+mod sweep;
+
+pub use endpoint_lock::{
+    acquire_lock, busy_message, found_busy, EndpointLock, NotLocked, LOCK_CHANNEL_NAME,
+};
+pub use fixtures::{
+    fixture_store_request, is_fixture_store_name, missing_fixture, prepare_fixtures, stable_stores,
+    FixtureError, FixtureErrorKind, FixtureRole, FixtureVars, FIXTURE_STORE_NAMES,
+};
+pub use ledger::{delete, Created, Ledger, Resource};
+pub use listing::{held, list_all, list_channels, list_stores, text, ListError, ListErrorKind};
+pub use probe::{unimplemented, UnknownAnswer};
+pub use run_id::{new_run_id, run_id_age};
+pub use shape::{describe, success_body_problem, success_problem};
+pub use sweep::{run_id_of, sweep, SweepReport, SweepTarget, RESOURCE_PREFIXES};
