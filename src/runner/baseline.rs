@@ -301,6 +301,8 @@ mod tests {
             retried: Vec::new(),
             flaky: false,
             resolved: None,
+            outcome: None,
+            calls: Vec::new(),
         }
     }
 

@@ -34,7 +34,8 @@ pub use fixtures::{
 pub use ledger::{delete, Resource};
 pub use listing::held;
 pub use result::{
-    Answer, Counts, Created, RunReport, ScenarioResult, SentRequest, StepResult, Verdict,
+    Answer, CallResult, Counts, Created, RunReport, ScenarioResult, SentRequest, StepResult,
+    Verdict,
 };
 pub use run_id::{new_run_id, run_id_age};
 pub use select::Selection;
@@ -374,6 +375,7 @@ pub async fn run(
 fn creates_stores(scenario: &Scenario) -> bool {
     scenario
         .all_steps()
+        .flat_map(|step| std::iter::once(step).chain(step.nested()))
         .any(|step| step.op == crate::contract::Operation::CreateEventDataStore)
 }
 

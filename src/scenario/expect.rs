@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::format::{write_one_of, Expect, ExpectKind, Matcher, Outcome, ResponseCheck};
+use super::format::{write_one_of, Expect, ExpectKind, Matcher, Outcome, Race, ResponseCheck};
 use super::path::Path;
 use super::vars::{interpolate_str, interpolate_value, Vars};
 
@@ -63,8 +63,54 @@ impl Expect {
             ExpectKind::Parallel { .. } => {
                 judge_parallel(self, std::slice::from_ref(observed), vars)
             }
+            // A race is judged on every call's answer (`judge_race`), never one.
+            ExpectKind::Race(race) => judge_race(race, std::slice::from_ref(observed), vars)
+                .err()
+                .unwrap_or_default(),
         }
     }
+}
+
+/// Judges the answers of a race, one per call in call order: the index of
+/// the first joint outcome whose every call's expectation holds, or why
+/// none does: first one line naming the answers, then each outcome's
+/// mismatches, prefixed `outcome O: call C: `.
+pub fn judge_race(race: &Race, observed: &[Observed], vars: &Vars) -> Result<usize, Vec<Mismatch>> {
+    let answers: Vec<String> = race
+        .calls
+        .iter()
+        .zip(observed)
+        .map(|(call, answer)| format!("{} {}", call.name, describe_observed(answer)))
+        .collect();
+    if observed.len() != race.calls.len() {
+        return Err(vec![mismatch(
+            "race",
+            format!("{} answers", race.calls.len()),
+            format!("{}: {}", observed.len(), answers.join("; ")),
+        )]);
+    }
+    let mut details = Vec::new();
+    for (index, outcome) in race.outcomes.iter().enumerate() {
+        let mut mismatches = Vec::new();
+        for ((call, expect), answer) in race.calls.iter().zip(&outcome.expect).zip(observed) {
+            mismatches.extend(expect.judge(answer, vars).into_iter().map(|m| Mismatch {
+                what: format!("outcome {}: call {}: {}", outcome.name, call.name, m.what),
+                ..m
+            }));
+        }
+        if mismatches.is_empty() {
+            return Ok(index);
+        }
+        details.extend(mismatches);
+    }
+    let names: Vec<&str> = race.outcomes.iter().map(|o| o.name.as_str()).collect();
+    let mut all = vec![mismatch(
+        "joint outcome",
+        format!("one of {}", names.join(", ")),
+        answers.join("; "),
+    )];
+    all.extend(details);
+    Err(all)
 }
 
 /// Judges the answers of a `parallel` step: for `successes`/`others`, the

@@ -83,9 +83,15 @@ pub fn check_scenario(scenario: &Scenario, known_vars: &[String]) -> Vec<Diagnos
             || scenario_vars.contains(name);
         if let Site::Step(phase, index) = reference.site {
             let before = position_of(phase, index);
-            defined |= ordered[..before]
-                .iter()
-                .any(|s| s.captures.iter().any(|c| c.var == name));
+            let captures = |s: &Step| {
+                std::iter::once(s)
+                    .chain(s.nested())
+                    .any(|inner| inner.captures.iter().any(|c| c.var == name))
+            };
+            defined |= ordered[..before].iter().any(|s| captures(s));
+            // Inside a race, a call's capture serves its outcomes' `then`
+            // steps (the order within the race is not checked).
+            defined |= ordered[before].race().is_some() && captures(ordered[before]);
         }
         if !defined {
             report(reference.pos, format!("undefined variable `{name}`"));
@@ -93,7 +99,12 @@ pub fn check_scenario(scenario: &Scenario, known_vars: &[String]) -> Vec<Diagnos
     }
 
     let mut step_names: BTreeMap<&str, &Step> = BTreeMap::new();
-    for step in &ordered {
+    let then_steps = ordered.iter().flat_map(|step| {
+        step.race()
+            .into_iter()
+            .flat_map(|race| race.outcomes.iter().flat_map(|o| o.then.iter()))
+    });
+    for step in ordered.iter().copied().chain(then_steps) {
         if let Some(first) = step_names.insert(step.name.as_str(), step) {
             report(
                 step.pos,
@@ -113,7 +124,7 @@ fn check_step(step: &Step, report: &mut impl FnMut(super::format::Pos, String)) 
         step.op,
         Operation::ListChannels | Operation::ListEventDataStores
     );
-    if lists && step.phase == Phase::Steps && step.snapshot {
+    if lists && step.phase == Phase::Steps && step.snapshot && step.race().is_none() {
         report(
             step.pos,
             format!(

@@ -58,6 +58,26 @@ pub fn render(obs: &Observation<'_>, redactor: &mut Redactor) -> String {
     out
 }
 
+/// Renders a race's answers: the joint outcome they matched, then each
+/// call's answer (as [`render`], indented) in call order, so a snapshot
+/// shows the state the outcome left, whichever call arrived first.
+pub fn render_race(
+    outcome: &str,
+    calls: &[(&str, Observation<'_>)],
+    redactor: &mut Redactor,
+) -> String {
+    let mut out = format!("outcome: {outcome}\n");
+    for (name, obs) in calls {
+        out.push_str(&format!("call {name}:\n"));
+        for line in render(obs, redactor).lines() {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Renders answers that arrived in any order: grouped by status, error code
 /// and fault, counted, and sorted, so arrival order does not show.
 pub fn render_parallel(observations: &[Observation<'_>], redactor: &mut Redactor) -> String {
