@@ -315,7 +315,9 @@ fn step_detail(out: &mut String, step: &StepResult) {
         "  step {} ({:?}, {})",
         step.name, step.phase, step.operation
     );
-    if let Some(request) = &step.request {
+    // A race step's request and answer are its first call's: shown per call.
+    let race = !step.calls.is_empty();
+    if let Some(request) = step.request.as_ref().filter(|_| !race) {
         let _ = writeln!(
             out,
             "    request:  {} {} {}",
@@ -352,6 +354,7 @@ fn step_detail(out: &mut String, step: &StepResult) {
     }
     let answer = &step.answer;
     match &answer.fault {
+        _ if race => {}
         Some(fault) => {
             let _ = writeln!(out, "    actual:   {fault}");
         }

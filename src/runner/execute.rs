@@ -184,11 +184,25 @@ impl ScenarioRun<'_> {
     /// run's controls or earlier in this scenario.
     fn uncontrolled_refusal(&self) -> Option<String> {
         let mut accepted = Vec::new();
-        for step in &self.steps {
-            let status = step.answer.status.unwrap_or(0);
+        // A race step answers once per call, each for its own operation.
+        let answers = self.steps.iter().flat_map(|step| {
+            let calls: Vec<(&str, &Answer)> = if step.calls.is_empty() {
+                vec![(step.operation.as_str(), &step.answer)]
+            } else {
+                step.calls
+                    .iter()
+                    .map(|c| (c.operation.as_str(), &c.answer))
+                    .collect()
+            };
+            calls
+                .into_iter()
+                .map(move |(op, answer)| (step, op, answer))
+        });
+        for (step, operation, answer) in answers {
+            let status = answer.status.unwrap_or(0);
             // Always an operation's name (`step.op.name()`); were it not, that
             // one step is passed over, never the scenario's other steps.
-            let Some(operation) = Operation::from_name(&step.operation) else {
+            let Some(operation) = Operation::from_name(operation) else {
                 continue;
             };
             if (200..300).contains(&status) {

@@ -606,6 +606,35 @@ mod tests {
     }
 
     #[test]
+    fn a_race_matches_the_first_joint_outcome_that_holds_for_every_call() {
+        let text = "name = \"a\"\ndescription = \"d\"\nrules = [\"OP3\"]\n[[steps]]\n\
+            race = [{ name = \"delete\", op = \"DeleteEventDataStore\" }, { name = \"create\", op = \"CreateChannel\" }]\n\
+            [[steps.outcomes]]\nname = \"create-first\"\ndelete = { error = \"ChannelExistsForEDSException\" }\ncreate = { status = 200 }\n\
+            [[steps.outcomes]]\nname = \"delete-first\"\ndelete = { status = 200 }\ncreate = { status = 400 }\n";
+        let scenario = crate::scenario::load_str("s.toml", text).unwrap();
+        let race = scenario.steps[0].race().unwrap();
+        let judged = |answers: &[Observed]| judge_race(race, answers, &vars());
+        let refused = obs(400, Some("ChannelExistsForEDSException"), None);
+        assert_eq!(judged(&[refused, obs(200, None, None)]), Ok(0));
+        assert_eq!(
+            judged(&[obs(200, None, None), obs(400, Some("X"), None)]),
+            Ok(1)
+        );
+        let both = judged(&[obs(200, None, None), obs(200, None, None)]).unwrap_err();
+        let lines: Vec<String> = both.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "joint outcome: expected one of create-first, delete-first, got delete status 200; create status 200",
+                "outcome create-first: call delete: status: expected 4xx or 5xx, got 200",
+                "outcome create-first: call delete: error code: expected ChannelExistsForEDSException, got none",
+                "outcome delete-first: call create: status: expected 400, got 200",
+            ]
+        );
+        assert!(judged(&[obs(200, None, None)]).is_err(), "one answer short");
+    }
+
+    #[test]
     fn missing_body_means_absent() {
         assert!(judge(check("Tags", Matcher::Absent), obs(200, None, None)).is_empty());
         assert_eq!(

@@ -139,6 +139,24 @@ fn check_step(step: &Step, report: &mut impl FnMut(super::format::Pos, String)) 
             "expectation names no outcome (add `expect`)".into(),
         ),
         None => {}
+        Some(Expect {
+            kind: ExpectKind::Race(race),
+            ..
+        }) => {
+            for outcome in &race.outcomes {
+                for (call, expect) in race.calls.iter().zip(&outcome.expect) {
+                    if names_no_outcome(expect) {
+                        report(
+                            expect.pos,
+                            format!(
+                                "the expectation of call `{}` in outcome `{}` names no outcome",
+                                call.name, outcome.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         Some(expect) => {
             if names_no_outcome(expect) {
                 report(expect.pos, "expectation names no outcome".into());
@@ -258,6 +276,28 @@ mod tests {
             [
                 "s.toml:7:10: `successes`/`others` need `parallel` of 2 or more",
                 "s.toml:8:1: duplicate step name `x` (also at 4:1)",
+            ]
+        );
+    }
+
+    #[test]
+    fn race_captures_serve_then_steps_and_later_steps() {
+        let text = format!(
+            "{HEAD}[[steps]]\nname = \"r\"\n\
+             race = [{{ name = \"a\", op = \"CreateChannel\", capture = {{ c = \"ChannelArn\" }} }}, {{ name = \"b\", op = \"GetChannel\", input = {{ Channel = \"${{nope}}\" }} }}]\n\
+             [[steps.outcomes]]\nname = \"o\"\na = {{ status = 200 }}\nb = {{}}\n\
+             [[steps.outcomes.then]]\nname = \"x\"\nop = \"GetChannel\"\ninput = {{ Channel = \"${{c}}${{later}}\" }}\nexpect = {{ status = 200 }}\n\
+             [[steps.outcomes.then]]\nname = \"x\"\nop = \"GetChannel\"\n\
+             [[steps]]\nop = \"GetChannel\"\ninput = {{ Channel = \"${{c}}\" }}\ncapture = {{ later = \"x\" }}\nexpect = {{ status = 200 }}\n"
+        );
+        assert_eq!(
+            lint(&[("s.toml", &text)], &[]),
+            [
+                "s.toml:6:132: undefined variable `nope`",
+                "s.toml:14:21: undefined variable `later`",
+                "s.toml:10:5: the expectation of call `b` in outcome `o` names no outcome",
+                "s.toml:16:1: duplicate step name `x` (also at 11:1)",
+                "s.toml:16:1: expectation names no outcome (add `expect`)",
             ]
         );
     }

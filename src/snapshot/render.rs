@@ -184,6 +184,30 @@ body:
     }
 
     #[test]
+    fn renders_a_race_as_its_outcome_and_each_call_in_call_order() {
+        let refused = Observation {
+            status: Some(400),
+            error_code: Some("ChannelExistsForEDSException"),
+            ..Observation::default()
+        };
+        let body = json!({ "Name": "ctc-r7x2k9-x" });
+        let created = Observation {
+            status: Some(200),
+            body: Some(&body),
+            ..Observation::default()
+        };
+        assert_eq!(
+            render_race(
+                "create-first",
+                &[("delete", refused), ("create", created)],
+                &mut redactor()
+            ),
+            "outcome: create-first\ncall delete:\n  status: 400\n  error: ChannelExistsForEDSException\n\
+             call create:\n  status: 200\n  body:\n  {\n    \"Name\": \"ctc-[run-id]-x\"\n  }\n"
+        );
+    }
+
+    #[test]
     fn renders_a_fault() {
         let obs = Observation {
             fault: Some("timeout"),
