@@ -243,7 +243,10 @@ pub async fn run(
 
     let operations = scenarios
         .iter()
-        .flat_map(|scenario| scenario.steps.iter().map(|step| step.op))
+        .flat_map(|scenario| &scenario.steps)
+        // A race step's calls and `then` steps call their own operations.
+        .flat_map(|step| std::iter::once(step).chain(step.nested()))
+        .map(|step| step.op)
         .collect();
     let controls = Controls::probe(
         &persistent,
