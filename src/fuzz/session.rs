@@ -271,7 +271,8 @@ impl SessionFixtures {
                 .json
                 .as_ref()
                 .map_err(|_| undescribed("the answer is not JSON".into()))?;
-            let store = Store::described(parsed.id, body).map_err(undescribed)?;
+            let store =
+                Store::described(parsed.id, body).map_err(|e| undescribed(e.to_string()))?;
             identity.get_or_insert_with(|| Identity::of(&parsed));
             handles.push(Handle {
                 arn: arn.to_string(),

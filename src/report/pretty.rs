@@ -315,7 +315,9 @@ fn step_detail(out: &mut String, step: &StepResult) {
         "  step {} ({:?}, {})",
         step.name, step.phase, step.operation
     );
-    if let Some(request) = &step.request {
+    // A race step's request and answer are its first call's: shown per call.
+    let race = !step.calls.is_empty();
+    if let Some(request) = step.request.as_ref().filter(|_| !race) {
         let _ = writeln!(
             out,
             "    request:  {} {} {}",
@@ -326,8 +328,33 @@ fn step_detail(out: &mut String, step: &StepResult) {
         let _ = writeln!(out, "    repro:    {}", one_line(&request.curl, 600));
     }
     let _ = writeln!(out, "    expected: {}", step.expected);
+    // A race: every call's request and answer, and the outcome matched.
+    for call in &step.calls {
+        let answer = &call.answer;
+        let actual = match (&answer.fault, answer.status) {
+            (Some(fault), _) => fault.clone(),
+            (None, status) => format!(
+                "{} {} {}",
+                status.map(|s| s.to_string()).unwrap_or_default(),
+                answer.error_code.as_deref().unwrap_or("-"),
+                one_line(&answer.body, 200)
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "    call {} ({}): {}\n      answered: {actual}\n      repro:    {}",
+            call.name,
+            call.operation,
+            one_line(&call.request.body, 200),
+            one_line(&call.request.curl, 600)
+        );
+    }
+    if let Some(outcome) = &step.outcome {
+        let _ = writeln!(out, "    outcome:  {outcome}");
+    }
     let answer = &step.answer;
     match &answer.fault {
+        _ if race => {}
         Some(fault) => {
             let _ = writeln!(out, "    actual:   {fault}");
         }

@@ -331,6 +331,8 @@ mod tests {
             retried: Vec::new(),
             flaky: false,
             resolved: None,
+            outcome: None,
+            calls: Vec::new(),
         }
     }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::control::Controls;
-use super::result::{Answer, ScenarioResult, SentRequest, StepResult, Verdict};
+use super::result::{Answer, CallResult, ScenarioResult, SentRequest, StepResult, Verdict};
 use crate::account::{
     self, describe, list_all, list_channels, success_problem, FixtureVars, Ledger, ListError,
     UnknownAnswer,
@@ -21,8 +21,8 @@ use crate::contract::{shapes, Operation, RuleId};
 use crate::protocol::TargetForm;
 use crate::scenario::vars::VarError;
 use crate::scenario::{
-    capture, interpolate_str, interpolate_value, judge_parallel, referenced_vars, Body, Header,
-    Layer, Observed, Phase, Repeat, Scenario, Step, Vars,
+    capture, interpolate_str, interpolate_value, judge_parallel, judge_race, referenced_vars, Body,
+    Header, Layer, Observed, Phase, Race, Repeat, Scenario, Step, Vars,
 };
 use crate::snapshot::{self, Observation, Redactor, SnapshotOutcome};
 use crate::wire::{self, Attempt, Client, ClientConfig, Exchange, Outcome, Request};
@@ -185,11 +185,25 @@ impl ScenarioRun<'_> {
     /// run's controls or earlier in this scenario.
     fn uncontrolled_refusal(&self) -> Option<String> {
         let mut accepted = Vec::new();
-        for step in &self.steps {
-            let status = step.answer.status.unwrap_or(0);
+        // A race step answers once per call, each for its own operation.
+        let answers = self.steps.iter().flat_map(|step| {
+            let calls: Vec<(&str, &Answer)> = if step.calls.is_empty() {
+                vec![(step.operation.as_str(), &step.answer)]
+            } else {
+                step.calls
+                    .iter()
+                    .map(|c| (c.operation.as_str(), &c.answer))
+                    .collect()
+            };
+            calls
+                .into_iter()
+                .map(move |(op, answer)| (step, op, answer))
+        });
+        for (step, operation, answer) in answers {
+            let status = answer.status.unwrap_or(0);
             // Always an operation's name (`step.op.name()`); were it not, that
             // one step is passed over, never the scenario's other steps.
-            let Some(operation) = Operation::from_name(&step.operation) else {
+            let Some(operation) = Operation::from_name(operation) else {
                 continue;
             };
             if (200..300).contains(&status) {
@@ -233,6 +247,12 @@ impl ScenarioRun<'_> {
             if self.context.interrupted.load(Ordering::Relaxed) {
                 return (Verdict::Skip, Some("interrupted".into()));
             }
+            if let Some(race) = step.race() {
+                if let Some(stop) = self.race(step, race, vars).await {
+                    return stop;
+                }
+                continue;
+            }
             let result = self.step(step, vars).await;
             let verdict = result.verdict;
             let reason = result.problems.first().cloned().unwrap_or_default();
@@ -242,6 +262,194 @@ impl ScenarioRun<'_> {
             }
         }
         (Verdict::Pass, None)
+    }
+
+    /// A race step, then the `then` steps of the joint outcome it matched;
+    /// `Some` stops the scenario there.
+    async fn race(
+        &mut self,
+        step: &Step,
+        race: &Race,
+        vars: &mut Vars,
+    ) -> Option<(Verdict, Option<String>)> {
+        let result = self.send_race(step, race, vars).await;
+        let (verdict, matched) = (result.verdict, result.outcome.clone());
+        let reason = result.problems.first().cloned().unwrap_or_default();
+        self.steps.push(result);
+        if verdict != Verdict::Pass {
+            return Some((verdict, Some(format!("step `{}`: {reason}", step.name))));
+        }
+        let outcome = race
+            .outcomes
+            .iter()
+            .find(|o| matched.as_deref() == Some(o.name.as_str()))?;
+        for then in &outcome.then {
+            if self.context.interrupted.load(Ordering::Relaxed) {
+                return Some((Verdict::Skip, Some("interrupted".into())));
+            }
+            let result = self.step(then, vars).await;
+            let verdict = result.verdict;
+            let reason = result.problems.first().cloned().unwrap_or_default();
+            self.steps.push(result);
+            if verdict != Verdict::Pass {
+                return Some((verdict, Some(format!("step `{}`: {reason}", then.name))));
+            }
+        }
+        None
+    }
+
+    /// Sends every call of a race at the same moment and judges the answers
+    /// jointly: the first conforming joint outcome that holds is the one
+    /// that matched; each call's captures bind from its own 2xx answer.
+    async fn send_race(&mut self, step: &Step, race: &Race, vars: &mut Vars) -> StepResult {
+        let mut built = Vec::with_capacity(race.calls.len());
+        for call in &race.calls {
+            let sendable = step_client(&self.context.client, call, vars)
+                .and_then(|client| build_request(call, vars).map(|built| (client, built)));
+            match sendable {
+                Ok((client, (request, input))) => built.push((client, request, input)),
+                Err(problem) => {
+                    return self.not_sent(step, format!("call `{}`: {problem}", call.name))
+                }
+            }
+        }
+        let sends = built
+            .iter()
+            .map(|(client, request, _)| client.send_recorded(request));
+        let exchanges = futures_util::future::join_all(sends).await;
+        let flaky = exchanges.iter().any(Exchange::flaky);
+        let throttled = exchanges
+            .iter()
+            .zip(&race.calls)
+            .find(|(e, _)| e.throttled_through())
+            .map(|(e, call)| {
+                format!(
+                    "call `{}`: throttled past the retry budget ({} attempts, last {})",
+                    call.name,
+                    e.retried.len() + 1,
+                    describe(&e.outcome)
+                )
+            });
+        let mut retried = Vec::new();
+        let outcomes: Vec<Outcome> = exchanges
+            .into_iter()
+            .map(|exchange| {
+                retried.extend(exchange.retried);
+                exchange.outcome
+            })
+            .collect();
+        let mut calls = Vec::with_capacity(outcomes.len());
+        for ((call, (client, request, input)), outcome) in
+            race.calls.iter().zip(&built).zip(&outcomes)
+        {
+            self.ledger
+                .observe(call.op, input.as_ref(), outcome, client.region());
+            if call.op == Operation::CreateChannel && outcome.is_success() {
+                if let Some(name) = input
+                    .as_ref()
+                    .and_then(|i| i.get("Name"))
+                    .and_then(Value::as_str)
+                {
+                    self.channel_names.insert(name.to_string());
+                }
+            }
+            let mut config = self.context.config.clone();
+            config.region = client.region().to_string();
+            calls.push(CallResult {
+                name: call.name.clone(),
+                operation: call.op.name().to_string(),
+                request: sent_request(&config, request),
+                answer: answer(outcome),
+            });
+        }
+        let mut problems = Vec::new();
+        let mut matched = None;
+        let fault = race
+            .calls
+            .iter()
+            .zip(&outcomes)
+            .find_map(|(call, o)| o.fault().map(|f| format!("call `{}`: {f}", call.name)));
+        let malformed: Vec<String> = race
+            .calls
+            .iter()
+            .zip(&outcomes)
+            .filter_map(|(call, outcome)| {
+                malformed_success(call, std::slice::from_ref(outcome))
+                    .map(|why| format!("call `{}`: {why}", call.name))
+            })
+            .collect();
+        let mut verdict = if let Some(fault) = fault {
+            problems.push(fault);
+            Verdict::Error
+        } else if let Some(reason) = throttled {
+            problems.push(reason);
+            Verdict::Indeterminate
+        } else {
+            problems.extend(malformed.iter().cloned());
+            let observed: Vec<Observed> = outcomes.iter().filter_map(observed).collect();
+            match judge_race(race, &observed, vars) {
+                Ok(index) => {
+                    matched = Some(&race.outcomes[index]);
+                    Verdict::Pass
+                }
+                Err(mismatches) => {
+                    problems.extend(mismatches.iter().map(ToString::to_string));
+                    Verdict::Fail
+                }
+            }
+        };
+        if verdict == Verdict::Pass {
+            self.malformed_success |= !malformed.is_empty();
+            for (call, outcome) in race.calls.iter().zip(&outcomes) {
+                if outcome.is_success() {
+                    bind_captures(call, std::slice::from_ref(outcome), vars, &mut problems);
+                }
+            }
+        }
+        if !problems.is_empty() {
+            verdict = verdict.max(Verdict::Fail);
+        }
+        let (mut snapshot_name, mut snapshot, mut snapshot_diff) = (None, None, None);
+        if let (Some(outcome), true) = (matched, step.snapshot) {
+            // One recording per joint outcome: which one happens varies.
+            let observations: Vec<(&str, Observation)> = race
+                .calls
+                .iter()
+                .zip(&outcomes)
+                .map(|(call, o)| (call.name.as_str(), observation(o)))
+                .collect();
+            let content = snapshot::render_race(&outcome.name, &observations, &mut self.redactor);
+            let name = snapshot::snapshot_name(
+                &self.scenario.name.value,
+                &format!("{}.{}", step.name, outcome.name),
+            );
+            if let Some(diff) = self.compare_snapshot(step, &name, &content, &mut problems) {
+                snapshot_diff = Some(diff);
+                verdict = verdict.max(Verdict::Fail);
+            }
+            (snapshot_name, snapshot) = (Some(name), Some(content));
+        }
+        let operations: Vec<&str> = race.calls.iter().map(|c| c.op.name()).collect();
+        StepResult {
+            phase: step.phase,
+            name: step.name.clone(),
+            operation: format!("race of {}", operations.join(", ")),
+            verdict,
+            expected: expected_text(step),
+            request: calls.first().map(|c| c.request.clone()),
+            answer: outcomes.first().map(answer).unwrap_or_default(),
+            requests: outcomes.len(),
+            problems,
+            snapshot_name,
+            snapshot,
+            snapshot_diff,
+            latency: outcomes.iter().map(|o| o.latency).max().unwrap_or_default(),
+            retried,
+            flaky,
+            resolved: None,
+            outcome: matched.map(|o| o.name.clone()),
+            calls,
+        }
     }
 
     /// Whether a step under test (not setup or cleanup) calls `op`.
@@ -410,6 +618,8 @@ impl ScenarioRun<'_> {
             retried,
             flaky,
             resolved,
+            outcome: None,
+            calls: Vec::new(),
         }
     }
 
@@ -671,6 +881,8 @@ impl ScenarioRun<'_> {
             retried: Vec::new(),
             flaky: false,
             resolved: None,
+            outcome: None,
+            calls: Vec::new(),
         }
     }
 

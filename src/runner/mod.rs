@@ -24,7 +24,9 @@ pub use crate::account::{
     found_busy, is_fixture_store_name, list_channels, new_run_id, run_id_age, run_id_of, sweep,
     unimplemented, Created, SweepReport, SweepTarget, UnknownAnswer, LOCK_CHANNEL_NAME,
 };
-pub use result::{Answer, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict};
+pub use result::{
+    Answer, CallResult, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict,
+};
 pub use select::Selection;
 
 use crate::account::{self, delete, NotLocked, Resource};
@@ -230,7 +232,10 @@ pub async fn run(
 
     let operations = scenarios
         .iter()
-        .flat_map(|scenario| scenario.steps.iter().map(|step| step.op))
+        .flat_map(|scenario| &scenario.steps)
+        // A race step's calls and `then` steps call their own operations.
+        .flat_map(|step| std::iter::once(step).chain(step.nested()))
+        .map(|step| step.op)
         .collect();
     let controls = Controls::probe(
         &persistent,
@@ -362,6 +367,7 @@ pub async fn run(
 fn creates_stores(scenario: &Scenario) -> bool {
     scenario
         .all_steps()
+        .flat_map(|step| std::iter::once(step).chain(step.nested()))
         .any(|step| step.op == crate::contract::Operation::CreateEventDataStore)
 }
 

@@ -98,6 +98,22 @@ pub struct StepResult {
     /// ChannelAlreadyExistsException, read back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolved: Option<String>,
+    /// A race step: the joint outcome its answers matched, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// A race step: every call's request and answer, in call order
+    /// (`request` and `answer` above are the first call's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<CallResult>,
+}
+
+/// One call of a race step.
+#[derive(Clone, Debug, Serialize)]
+pub struct CallResult {
+    pub name: String,
+    pub operation: String,
+    pub request: SentRequest,
+    pub answer: Answer,
 }
 
 #[derive(Clone, Debug, Serialize)]

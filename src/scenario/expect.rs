@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::format::{write_one_of, Expect, ExpectKind, Matcher, Outcome, ResponseCheck};
+use super::format::{write_one_of, Expect, ExpectKind, Matcher, Outcome, Race, ResponseCheck};
 use super::path::Path;
 use super::vars::{interpolate_str, interpolate_value, Vars};
 
@@ -63,8 +63,54 @@ impl Expect {
             ExpectKind::Parallel { .. } => {
                 judge_parallel(self, std::slice::from_ref(observed), vars)
             }
+            // A race is judged on every call's answer (`judge_race`), never one.
+            ExpectKind::Race(race) => judge_race(race, std::slice::from_ref(observed), vars)
+                .err()
+                .unwrap_or_default(),
         }
     }
+}
+
+/// Judges the answers of a race, one per call in call order: the index of
+/// the first joint outcome whose every call's expectation holds, or why
+/// none does: first one line naming the answers, then each outcome's
+/// mismatches, prefixed `outcome O: call C: `.
+pub fn judge_race(race: &Race, observed: &[Observed], vars: &Vars) -> Result<usize, Vec<Mismatch>> {
+    let answers: Vec<String> = race
+        .calls
+        .iter()
+        .zip(observed)
+        .map(|(call, answer)| format!("{} {}", call.name, describe_observed(answer)))
+        .collect();
+    if observed.len() != race.calls.len() {
+        return Err(vec![mismatch(
+            "race",
+            format!("{} answers", race.calls.len()),
+            format!("{}: {}", observed.len(), answers.join("; ")),
+        )]);
+    }
+    let mut details = Vec::new();
+    for (index, outcome) in race.outcomes.iter().enumerate() {
+        let mut mismatches = Vec::new();
+        for ((call, expect), answer) in race.calls.iter().zip(&outcome.expect).zip(observed) {
+            mismatches.extend(expect.judge(answer, vars).into_iter().map(|m| Mismatch {
+                what: format!("outcome {}: call {}: {}", outcome.name, call.name, m.what),
+                ..m
+            }));
+        }
+        if mismatches.is_empty() {
+            return Ok(index);
+        }
+        details.extend(mismatches);
+    }
+    let names: Vec<&str> = race.outcomes.iter().map(|o| o.name.as_str()).collect();
+    let mut all = vec![mismatch(
+        "joint outcome",
+        format!("one of {}", names.join(", ")),
+        answers.join("; "),
+    )];
+    all.extend(details);
+    Err(all)
 }
 
 /// Judges the answers of a `parallel` step: for `successes`/`others`, the
@@ -557,6 +603,35 @@ mod tests {
             Matcher::Contains(json!(1)),
             "response.Obj: expected to contain 1, got {\"a\":1}",
         );
+    }
+
+    #[test]
+    fn a_race_matches_the_first_joint_outcome_that_holds_for_every_call() {
+        let text = "name = \"a\"\ndescription = \"d\"\nrules = [\"OP3\"]\n[[steps]]\n\
+            race = [{ name = \"delete\", op = \"DeleteEventDataStore\" }, { name = \"create\", op = \"CreateChannel\" }]\n\
+            [[steps.outcomes]]\nname = \"create-first\"\ndelete = { error = \"ChannelExistsForEDSException\" }\ncreate = { status = 200 }\n\
+            [[steps.outcomes]]\nname = \"delete-first\"\ndelete = { status = 200 }\ncreate = { status = 400 }\n";
+        let scenario = crate::scenario::load_str("s.toml", text).unwrap();
+        let race = scenario.steps[0].race().unwrap();
+        let judged = |answers: &[Observed]| judge_race(race, answers, &vars());
+        let refused = obs(400, Some("ChannelExistsForEDSException"), None);
+        assert_eq!(judged(&[refused, obs(200, None, None)]), Ok(0));
+        assert_eq!(
+            judged(&[obs(200, None, None), obs(400, Some("X"), None)]),
+            Ok(1)
+        );
+        let both = judged(&[obs(200, None, None), obs(200, None, None)]).unwrap_err();
+        let lines: Vec<String> = both.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "joint outcome: expected one of create-first, delete-first, got delete status 200; create status 200",
+                "outcome create-first: call delete: status: expected 4xx or 5xx, got 200",
+                "outcome create-first: call delete: error code: expected ChannelExistsForEDSException, got none",
+                "outcome delete-first: call create: status: expected 400, got 200",
+            ]
+        );
+        assert!(judged(&[obs(200, None, None)]).is_err(), "one answer short");
     }
 
     #[test]

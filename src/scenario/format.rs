@@ -151,6 +151,53 @@ impl Step {
     pub fn is_parallel(&self) -> bool {
         self.parallel > 1
     }
+
+    /// The race this step sends, when it is a `race = [...]` step.
+    pub fn race(&self) -> Option<&Race> {
+        match &self.expect {
+            Some(Expect {
+                kind: ExpectKind::Race(race),
+                ..
+            }) => Some(race),
+            _ => None,
+        }
+    }
+
+    /// The steps inside a race step: its calls, then every outcome's `then`
+    /// steps. Empty for any other step.
+    pub fn nested(&self) -> impl Iterator<Item = &Step> {
+        self.race().into_iter().flat_map(|race| {
+            race.calls
+                .iter()
+                .chain(race.outcomes.iter().flat_map(|o| o.then.iter()))
+        })
+    }
+}
+
+/// `race = [...]` with `[[steps.outcomes]]`: different requests sent at
+/// the same moment, and the joint outcomes that conform (for a race the
+/// contract rules on, the serialisable ones: as if one call came first).
+#[derive(Clone, Debug)]
+pub struct Race {
+    /// The calls, in file order: steps with a name, `op`, `input`, `region`
+    /// and `capture`, never an `expect` of their own.
+    pub calls: Vec<Step>,
+    /// The conforming joint outcomes, in file order; the first that holds
+    /// for every call is the one that matched.
+    pub outcomes: Vec<RaceOutcome>,
+}
+
+/// One conforming joint outcome of a race.
+#[derive(Clone, Debug)]
+pub struct RaceOutcome {
+    pub name: String,
+    /// Where its `[[steps.outcomes]]` table starts.
+    pub pos: Pos,
+    /// One expectation per call, in the order of `Race::calls`.
+    pub expect: Vec<Expect>,
+    /// Steps run (and judged) only when this outcome matched, right after
+    /// the race: the read-backs of the state this outcome implies.
+    pub then: Vec<Step>,
 }
 
 /// How often a step repeats.
@@ -210,6 +257,8 @@ pub enum ExpectKind {
         successes: u32,
         others: Option<Box<Expect>>,
     },
+    /// `race = [...]` and `[[steps.outcomes]]`: the step's own expectation.
+    Race(Box<Race>),
 }
 
 /// One acceptable outcome. All parts `None`/empty means "nothing named"
@@ -378,6 +427,22 @@ impl fmt::Display for Expect {
                     Some(others) => write!(f, ", the others {others}"),
                     None => Ok(()),
                 }
+            }
+            ExpectKind::Race(race) => {
+                let outcomes: Vec<String> = race
+                    .outcomes
+                    .iter()
+                    .map(|outcome| {
+                        let calls: Vec<String> = race
+                            .calls
+                            .iter()
+                            .zip(&outcome.expect)
+                            .map(|(call, expect)| format!("{}: {expect}", call.name))
+                            .collect();
+                        format!("{} ({})", outcome.name, calls.join("; "))
+                    })
+                    .collect();
+                write!(f, "one joint outcome of {}", outcomes.join(" | "))
             }
         }
     }

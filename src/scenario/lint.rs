@@ -83,9 +83,15 @@ pub fn check_scenario(scenario: &Scenario, known_vars: &[String]) -> Vec<Diagnos
             || scenario_vars.contains(name);
         if let Site::Step(phase, index) = reference.site {
             let before = position_of(phase, index);
-            defined |= ordered[..before]
-                .iter()
-                .any(|s| s.captures.iter().any(|c| c.var == name));
+            let captures = |s: &Step| {
+                std::iter::once(s)
+                    .chain(s.nested())
+                    .any(|inner| inner.captures.iter().any(|c| c.var == name))
+            };
+            defined |= ordered[..before].iter().any(|s| captures(s));
+            // Inside a race, a call's capture serves its outcomes' `then`
+            // steps (the order within the race is not checked).
+            defined |= ordered[before].race().is_some() && captures(ordered[before]);
         }
         if !defined {
             report(reference.pos, format!("undefined variable `{name}`"));
@@ -93,7 +99,12 @@ pub fn check_scenario(scenario: &Scenario, known_vars: &[String]) -> Vec<Diagnos
     }
 
     let mut step_names: BTreeMap<&str, &Step> = BTreeMap::new();
-    for step in &ordered {
+    let then_steps = ordered.iter().flat_map(|step| {
+        step.race()
+            .into_iter()
+            .flat_map(|race| race.outcomes.iter().flat_map(|o| o.then.iter()))
+    });
+    for step in ordered.iter().copied().chain(then_steps) {
         if let Some(first) = step_names.insert(step.name.as_str(), step) {
             report(
                 step.pos,
@@ -113,7 +124,7 @@ fn check_step(step: &Step, report: &mut impl FnMut(super::format::Pos, String)) 
         step.op,
         Operation::ListChannels | Operation::ListEventDataStores
     );
-    if lists && step.phase == Phase::Steps && step.snapshot {
+    if lists && step.phase == Phase::Steps && step.snapshot && step.race().is_none() {
         report(
             step.pos,
             format!(
@@ -128,6 +139,24 @@ fn check_step(step: &Step, report: &mut impl FnMut(super::format::Pos, String)) 
             "expectation names no outcome (add `expect`)".into(),
         ),
         None => {}
+        Some(Expect {
+            kind: ExpectKind::Race(race),
+            ..
+        }) => {
+            for outcome in &race.outcomes {
+                for (call, expect) in race.calls.iter().zip(&outcome.expect) {
+                    if names_no_outcome(expect) {
+                        report(
+                            expect.pos,
+                            format!(
+                                "the expectation of call `{}` in outcome `{}` names no outcome",
+                                call.name, outcome.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         Some(expect) => {
             if names_no_outcome(expect) {
                 report(expect.pos, "expectation names no outcome".into());
@@ -247,6 +276,28 @@ mod tests {
             [
                 "s.toml:7:10: `successes`/`others` need `parallel` of 2 or more",
                 "s.toml:8:1: duplicate step name `x` (also at 4:1)",
+            ]
+        );
+    }
+
+    #[test]
+    fn race_captures_serve_then_steps_and_later_steps() {
+        let text = format!(
+            "{HEAD}[[steps]]\nname = \"r\"\n\
+             race = [{{ name = \"a\", op = \"CreateChannel\", capture = {{ c = \"ChannelArn\" }} }}, {{ name = \"b\", op = \"GetChannel\", input = {{ Channel = \"${{nope}}\" }} }}]\n\
+             [[steps.outcomes]]\nname = \"o\"\na = {{ status = 200 }}\nb = {{}}\n\
+             [[steps.outcomes.then]]\nname = \"x\"\nop = \"GetChannel\"\ninput = {{ Channel = \"${{c}}${{later}}\" }}\nexpect = {{ status = 200 }}\n\
+             [[steps.outcomes.then]]\nname = \"x\"\nop = \"GetChannel\"\n\
+             [[steps]]\nop = \"GetChannel\"\ninput = {{ Channel = \"${{c}}\" }}\ncapture = {{ later = \"x\" }}\nexpect = {{ status = 200 }}\n"
+        );
+        assert_eq!(
+            lint(&[("s.toml", &text)], &[]),
+            [
+                "s.toml:6:132: undefined variable `nope`",
+                "s.toml:14:21: undefined variable `later`",
+                "s.toml:10:5: the expectation of call `b` in outcome `o` names no outcome",
+                "s.toml:16:1: duplicate step name `x` (also at 11:1)",
+                "s.toml:16:1: expectation names no outcome (add `expect`)",
             ]
         );
     }

@@ -13,8 +13,8 @@ use toml::Spanned;
 use super::diagnostic::{Diagnostic, LineIndex};
 use super::expect::first_line;
 use super::format::{
-    Body, Capture, Expect, ExpectKind, Header, Located, Matcher, Outcome, Phase, Pos, Repeat,
-    ResponseCheck, Scenario, ScenarioVar, StatusSet, Step,
+    Body, Capture, Expect, ExpectKind, Header, Located, Matcher, Outcome, Phase, Pos, Race,
+    RaceOutcome, Repeat, ResponseCheck, Scenario, ScenarioVar, StatusSet, Step,
 };
 use super::path::Path as ResponsePath;
 use super::vars::{is_var_name, Piece, Template};
@@ -68,6 +68,11 @@ const EXPECT_KEYS: &[&str] = &[
     "others",
 ];
 const OTHERS_KEYS: &[&str] = &["status", "error", "response", "any_of"];
+/// A `race = [...]` step: its calls and outcomes replace `op` and `expect`.
+const RACE_STEP_KEYS: &[&str] = &["name", "rules", "snapshot", "race", "outcomes"];
+const RACE_CALL_KEYS: &[&str] = &["name", "op", "input", "region", "capture"];
+/// Beside these, a `[[steps.outcomes]]` table has one key per call name.
+const RACE_OUTCOME_KEYS: &[&str] = &["name", "then"];
 const OUTCOME_KEYS: &[&str] = &["status", "error", "response"];
 
 type Node<'i> = Spanned<DeValue<'i>>;
@@ -542,7 +547,12 @@ impl Loader<'_> {
         let steps = self.steps(root, Phase::Steps);
         let cleanup = self.steps(root, Phase::Cleanup);
         if let Some(rules) = &rules {
-            for step in setup.iter().chain(&steps).chain(&cleanup) {
+            let every_step = setup
+                .iter()
+                .chain(&steps)
+                .chain(&cleanup)
+                .flat_map(|step| std::iter::once(step).chain(step.nested()));
+            for step in every_step {
                 for rule in &step.rules {
                     if !rules.iter().any(|r| r.value == rule.value) {
                         self.error_at(
@@ -629,7 +639,7 @@ impl Loader<'_> {
         for (index, item) in items.iter().enumerate() {
             match item.get_ref() {
                 DeValue::Table(table) => {
-                    if let Some(step) = self.step(table, &item.span(), phase, index) {
+                    if let Some(step) = self.step(table, &item.span(), phase, index, None) {
                         steps.push(step);
                     }
                 }
@@ -639,32 +649,29 @@ impl Loader<'_> {
         steps
     }
 
+    /// One step; `then_of` is `race.outcome` for a step of an outcome's
+    /// `then`, whose default name it prefixes.
     fn step(
         &mut self,
         table: &DeTable,
         span: &Range<usize>,
         phase: Phase,
         index: usize,
+        then_of: Option<&str>,
     ) -> Option<Step> {
-        let context = format!("[[{}]] #{}", phase.key(), index + 1);
+        if table.contains_key("race") && then_of.is_none() {
+            return self.race_step(table, span, phase, index);
+        }
+        let context = match then_of {
+            Some(outcome) => format!("`then` #{} of outcome `{outcome}`", index + 1),
+            None => format!("[[{}]] #{}", phase.key(), index + 1),
+        };
         self.check_keys(table, STEP_KEYS, &context);
         let mut templates = Vec::new();
         let op = self
             .required(table, span, "op", &context)
             .and_then(|node| self.operation(node));
-        let name = table.get("name").and_then(|node| {
-            let name = self.located_string(node, "name")?;
-            if !is_name(&name.value) {
-                self.error_at(
-                    name.pos,
-                    format!(
-                        "step name `{}` must be ASCII letters, digits, `-`, `_` or `.`",
-                        name.value
-                    ),
-                );
-            }
-            Some(name.value)
-        });
+        let name = self.step_name(table);
         let rules = table
             .get("rules")
             .and_then(|node| self.rules(node))
@@ -746,9 +753,10 @@ impl Loader<'_> {
             .and_then(|node| self.expect(node, EXPECT_KEYS, &mut templates));
         self.check_templates(&templates);
         let op = op?;
-        let name = name.unwrap_or_else(|| match phase {
-            Phase::Steps => format!("{}-{op}", index + 1),
-            _ => format!("{}-{}-{op}", phase.key(), index + 1),
+        let name = name.unwrap_or_else(|| match (then_of, phase) {
+            (Some(outcome), _) => format!("{outcome}.{}-{op}", index + 1),
+            (None, Phase::Steps) => format!("{}-{op}", index + 1),
+            (None, _) => format!("{}-{}-{op}", phase.key(), index + 1),
         });
         Some(Step {
             phase,
@@ -773,6 +781,287 @@ impl Loader<'_> {
             pos: self.pos(span),
             templates,
         })
+    }
+
+    /// `name = "..."` of a step, checked.
+    fn step_name(&mut self, table: &DeTable) -> Option<String> {
+        table.get("name").and_then(|node| {
+            let name = self.located_string(node, "name")?;
+            if !is_name(&name.value) {
+                self.error_at(
+                    name.pos,
+                    format!(
+                        "step name `{}` must be ASCII letters, digits, `-`, `_` or `.`",
+                        name.value
+                    ),
+                );
+            }
+            Some(name.value)
+        })
+    }
+
+    /// A `race = [...]` step with its `[[steps.outcomes]]`.
+    fn race_step(
+        &mut self,
+        table: &DeTable,
+        span: &Range<usize>,
+        phase: Phase,
+        index: usize,
+    ) -> Option<Step> {
+        let context = format!("[[{}]] #{} (a race)", phase.key(), index + 1);
+        self.check_keys(table, RACE_STEP_KEYS, &context);
+        let race_node = table.get("race")?;
+        if phase != Phase::Steps {
+            self.error(
+                race_node.span(),
+                format!("`race` is only for [[steps]], not [[{}]]", phase.key()),
+            );
+        }
+        let name = self
+            .step_name(table)
+            .unwrap_or_else(|| format!("{}-race", index + 1));
+        let rules = table
+            .get("rules")
+            .and_then(|node| self.rules(node))
+            .unwrap_or_default();
+        let snapshot = table
+            .get("snapshot")
+            .and_then(|node| self.boolean(node, "snapshot"))
+            .unwrap_or(true);
+        let calls = self.race_calls(race_node, index);
+        let mut templates = Vec::new();
+        let outcomes_node = self.required(table, span, "outcomes", &context);
+        let outcomes = match (outcomes_node, &calls) {
+            (Some(node), Some(calls)) => self.race_outcomes(node, calls, &name, &mut templates),
+            _ => None,
+        };
+        self.check_templates(&templates);
+        let (calls, outcomes, outcomes_node) = (calls?, outcomes?, outcomes_node?);
+        Some(Step {
+            phase,
+            index,
+            name,
+            // For reports; each call sends its own operation.
+            op: calls[0].op,
+            rules,
+            body: Body::Empty,
+            target: Header::Default,
+            target_form: None,
+            content_type: Header::Default,
+            sign: true,
+            authorization: None,
+            method: "POST".to_string(),
+            parallel: 1,
+            region: None,
+            paginate: None,
+            repeat: None,
+            snapshot,
+            captures: Vec::new(),
+            expect: Some(Expect {
+                kind: ExpectKind::Race(Box::new(Race { calls, outcomes })),
+                pos: self.pos(&outcomes_node.span()),
+            }),
+            pos: self.pos(span),
+            templates,
+        })
+    }
+
+    /// `race = [{ name, op, input, region, capture }, ...]`: 2 to 64 calls
+    /// with distinct names.
+    fn race_calls(&mut self, node: &Node, step_index: usize) -> Option<Vec<Step>> {
+        let DeValue::Array(items) = node.get_ref() else {
+            self.wrong_type(node, "race", "an array of tables (one per call)");
+            return None;
+        };
+        if items.len() < 2 || items.len() as i64 > MAX_PARALLEL {
+            self.error(
+                node.span(),
+                format!(
+                    "`race` sends 2 to {MAX_PARALLEL} calls at once, found {}",
+                    items.len()
+                ),
+            );
+        }
+        let mut calls: Vec<Step> = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let DeValue::Table(table) = item.get_ref() else {
+                self.wrong_type(item, &format!("race[{i}]"), "a table");
+                ok = false;
+                continue;
+            };
+            let span = item.span();
+            let context = format!("`race` call #{}", i + 1);
+            self.check_keys(table, RACE_CALL_KEYS, &context);
+            let mut templates = Vec::new();
+            let name = self
+                .required(table, &span, "name", &context)
+                .and_then(|node| self.located_string(node, "name"));
+            let op = self
+                .required(table, &span, "op", &context)
+                .and_then(|node| self.operation(node));
+            if let Some(name) = &name {
+                if !is_name(&name.value) || RACE_OUTCOME_KEYS.contains(&name.value.as_str()) {
+                    self.error_at(
+                        name.pos,
+                        format!(
+                            "call name `{}` must be ASCII letters, digits, `-`, `_` or `.`, \
+                             and neither `name` nor `then`",
+                            name.value
+                        ),
+                    );
+                } else if calls.iter().any(|c| c.name == name.value) {
+                    self.error_at(name.pos, format!("duplicate call name `{}`", name.value));
+                }
+            }
+            let body = self.body(table, &mut templates);
+            let region = table.get("region").and_then(|node| {
+                let value = self.located_string(node, "region")?;
+                templates.push(value.clone());
+                Some(value.value)
+            });
+            let captures = table
+                .get("capture")
+                .map(|node| self.captures(node))
+                .unwrap_or_default();
+            self.check_templates(&templates);
+            let (Some(name), Some(op)) = (name, op) else {
+                ok = false;
+                continue;
+            };
+            calls.push(Step {
+                phase: Phase::Steps,
+                index: step_index,
+                name: name.value,
+                op,
+                rules: Vec::new(),
+                body,
+                target: Header::Default,
+                target_form: None,
+                content_type: Header::Default,
+                sign: true,
+                authorization: None,
+                method: "POST".to_string(),
+                parallel: 1,
+                region,
+                paginate: None,
+                repeat: None,
+                snapshot: false,
+                captures,
+                expect: None,
+                pos: self.pos(&span),
+                templates,
+            });
+        }
+        ok.then_some(calls)
+    }
+
+    /// `[[steps.outcomes]]`: each a `name`, one expectation per call (keyed
+    /// by the call's name) and optional `[[steps.outcomes.then]]` steps.
+    fn race_outcomes(
+        &mut self,
+        node: &Node,
+        calls: &[Step],
+        race: &str,
+        templates: &mut Vec<Located<String>>,
+    ) -> Option<Vec<RaceOutcome>> {
+        let DeValue::Array(items) = node.get_ref() else {
+            self.wrong_type(node, "outcomes", "an array of tables ([[steps.outcomes]])");
+            return None;
+        };
+        if items.is_empty() {
+            self.error(node.span(), "`outcomes` lists no joint outcome");
+        }
+        let mut valid: Vec<&str> = RACE_OUTCOME_KEYS.to_vec();
+        valid.extend(calls.iter().map(|c| c.name.as_str()));
+        let mut outcomes: Vec<RaceOutcome> = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let DeValue::Table(table) = item.get_ref() else {
+                self.wrong_type(item, &format!("outcomes[{i}]"), "a table");
+                ok = false;
+                continue;
+            };
+            let span = item.span();
+            let context = format!("`outcomes` #{}", i + 1);
+            self.check_keys(table, &valid, &context);
+            let name = self
+                .required(table, &span, "name", &context)
+                .and_then(|node| self.located_string(node, "name"));
+            if let Some(name) = &name {
+                if !is_name(&name.value) {
+                    self.error_at(
+                        name.pos,
+                        format!(
+                            "outcome name `{}` must be ASCII letters, digits, `-`, `_` or `.`",
+                            name.value
+                        ),
+                    );
+                } else if outcomes.iter().any(|o| o.name == name.value) {
+                    self.error_at(name.pos, format!("duplicate outcome name `{}`", name.value));
+                }
+            }
+            let mut expect = Vec::new();
+            for call in calls {
+                let what = format!("{context} (call `{}`)", call.name);
+                let Some(node) = self.required(table, &span, &call.name, &what) else {
+                    continue;
+                };
+                let context = format!("`{}` of outcome #{}", call.name, i + 1);
+                if let Some(e) = self.expect_in(node, OTHERS_KEYS, &context, templates) {
+                    expect.push(e);
+                }
+            }
+            let Some(name) = name else {
+                ok = false;
+                continue;
+            };
+            let then_of = format!("{race}.{}", name.value);
+            let then = self.then_steps(table, &then_of);
+            if expect.len() != calls.len() {
+                ok = false;
+                continue;
+            }
+            outcomes.push(RaceOutcome {
+                name: name.value,
+                pos: self.pos(&span),
+                expect,
+                then,
+            });
+        }
+        ok.then_some(outcomes)
+    }
+
+    /// `[[steps.outcomes.then]]`: steps judged only when their outcome matched.
+    fn then_steps(&mut self, table: &DeTable, then_of: &str) -> Vec<Step> {
+        let Some(node) = table.get("then") else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = node.get_ref() else {
+            self.wrong_type(node, "then", "an array of tables ([[steps.outcomes.then]])");
+            return Vec::new();
+        };
+        let mut steps = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            match item.get_ref() {
+                DeValue::Table(inner) => {
+                    if let Some((key, _)) = inner.get_key_value("race") {
+                        self.error(
+                            key.span(),
+                            "a `then` step cannot race; put the race in [[steps]]",
+                        );
+                        continue;
+                    }
+                    if let Some(step) =
+                        self.step(inner, &item.span(), Phase::Steps, index, Some(then_of))
+                    {
+                        steps.push(step);
+                    }
+                }
+                _ => self.wrong_type(item, &format!("then[{index}]"), "a table"),
+            }
+        }
+        steps
     }
 
     /// `repeat = N` (1..=1000) or `repeat = "${var}"` (a count the runner knows).
@@ -895,17 +1184,28 @@ impl Loader<'_> {
         keys: &[&str],
         templates: &mut Vec<Located<String>>,
     ) -> Option<Expect> {
+        let context = if keys == EXPECT_KEYS {
+            "`expect`"
+        } else {
+            "`others`"
+        };
+        self.expect_in(node, keys, context, templates)
+    }
+
+    /// An expectation table whose unknown keys are reported in `context`.
+    fn expect_in(
+        &mut self,
+        node: &Node,
+        keys: &[&str],
+        context: &str,
+        templates: &mut Vec<Located<String>>,
+    ) -> Option<Expect> {
         let DeValue::Table(table) = node.get_ref() else {
             self.wrong_type(node, "expect", "a table");
             return None;
         };
         let span = node.span();
         let pos = self.pos(&span);
-        let context = if keys == EXPECT_KEYS {
-            "`expect`"
-        } else {
-            "`others`"
-        };
         self.check_keys(table, keys, context);
         let is_parallel = keys.contains(&"successes")
             && (table.contains_key("successes") || table.contains_key("others"));
@@ -1306,6 +1606,74 @@ input = { Channel = "${first}" }
         );
         assert_eq!(alternatives[1].response[1].pos, Pos { line: 32, col: 91 });
         assert_eq!(scenario.cleanup[0].name, "cleanup-1-DeleteChannel");
+    }
+
+    const RACE: &str = "[[steps]]\nname = \"r\"\nrace = [\n  { name = \"a\", op = \"DeleteEventDataStore\", input = { EventDataStore = \"x\" } },\n  { name = \"b\", op = \"CreateChannel\", capture = { c = \"ChannelArn\" } },\n]\n";
+
+    #[test]
+    fn a_race_loads_its_calls_outcomes_and_then_steps() {
+        let text = format!(
+            "{HEAD}{RACE}[[steps.outcomes]]\nname = \"a-first\"\na = {{ status = 200 }}\nb = {{ status = 400, error = \"X\" }}\n\
+             [[steps.outcomes.then]]\nop = \"GetChannel\"\nexpect = {{ status = 200 }}\n\
+             [[steps.outcomes]]\nname = \"b-first\"\na = {{ error = \"Y\" }}\nb = {{ any_of = [{{ status = 200 }}] }}\n"
+        );
+        let scenario = load_str("s.toml", &text).unwrap_or_else(|d| panic!("{d:?}"));
+        let step = &scenario.steps[0];
+        let race = step.race().expect("a race step");
+        assert_eq!(step.name, "r");
+        let calls: Vec<_> = race.calls.iter().map(|c| (c.name.as_str(), c.op)).collect();
+        assert_eq!(
+            calls,
+            [
+                ("a", Operation::DeleteEventDataStore),
+                ("b", Operation::CreateChannel)
+            ]
+        );
+        assert_eq!(race.calls[1].captures[0].var, "c");
+        let outcomes: Vec<_> = race.outcomes.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(outcomes, ["a-first", "b-first"]);
+        assert_eq!(race.outcomes[0].expect.len(), 2);
+        assert_eq!(race.outcomes[0].then[0].name, "r.a-first.1-GetChannel");
+        assert!(race.outcomes[1].then.is_empty());
+        assert_eq!(step.nested().count(), 3);
+    }
+
+    #[test]
+    fn race_mistakes_are_reported_where_written() {
+        let outcome = "[[steps.outcomes]]\nname = \"o\"\na = { status = 200 }\n";
+        assert_eq!(
+            with_head(&format!("{RACE}op = \"GetChannel\"\n{outcome}")),
+            [
+                "s.toml:10:1: unknown key `op` in [[steps]] #1 (a race); valid keys: name, rules, snapshot, race, outcomes",
+                "s.toml:11:1: missing required key `b` in `outcomes` #1 (call `b`)",
+            ]
+        );
+        assert_eq!(
+            with_head(&format!(
+                "{RACE}{outcome}b = {{ status = 200 }}\nc = {{ status = 1 }}\n"
+            )),
+            ["s.toml:14:1: unknown key `c` in `outcomes` #1; valid keys: name, then, a, b"]
+        );
+        assert_eq!(
+            with_head("[[steps]]\nrace = [{ name = \"a\", op = \"ListChannels\" }]\n[[steps.outcomes]]\nname = \"o\"\na = { status = 200 }\n"),
+            ["s.toml:5:8: `race` sends 2 to 64 calls at once, found 1"]
+        );
+        assert_eq!(
+            with_head("[[steps]]\nrace = [{ name = \"a\", op = \"ListChannels\" }, { name = \"a\", op = \"GetChannel\", expect = {} }]\n"),
+            [
+                "s.toml:4:1: missing required key `outcomes` in [[steps]] #1 (a race)",
+                "s.toml:5:55: duplicate call name `a`",
+                "s.toml:5:79: unknown key `expect` in `race` call #2; valid keys: name, op, input, region, capture",
+            ]
+        );
+        assert_eq!(
+            with_head(&format!("[[setup]]\nrace = []\n{STEP}")),
+            [
+                "s.toml:4:1: missing required key `outcomes` in [[setup]] #1 (a race)",
+                "s.toml:5:8: `race` is only for [[steps]], not [[setup]]",
+                "s.toml:5:8: `race` sends 2 to 64 calls at once, found 0",
+            ]
+        );
     }
 
     #[test]

@@ -13,10 +13,10 @@ pub mod path;
 pub mod vars;
 
 pub use diagnostic::Diagnostic;
-pub use expect::{capture, judge_parallel, Mismatch, Observed};
+pub use expect::{capture, judge_parallel, judge_race, Mismatch, Observed};
 pub use format::{
-    Body, Capture, Expect, ExpectKind, Header, Located, Matcher, Outcome, Phase, Pos, Repeat,
-    ResponseCheck, Scenario, ScenarioVar, StatusSet, Step,
+    Body, Capture, Expect, ExpectKind, Header, Located, Matcher, Outcome, Phase, Pos, Race,
+    RaceOutcome, Repeat, ResponseCheck, Scenario, ScenarioVar, StatusSet, Step,
 };
 pub use lint::check;
 pub use load::{load_bytes, load_dir, load_str};

@@ -611,11 +611,19 @@ pub fn referenced_vars(scenario: &Scenario) -> Vec<VarRef> {
     for (i, var) in scenario.vars.iter().enumerate() {
         push_templates(&var.templates, Site::Var(i));
     }
-    for step in scenario.all_steps() {
-        push_templates(&step.templates, Site::Step(step.phase, step.index));
+    // A race's calls and `then` steps speak for the race step's site.
+    let every_step = || {
+        scenario.all_steps().flat_map(|step| {
+            let site = Site::Step(step.phase, step.index);
+            std::iter::once(step)
+                .chain(step.nested())
+                .map(move |inner| (site, inner))
+        })
+    };
+    for (site, step) in every_step() {
+        push_templates(&step.templates, site);
     }
-    for step in scenario.all_steps() {
-        let site = Site::Step(step.phase, step.index);
+    for (site, step) in every_step() {
         if let Some(expect) = &step.expect {
             for_each_outcome(&expect.kind, &mut |outcome| {
                 for check in &outcome.response {
@@ -644,6 +652,13 @@ pub(crate) fn for_each_outcome(kind: &ExpectKind, f: &mut dyn FnMut(&Outcome)) {
         ExpectKind::Parallel { others, .. } => {
             if let Some(others) = others {
                 for_each_outcome(&others.kind, f);
+            }
+        }
+        ExpectKind::Race(race) => {
+            for outcome in &race.outcomes {
+                for expect in &outcome.expect {
+                    for_each_outcome(&expect.kind, f);
+                }
             }
         }
     }

@@ -8,5 +8,5 @@ pub mod render;
 pub mod store;
 
 pub use redact::Redactor;
-pub use render::{render, render_parallel, Observation};
+pub use render::{render, render_parallel, render_race, Observation};
 pub use store::{snapshot_name, SnapshotMode, SnapshotOutcome, SnapshotStore};

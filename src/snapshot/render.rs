@@ -58,6 +58,26 @@ pub fn render(obs: &Observation<'_>, redactor: &mut Redactor) -> String {
     out
 }
 
+/// Renders a race's answers: the joint outcome they matched, then each
+/// call's answer (as [`render`], indented) in call order, so a snapshot
+/// shows the state the outcome left, whichever call arrived first.
+pub fn render_race(
+    outcome: &str,
+    calls: &[(&str, Observation<'_>)],
+    redactor: &mut Redactor,
+) -> String {
+    let mut out = format!("outcome: {outcome}\n");
+    for (name, obs) in calls {
+        out.push_str(&format!("call {name}:\n"));
+        for line in render(obs, redactor).lines() {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Renders answers that arrived in any order: grouped by status, error code
 /// and fault, counted, and sorted, so arrival order does not show.
 pub fn render_parallel(observations: &[Observation<'_>], redactor: &mut Redactor) -> String {
@@ -160,6 +180,30 @@ body:
   "message": "a channel named \"ctc-[run-id]-dup\" exists"
 }
 "#
+        );
+    }
+
+    #[test]
+    fn renders_a_race_as_its_outcome_and_each_call_in_call_order() {
+        let refused = Observation {
+            status: Some(400),
+            error_code: Some("ChannelExistsForEDSException"),
+            ..Observation::default()
+        };
+        let body = json!({ "Name": "ctc-r7x2k9-x" });
+        let created = Observation {
+            status: Some(200),
+            body: Some(&body),
+            ..Observation::default()
+        };
+        assert_eq!(
+            render_race(
+                "create-first",
+                &[("delete", refused), ("create", created)],
+                &mut redactor()
+            ),
+            "outcome: create-first\ncall delete:\n  status: 400\n  error: ChannelExistsForEDSException\n\
+             call create:\n  status: 200\n  body:\n  {\n    \"Name\": \"ctc-[run-id]-x\"\n  }\n"
         );
     }
 
