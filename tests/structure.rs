@@ -9,30 +9,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Cycles known and owned elsewhere, each by its files (sorted). The test
-/// fails when one is gone, so that the list only shrinks.
-const KNOWN_CYCLES: &[&[&str]] = &[
-    // The contract's tag checks and store inputs; split with the rules.
-    &["contract/state.rs", "contract/store_input.rs"],
-    // The client's configuration and its pacing: `super::` paths each way.
-    &["wire/config.rs", "wire/pace.rs"],
-];
-
 #[test]
 fn no_file_of_the_library_imports_itself_through_others() {
     let crate_ = Crate::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path());
     let cycles = crate_.cycles();
-    let known: BTreeSet<Vec<String>> = KNOWN_CYCLES
-        .iter()
-        .map(|files| files.iter().map(|f| f.to_string()).collect())
-        .collect();
-    let new: Vec<_> = cycles.iter().filter(|c| !known.contains(*c)).collect();
-    let gone: Vec<_> = known.iter().filter(|k| !cycles.contains(*k)).collect();
-    assert!(new.is_empty(), "import cycles between files: {new:#?}");
-    assert!(
-        gone.is_empty(),
-        "these cycles are gone: remove them from KNOWN_CYCLES: {gone:#?}"
-    );
+    assert!(cycles.is_empty(), "import cycles between files: {cycles:#?}");
 }
 
 #[test]

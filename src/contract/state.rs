@@ -89,12 +89,6 @@ pub struct Destination {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tag {
-    pub key: String,
-    pub value: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Channel {
     pub id: String,
     pub name: String,
@@ -1011,22 +1005,14 @@ impl Region {
     }
 }
 
-/// `DestinationInput` and `TagInput` hold members as read, before the rules.
-pub use super::rules::TagInput;
+/// `DestinationInput` and `TagInput` hold members as read, before the rules;
+/// a `Tag` is one the rules accepted.
+pub use super::rules::{Tag, TagInput};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DestinationInput {
     pub kind: Member<String>,
     pub location: Member<String>,
-}
-
-impl TagInput {
-    fn to_tag(&self) -> Option<Tag> {
-        Some(Tag {
-            key: self.key.present()?.clone(),
-            value: self.value.present().cloned(),
-        })
-    }
 }
 
 fn read_destination(reader: &mut Reader<'_>) -> DestinationInput {

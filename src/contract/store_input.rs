@@ -18,8 +18,8 @@ use serde_json::{Map, Value};
 
 use super::input::{json_type, Member, Reader};
 use super::rules::{ErrorCode, RuleId, KEY, MODEL_TAGS, TAGS, VALUE};
+use super::rules::{Tag, TagInput};
 use super::shapes;
-use super::state::{Tag, TagInput};
 use super::violation::Violation;
 
 use ErrorCode::*;

@@ -3,11 +3,12 @@
 //! (`validate_endpoint`, `is_loopback`) and the client's setup error type.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 
 use aws_credential_types::Credentials;
 use reqwest::Url;
+
+pub use super::loopback::is_loopback;
 
 /// Access key of the fixed identity used against local emulators.
 pub const LOOPBACK_ACCESS_KEY_ID: &str = "AKIDCTCONFORMLOCAL";
@@ -200,61 +201,9 @@ pub fn validate_endpoint(endpoint: &str) -> Result<Url, WireError> {
     Ok(url)
 }
 
-/// True when the endpoint's host is a loopback address (127.0.0.0/8, ::1,
-/// also as IPv4-mapped) or `localhost`. Unparseable endpoints are not loopback.
-pub fn is_loopback(endpoint: &str) -> bool {
-    let Ok(url) = Url::parse(endpoint.trim()) else {
-        return false;
-    };
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    // IPv6 hosts come bracketed: `[::1]`.
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => ip.is_loopback(),
-        Ok(IpAddr::V6(ip)) => {
-            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
-        Err(_) => {
-            let name = bare.strip_suffix('.').unwrap_or(bare);
-            name.eq_ignore_ascii_case("localhost")
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn loopback_hosts() {
-        for endpoint in [
-            "http://127.0.0.1:4566",
-            "http://127.8.9.10",
-            "http://localhost:4566/",
-            "http://LOCALHOST.",
-            "http://[::1]:4566",
-            "http://[::ffff:127.0.0.1]:80",
-        ] {
-            assert!(is_loopback(endpoint), "{endpoint}");
-        }
-    }
-
-    #[test]
-    fn not_loopback_hosts() {
-        for endpoint in [
-            "https://cloudtrail.us-east-1.amazonaws.com",
-            "http://10.0.0.1:4566",
-            "http://128.0.0.1",
-            "http://localhost.example.com",
-            "http://[::2]",
-            "127.0.0.1:4566",
-            "",
-        ] {
-            assert!(!is_loopback(endpoint), "{endpoint}");
-        }
-    }
 
     #[test]
     fn defaults_follow_the_host() {

@@ -22,6 +22,7 @@
 mod config;
 mod curl;
 mod fault;
+mod loopback;
 mod pace;
 mod request;
 mod response;

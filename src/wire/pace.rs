@@ -67,7 +67,7 @@ impl Pace {
     pub fn per_operation(self, endpoint: &str) -> Option<(f64, f64)> {
         match self {
             Pace::Auto => {
-                (!super::is_loopback(endpoint)).then_some((AWS_READ_RATE, AWS_WRITE_RATE))
+                (!super::loopback::is_loopback(endpoint)).then_some((AWS_READ_RATE, AWS_WRITE_RATE))
             }
             Pace::Off => None,
             Pace::Rates(reads, writes) => Some((reads, writes)),

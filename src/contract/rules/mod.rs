@@ -27,7 +27,7 @@ pub use name::NAME;
 pub use source::SOURCE;
 pub use state::CHANNEL_QUOTA;
 pub use supporting::STORE_QUOTA;
-pub use tags::{TagInput, KEY, MODEL_TAGS, TAGS, VALUE, VALUE_PROBES};
+pub use tags::{Tag, TagInput, KEY, MODEL_TAGS, TAGS, VALUE, VALUE_PROBES};
 
 pub(super) use destinations::{check_count as check_destination_count, check_location, check_type};
 pub(super) use name::check as check_name;

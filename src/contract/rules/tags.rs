@@ -202,6 +202,23 @@ pub struct TagInput {
     pub value: Member<String>,
 }
 
+/// A tag as a resource holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: Option<String>,
+}
+
+impl TagInput {
+    /// The tag this input holds, when it has a key.
+    pub(in crate::contract) fn to_tag(&self) -> Option<Tag> {
+        Some(Tag {
+            key: self.key.present()?.clone(),
+            value: self.value.present().cloned(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
