@@ -55,6 +55,43 @@ pub fn command(args: &[&str]) -> Command {
     command
 }
 
+/// Known fake AWS credentials: a test that finds one of them in an output
+/// or a report has caught a leak.
+pub struct FakeCredentials {
+    pub access_key_id: &'static str,
+    pub secret_access_key: &'static str,
+    pub session_token: &'static str,
+}
+
+impl FakeCredentials {
+    pub fn secrets(&self) -> [&'static str; 3] {
+        [
+            self.access_key_id,
+            self.secret_access_key,
+            self.session_token,
+        ]
+    }
+}
+
+/// The binary (as `command`) with `credentials` in its environment as the
+/// only source the AWS credential chain finds: no config or credentials
+/// file, no profile, no instance metadata.
+pub fn with_fake_credentials(args: &[&str], credentials: &FakeCredentials) -> Command {
+    let mut command = command(args);
+    command
+        .env("AWS_ACCESS_KEY_ID", credentials.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key)
+        .env("AWS_SESSION_TOKEN", credentials.session_token)
+        .env("AWS_CONFIG_FILE", "/nonexistent/ctconform/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/ctconform/credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE");
+    command
+}
+
 /// Runs `ctconform args`, killing it after `limit`.
 pub fn ctconform(args: &[&str], limit: Duration) -> Finished {
     run(command(args), limit)

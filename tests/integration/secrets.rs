@@ -4,8 +4,8 @@
 //! reproducers of failures — is searched for the secret key, the session
 //! token, the access key id and any full SigV4 `Authorization` value.
 
-mod common;
-mod harness;
+use crate::common;
+use crate::harness;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use aws_credential_types::Credentials;
 use ctconform::wire::{Client, ClientConfig, CredentialSource};
-use harness::Finished;
+use harness::{FakeCredentials, Finished};
 
 const ACCESS_KEY_ID: &str = "AKIAFAKECTCSAFETY042";
 const SECRET_ACCESS_KEY: &str = "fakeSecret/ctconformSAFETY+wJalrXUtnFEMI0042";
@@ -23,19 +23,14 @@ const LIMIT: Duration = Duration::from_secs(120);
 
 /// The binary with the fake credentials as the only source the chain finds.
 fn with_fake_credentials(args: &[&str]) -> Command {
-    let mut command = harness::command(args);
-    command
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
-        .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
-        .env("AWS_CONFIG_FILE", "/nonexistent/ctconform/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ctconform/credentials",
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE");
-    command
+    harness::with_fake_credentials(
+        args,
+        &FakeCredentials {
+            access_key_id: ACCESS_KEY_ID,
+            secret_access_key: SECRET_ACCESS_KEY,
+            session_token: SESSION_TOKEN,
+        },
+    )
 }
 
 /// Where a text shows a secret, if it does.
