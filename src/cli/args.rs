@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
-use crate::wire::{self, CredentialSource, Pace};
+use ctconform::wire::{self, CredentialSource, Pace};
 
 /// `--credentials`: whose credentials sign.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

@@ -6,8 +6,8 @@ use clap::Args;
 use serde_json::Value;
 
 use super::{args, Exit};
-use crate::protocol::TargetForm;
-use crate::wire::{self, Client, ClientConfig, Request};
+use ctconform::protocol::TargetForm;
+use ctconform::wire::{self, Client, ClientConfig, Request};
 
 #[derive(Debug, Args)]
 pub struct CallArgs {

@@ -10,9 +10,9 @@ use clap::Args;
 use super::matrix::Matrix;
 use super::run::load_checked;
 use super::Exit;
-use crate::contract::{RuleId, RULES};
-use crate::fuzz::{fuzz, FuzzOptions};
-use crate::scenario::Scenario;
+use ctconform::contract::{RuleId, RULES};
+use ctconform::fuzz::{fuzz, FuzzOptions};
+use ctconform::scenario::Scenario;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {

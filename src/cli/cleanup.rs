@@ -10,8 +10,8 @@ use std::time::Duration;
 use clap::{ArgGroup, Args};
 
 use super::{args, Exit};
-use crate::runner::{self, SweepTarget};
-use crate::wire::{self, Client, ClientConfig};
+use ctconform::runner::{self, SweepTarget};
+use ctconform::wire::{self, Client, ClientConfig};
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("which").required(true).args(["run_id", "older_than", "fixtures"])))]

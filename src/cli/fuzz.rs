@@ -1,5 +1,5 @@
 //! `ctconform fuzz`: structured, stateful traffic judged by the contract's
-//! oracle; divergences shrunk and exported as scenarios (`crate::fuzz`).
+//! oracle; divergences shrunk and exported as scenarios (`ctconform::fuzz`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,8 +7,8 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{args, Exit};
-use crate::fuzz::{fuzz, FuzzOptions, GivenFixtures};
-use crate::wire;
+use ctconform::fuzz::{fuzz, FuzzOptions, GivenFixtures};
+use ctconform::wire;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {

@@ -183,7 +183,7 @@ mod tests {
     #[test]
     fn the_built_in_matrix_is_covered_by_the_corpus() {
         let matrix = Matrix::parse(BUILT_IN).unwrap();
-        let scenarios = crate::scenario::load_dir("scenarios").expect("the corpus loads");
+        let scenarios = ctconform::scenario::load_dir("scenarios").expect("the corpus loads");
         let known: BTreeSet<&str> = scenarios.iter().map(|s| s.name.value.as_str()).collect();
         assert_eq!(matrix.gaps(&known), Vec::<String>::new());
         assert!(matrix.determined_cells() > 40);

@@ -11,8 +11,6 @@ mod matrix;
 mod run;
 mod serve;
 
-pub use check::coverage_table;
-
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

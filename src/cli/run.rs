@@ -11,15 +11,15 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{args, Exit};
-use crate::contract::{shapes, Limits, Operation};
-use crate::emulator::{Emulator, EmulatorConfig};
-use crate::report::{self, Style};
-use crate::runner::baseline::{classify, Baseline};
-use crate::runner::{self, RunOptions, RunReport, Selection, Snapshots};
-use crate::scenario::{self, Scenario};
-use crate::snapshot::{SnapshotMode, SnapshotStore};
-use crate::wire::{self, Client, ClientConfig, Request};
-use crate::Suite;
+use ctconform::contract::{shapes, Limits, Operation};
+use ctconform::emulator::{Emulator, EmulatorConfig};
+use ctconform::report::{self, Style};
+use ctconform::runner::baseline::{classify, Baseline};
+use ctconform::runner::{self, RunOptions, RunReport, Selection, Snapshots};
+use ctconform::scenario::{self, Scenario};
+use ctconform::snapshot::{SnapshotMode, SnapshotStore};
+use ctconform::wire::{self, Client, ClientConfig, Request};
+use ctconform::Suite;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -157,7 +157,7 @@ pub async fn run(args: RunArgs) -> Exit {
     if let Some(unknown) = args
         .rules
         .iter()
-        .find(|rule| crate::contract::RuleId::parse(rule).is_none())
+        .find(|rule| ctconform::contract::RuleId::parse(rule).is_none())
     {
         return Exit::Usage(format!(
             "unknown rule id `{unknown}` (`ctconform coverage` lists them)"

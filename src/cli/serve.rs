@@ -7,8 +7,8 @@ use clap::Args;
 use std::time::Duration;
 
 use super::{args, Exit};
-use crate::contract::Limits;
-use crate::emulator::{parse_rate, ChaosConfig, Emulator, EmulatorConfig};
+use ctconform::contract::Limits;
+use ctconform::emulator::{parse_rate, ChaosConfig, Emulator, EmulatorConfig};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -22,12 +22,12 @@ pub struct ServeArgs {
     #[arg(long, default_value = "123456789012", value_parser = parse_account)]
     account: String,
     /// Channel quota per account and region (contract C3).
-    #[arg(long, default_value_t = crate::contract::shapes::CHANNEL_QUOTA)]
+    #[arg(long, default_value_t = ctconform::contract::shapes::CHANNEL_QUOTA)]
     max_channels: usize,
     /// Event data store quota per account and region (contract section 5:
     /// 10, stores pending deletion included); raise it to keep a long-lived
     /// emulator usable, or restart it to start clean.
-    #[arg(long, default_value_t = crate::contract::shapes::STORE_QUOTA)]
+    #[arg(long, default_value_t = ctconform::contract::shapes::STORE_QUOTA)]
     max_stores: usize,
     /// Verify SigV4 signatures as an endpoint that enforces authentication
     /// does (contract section 1): the loopback identity ctconform signs with
@@ -83,7 +83,7 @@ pub async fn serve(args: ServeArgs) -> Exit {
     let chaos_text = describe_chaos(&args);
     let mut signatures = args
         .verify_signatures
-        .then(crate::emulator::auth::Verifier::new);
+        .then(ctconform::emulator::auth::Verifier::new);
     for key in &args.access_keys {
         let Some((id, secret)) = key
             .split_once(':')
