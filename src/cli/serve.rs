@@ -6,7 +6,8 @@ use clap::Args;
 
 use std::time::Duration;
 
-use super::{args, Exit};
+use super::error::Start;
+use super::{args, Error, Exit, Expected};
 use ctconform::contract::Limits;
 use ctconform::emulator::{parse_rate, ChaosConfig, Emulator, EmulatorConfig};
 
@@ -63,19 +64,19 @@ pub struct ServeArgs {
     latency: Option<Duration>,
 }
 
-fn fail_status(value: &str) -> Result<u16, String> {
+fn fail_status(value: &str) -> Result<u16, Error> {
     match value.trim() {
         "500" => Ok(500),
         "503" => Ok(503),
-        _ => Err("the fault status is 500 or 503".into()),
+        _ => Err(Error::value(value, Expected::FaultStatus)),
     }
 }
 
-fn parse_account(value: &str) -> Result<String, String> {
+fn parse_account(value: &str) -> Result<String, Error> {
     if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
         Ok(value.to_string())
     } else {
-        Err("an account id is 12 digits".into())
+        Err(Error::value(value, Expected::AccountId))
     }
 }
 
@@ -89,7 +90,7 @@ pub async fn serve(args: ServeArgs) -> Exit {
             .split_once(':')
             .filter(|(id, s)| !id.is_empty() && !s.is_empty())
         else {
-            return Exit::Usage("--access-key takes ACCESS_KEY_ID:SECRET".into());
+            return Exit::Usage(Error::Flags("--access-key takes ACCESS_KEY_ID:SECRET"));
         };
         signatures = signatures.map(|verifier| verifier.with_key(id, secret));
     }
@@ -115,7 +116,12 @@ pub async fn serve(args: ServeArgs) -> Exit {
     let calm = chaos.is_calm();
     let emulator = match Emulator::start_with_chaos(config, Some(chaos), args.addr).await {
         Ok(emulator) => emulator,
-        Err(error) => return Exit::Usage(format!("cannot listen on {}: {error}", args.addr)),
+        Err(error) => {
+            return Exit::Usage(Error::Start {
+                what: Start::Listener(args.addr.to_string()),
+                why: error.to_string(),
+            })
+        }
     };
     println!("ctconform emulator listening on {}", emulator.url());
     if !calm {

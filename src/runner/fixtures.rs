@@ -24,7 +24,7 @@ use crate::scenario::vars::{
     FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_INTEGRATION_ID, FIXTURE_EDS_MANAGEMENT,
     FIXTURE_EDS_PENDING,
 };
-use crate::wire::{Client, Outcome, Request};
+use crate::wire::{Client, Received, Request};
 
 /// One kind of store a fixture variable stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -424,7 +424,7 @@ impl<'a> Finder<'a> {
 }
 
 /// An outcome in a few words, for reasons.
-pub fn describe(outcome: &Outcome) -> String {
+pub fn describe(outcome: &Received) -> String {
     match (outcome.fault(), outcome.response()) {
         (Some(fault), _) => fault.to_string(),
         (None, Some(response)) => {

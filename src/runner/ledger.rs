@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::contract::{shapes, Operation};
-use crate::wire::{Client, Outcome, Request};
+use crate::wire::{Client, Received, Request};
 
 /// A resource this run created.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,7 +29,7 @@ impl Ledger {
         &mut self,
         operation: Operation,
         input: Option<&Value>,
-        outcome: &Outcome,
+        outcome: &Received,
         region: &str,
     ) {
         if !outcome.is_success() {
@@ -141,13 +141,13 @@ impl Resource {
     /// What the answer to [`Resource::deletion`] left undone: `None` when
     /// the resource is gone (deleted now, or already: not found, or a store
     /// already pending deletion).
-    pub fn left_by(&self, outcome: &Outcome) -> Option<String> {
+    pub fn left_by(&self, outcome: &Received) -> Option<String> {
         let (operation, _, arn) = self.delete_operation();
         deletion_problem(operation, arn, outcome)
     }
 }
 
-fn deletion_problem(operation: &str, arn: &str, outcome: &Outcome) -> Option<String> {
+fn deletion_problem(operation: &str, arn: &str, outcome: &Received) -> Option<String> {
     let gone = outcome.is_success()
         || matches!(
             outcome.error_code(),
