@@ -12,12 +12,12 @@
 
 use crate::harness;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use ctconform::emulator::{ChaosConfig, Emulator, EmulatorConfig};
 use ctconform::wire::{Client, ClientConfig, Request};
-use harness::{FakeCredentials, Finished};
+use harness::{FakeCredentials, Finished, TempDir};
 use serde_json::{json, Value};
 
 const LIMIT: Duration = Duration::from_secs(300);
@@ -104,28 +104,6 @@ fn all_three() -> ChaosConfig {
         fail_status: 503,
         latency: Duration::from_millis(80),
         ..ChaosConfig::default()
-    }
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path =
-            std::env::temp_dir().join(format!("ctconform-chaos-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn file(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
