@@ -1,4 +1,4 @@
-//! The N-version witness of `tests/witness/` as a standalone server, for
+//! The N-version witness of `tests/integration/witness/` as a standalone server, for
 //! a long fuzz run against a second implementation of the contract:
 //!
 //!     cargo run --example witness -- 127.0.0.1:4599 &
@@ -6,7 +6,7 @@
 //!
 //! `docs/witness.md` says what it is and which choices it makes.
 
-#[path = "../tests/witness/mod.rs"]
+#[path = "../tests/integration/witness/mod.rs"]
 mod witness;
 
 #[tokio::main]

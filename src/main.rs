@@ -1,9 +1,13 @@
-//! The `ctconform` binary: parses the command line and hands over to `cli`.
+//! The `ctconform` binary: the command line (`cli`) over the `ctconform`
+//! library. It reaches the library only through its public API, so whatever
+//! the binary needs is deliberately public.
+
+mod cli;
 
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    ctconform::cli::main()
+    cli::main()
 }

@@ -13,7 +13,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use ctconform::fuzz::render::Namespace;
 use ctconform::fuzz::session::{fixture_creates, partners_for, created_arn};
 use ctconform::fuzz::{CaseVerdict, Driver, Session, SessionFixtures};
-use ctconform::account::Resource;
+use ctconform::runner::Resource;
 use ctconform::wire::{Client, ClientConfig, Request};
 use libfuzzer_sys::fuzz_target;
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::contract::{shapes, Operation};
-use crate::wire::{Client, Outcome, Request};
+use crate::wire::{Client, Received, Request};
 
 /// What a run made in the account: what its ledgers recorded, and the
 /// fixture stores it had to make.
@@ -38,7 +38,7 @@ impl Ledger {
         &mut self,
         operation: Operation,
         input: Option<&Value>,
-        outcome: &Outcome,
+        outcome: &Received,
         region: &str,
     ) {
         if !outcome.is_success() {
@@ -150,13 +150,13 @@ impl Resource {
     /// What the answer to [`Resource::deletion`] left undone: `None` when
     /// the resource is gone (deleted now, or already: not found, or a store
     /// already pending deletion).
-    pub fn left_by(&self, outcome: &Outcome) -> Option<String> {
+    pub fn left_by(&self, outcome: &Received) -> Option<String> {
         let (operation, _, arn) = self.delete_operation();
         deletion_problem(operation, arn, outcome)
     }
 }
 
-fn deletion_problem(operation: &str, arn: &str, outcome: &Outcome) -> Option<String> {
+fn deletion_problem(operation: &str, arn: &str, outcome: &Received) -> Option<String> {
     let gone = outcome.is_success()
         || matches!(
             outcome.error_code(),

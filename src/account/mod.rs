@@ -16,16 +16,14 @@ mod run_id;
 mod shape;
 mod sweep;
 
-pub use endpoint_lock::{
-    acquire_lock, busy_message, found_busy, EndpointLock, NotLocked, LOCK_CHANNEL_NAME,
-};
+pub use endpoint_lock::{acquire_lock, busy_message, found_busy, NotLocked, LOCK_CHANNEL_NAME};
 pub use fixtures::{
     fixture_store_request, is_fixture_store_name, missing_fixture, prepare_fixtures, stable_stores,
-    FixtureError, FixtureErrorKind, FixtureRole, FixtureVars, FIXTURE_STORE_NAMES,
+    FixtureError, FixtureRole, FixtureVars,
 };
 pub use ledger::{delete, Created, Ledger, Resource};
-pub use listing::{held, list_all, list_channels, list_stores, text, ListError, ListErrorKind};
+pub use listing::{held, list_all, list_channels, list_stores, ListError};
 pub use probe::{unimplemented, UnknownAnswer};
 pub use run_id::{new_run_id, run_id_age};
-pub use shape::{describe, success_body_problem, success_problem};
-pub use sweep::{run_id_of, sweep, SweepReport, SweepTarget, RESOURCE_PREFIXES};
+pub use shape::{describe, success_problem};
+pub use sweep::{run_id_of, sweep, SweepReport, SweepTarget};

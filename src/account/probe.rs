@@ -4,11 +4,11 @@
 //! runner, its positive controls, the fixture stores and the fuzzer ask it
 //! before they call a refusal a divergence or a setup failure.
 
-use crate::wire::{Client, Outcome, Request};
+use crate::wire::{Client, Received, Request};
 
 /// Why an answer says "not implemented", if it does: UnknownOperation, a
 /// 404 or 501, or a 5xx whose body says so (moto's HTML page does).
-pub fn unimplemented(outcome: &Outcome) -> Option<String> {
+pub fn unimplemented(outcome: &Received) -> Option<String> {
     let response = outcome.response()?;
     if response.error_code.as_deref() == Some("UnknownOperationException") {
         return Some("UnknownOperationException".into());
@@ -60,7 +60,7 @@ impl Fingerprint {
     /// as "not implemented" on its own), and for a coded answer whose
     /// message does not name the operation: a generic message would make
     /// every refusal with that code look like a missing operation.
-    fn of(outcome: &Outcome, operation: &str) -> Option<Fingerprint> {
+    fn of(outcome: &Received, operation: &str) -> Option<Fingerprint> {
         let response = outcome.response()?;
         if (200..300).contains(&response.status) {
             return None;
@@ -97,7 +97,7 @@ impl UnknownAnswer {
     /// Why `outcome`, the answer to `operation`, says "not implemented", if
     /// it does: by its own words (`unimplemented`), or by being the answer
     /// to an operation that does not exist.
-    pub fn why(&self, outcome: &Outcome, operation: &str) -> Option<String> {
+    pub fn why(&self, outcome: &Received, operation: &str) -> Option<String> {
         unimplemented(outcome).or_else(|| {
             let known = self.answer.as_ref()?;
             (Fingerprint::of(outcome, operation).as_ref() == Some(known)).then(|| {

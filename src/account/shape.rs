@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::wire::{Outcome, Response};
+use crate::wire::{Received, Response};
 
 /// Top-level output members of the operations ctconform calls, and the
 /// JSON type the API model gives each.
@@ -177,7 +177,7 @@ fn wrong_member(members: &serde_json::Map<String, Value>) -> Option<String> {
 }
 
 /// An outcome in a few words, for reasons.
-pub fn describe(outcome: &Outcome) -> String {
+pub fn describe(outcome: &Received) -> String {
     match (outcome.fault(), outcome.response()) {
         (Some(fault), _) => fault.to_string(),
         (None, Some(response)) => {

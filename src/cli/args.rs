@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
-use crate::wire::{self, CredentialSource, Pace};
+use ctconform::wire::{self, CredentialSource, Pace};
+
+use super::{Error, Expected};
 
 /// `--credentials`: whose credentials sign.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -56,11 +58,14 @@ impl WireFlags {
     }
 }
 
-fn pace(text: &str) -> Result<Pace, String> {
+fn pace(text: &str) -> Result<Pace, Error> {
     let rate = |part: &str| match part.trim().parse::<f64>() {
         Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
-        _ => Err(format!(
-            "`{text}`: {part:?} is not a positive number of requests per second"
+        _ => Err(Error::value(
+            text,
+            Expected::PacingRate {
+                part: part.to_string(),
+            },
         )),
     };
     match text.trim() {
@@ -69,25 +74,21 @@ fn pace(text: &str) -> Result<Pace, String> {
         "aws" => Ok(Pace::Rates(wire::AWS_READ_RATE, wire::AWS_WRITE_RATE)),
         other => match other.split_once(':') {
             Some((reads, writes)) => Ok(Pace::Rates(rate(reads)?, rate(writes)?)),
-            None => Err(format!(
-                "`{text}` is not a pacing: auto, aws, off or READS:WRITES (e.g. 20:2)"
-            )),
+            None => Err(Error::value(text, Expected::Pacing)),
         },
     }
 }
 
 /// A rate in requests per second, above 0.
-pub fn rate(text: &str) -> Result<f64, String> {
+pub fn rate(text: &str) -> Result<f64, Error> {
     match text.trim().parse::<f64>() {
         Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
-        _ => Err(format!(
-            "`{text}` is not a positive number of requests per second"
-        )),
+        _ => Err(Error::value(text, Expected::Rate)),
     }
 }
 
 /// `10s`, `500ms`, `2m`, `1h`, `1d`, or plain seconds.
-pub fn duration(text: &str) -> Result<Duration, String> {
+pub fn duration(text: &str) -> Result<Duration, Error> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -95,7 +96,7 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = text.split_at(split);
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as 10s, 500ms or 2m"))?;
+        .map_err(|_| Error::value(text, Expected::Duration))?;
     let seconds = match unit {
         "" | "s" => value,
         "ms" => value / 1000.0,
@@ -103,32 +104,35 @@ pub fn duration(text: &str) -> Result<Duration, String> {
         "h" => value * 3600.0,
         "d" => value * 86400.0,
         _ => {
-            return Err(format!(
-                "`{text}`: unknown unit `{unit}` (use ms, s, m, h or d)"
+            return Err(Error::value(
+                text,
+                Expected::DurationUnit {
+                    unit: unit.to_string(),
+                },
             ))
         }
     };
     if !seconds.is_finite() || seconds <= 0.0 || seconds > 365.0 * 86400.0 {
-        return Err(format!("`{text}` is not a positive duration"));
+        return Err(Error::value(text, Expected::PositiveDuration));
     }
     Ok(Duration::from_secs_f64(seconds))
 }
 
 /// A count of at least 1.
-pub fn positive(text: &str) -> Result<usize, String> {
+pub fn positive(text: &str) -> Result<usize, Error> {
     match text.trim().parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("`{text}` is not a count of at least 1")),
+        _ => Err(Error::value(text, Expected::Count)),
     }
 }
 
 /// `KEY=VALUE`.
-pub fn key_value(text: &str) -> Result<(String, String), String> {
+pub fn key_value(text: &str) -> Result<(String, String), Error> {
     match text.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => {
             Ok((key.trim().to_string(), value.to_string()))
         }
-        _ => Err(format!("`{text}` is not KEY=VALUE")),
+        _ => Err(Error::value(text, Expected::KeyValue)),
     }
 }
 
@@ -147,20 +151,20 @@ mod tests {
 
     #[test]
     fn pacings() {
-        assert_eq!(pace("auto"), Ok(Pace::Auto));
-        assert_eq!(pace("aws"), Ok(Pace::Rates(10.0, 1.0)));
-        assert_eq!(pace("20:2"), Ok(Pace::Rates(20.0, 2.0)));
+        assert_eq!(pace("auto").ok(), Some(Pace::Auto));
+        assert_eq!(pace("aws").ok(), Some(Pace::Rates(10.0, 1.0)));
+        assert_eq!(pace("20:2").ok(), Some(Pace::Rates(20.0, 2.0)));
         assert!(pace("20").is_err());
         assert!(pace("0:1").is_err());
     }
 
     #[test]
     fn durations() {
-        assert_eq!(duration("10s"), Ok(Duration::from_secs(10)));
-        assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(duration("1d"), Ok(Duration::from_secs(86400)));
-        assert_eq!(duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(duration("10s").ok(), Some(Duration::from_secs(10)));
+        assert_eq!(duration("500ms").ok(), Some(Duration::from_millis(500)));
+        assert_eq!(duration("2m").ok(), Some(Duration::from_secs(120)));
+        assert_eq!(duration("1d").ok(), Some(Duration::from_secs(86400)));
+        assert_eq!(duration("3").ok(), Some(Duration::from_secs(3)));
         assert!(duration("10x").is_err());
         assert!(duration("0s").is_err());
         assert!(duration("").is_err());
@@ -168,7 +172,7 @@ mod tests {
 
     #[test]
     fn key_values() {
-        assert_eq!(key_value("a=b=c"), Ok(("a".into(), "b=c".into())));
+        assert_eq!(key_value("a=b=c").ok(), Some(("a".into(), "b=c".into())));
         assert!(key_value("=x").is_err());
         assert!(key_value("novalue").is_err());
     }

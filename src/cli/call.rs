@@ -5,9 +5,10 @@
 use clap::Args;
 use serde_json::Value;
 
-use super::{args, Exit};
-use crate::protocol::TargetForm;
-use crate::wire::{self, Client, ClientConfig, Request};
+use super::error::Remote;
+use super::{args, Error, Exit};
+use ctconform::protocol::TargetForm;
+use ctconform::wire::{self, Client, ClientConfig, Request};
 
 #[derive(Debug, Args)]
 pub struct CallArgs {
@@ -53,11 +54,7 @@ pub async fn call(args: CallArgs) -> Exit {
     let mut request = match (&args.body, &args.raw_body) {
         (Some(json), _) => match serde_json::from_str::<Value>(json) {
             Ok(value) => Request::json(&args.operation, value),
-            Err(error) => {
-                return Exit::Usage(format!(
-                    "--body is not JSON ({error}); use --raw-body to send it anyway"
-                ))
-            }
+            Err(error) => return Exit::Usage(Error::BodyNotJson(error.to_string())),
         },
         (None, Some(raw)) => Request::raw(&args.operation, raw.clone().into_bytes()),
         (None, None) => Request::json(&args.operation, serde_json::json!({})),
@@ -69,14 +66,13 @@ pub async fn call(args: CallArgs) -> Exit {
         request.signing = wire::Signing::Unsigned;
     }
     if let Err(error) = wire::validate_endpoint(&args.endpoint) {
-        return Exit::Usage(error.to_string());
+        return Exit::Usage(error.into());
     }
     if !wire::is_loopback(&args.endpoint) && !args.allow_remote {
-        return Exit::Usage(format!(
-            "{} is not on this machine: the call would act on the account of these credentials; \
-             pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed",
-            args.endpoint
-        ));
+        return Exit::Usage(Error::Remote {
+            endpoint: args.endpoint,
+            acts: Remote::Call,
+        });
     }
     let mut config = ClientConfig::new(args.endpoint, args.region);
     config.timeout = args.timeout;
@@ -86,7 +82,7 @@ pub async fn call(args: CallArgs) -> Exit {
     }
     let client = match Client::new(config).await {
         Ok(client) => client,
-        Err(error) => return Exit::Usage(error.to_string()),
+        Err(error) => return Exit::Usage(error.into()),
     };
     let outcome = client.send(&request).await;
     // The answer's body alone on standard output (pipeable into `jq`);

@@ -9,10 +9,10 @@ use clap::Args;
 
 use super::matrix::Matrix;
 use super::run::load_checked;
-use super::Exit;
-use crate::contract::{RuleId, RULES};
-use crate::fuzz::{fuzz, FuzzOptions};
-use crate::scenario::Scenario;
+use super::{Error, Exit, Expected};
+use ctconform::contract::{RuleId, RULES};
+use ctconform::fuzz::{fuzz, FuzzOptions};
+use ctconform::scenario::Scenario;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -26,10 +26,10 @@ pub struct CheckArgs {
 }
 
 /// The name of a `--var`, given as run takes it (`K=V`) or bare (`K`).
-fn var_name(text: &str) -> Result<String, String> {
+fn var_name(text: &str) -> Result<String, Error> {
     let name = text.split_once('=').map_or(text, |(name, _)| name);
     if name.is_empty() {
-        return Err(format!("`{text}` names no variable"));
+        return Err(Error::value(text, Expected::VarName));
     }
     Ok(name.to_string())
 }
@@ -44,7 +44,7 @@ pub fn check(args: CheckArgs) -> Exit {
             );
             Exit::Conform
         }
-        Err(message) => Exit::Usage(message),
+        Err(error) => Exit::Usage(error),
     }
 }
 
@@ -66,18 +66,23 @@ pub struct CoverageArgs {
 pub async fn coverage(args: CoverageArgs) -> Exit {
     let scenarios = match load_checked(&args.dir, &[]) {
         Ok(scenarios) => scenarios,
-        Err(message) => return Exit::Usage(message),
+        Err(error) => return Exit::Usage(error),
     };
     let matrix_text = match &args.matrix {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => text,
-            Err(error) => return Exit::Usage(format!("{}: {error}", path.display())),
+            Err(error) => {
+                return Exit::Usage(Error::Read {
+                    path: path.clone(),
+                    why: error.to_string(),
+                })
+            }
         },
         None => super::matrix::BUILT_IN.to_string(),
     };
     let matrix = match Matrix::parse(&matrix_text) {
         Ok(matrix) => matrix,
-        Err(message) => return Exit::Usage(message),
+        Err(error) => return Exit::Usage(error),
     };
     let table = coverage_table(scenarios.scenarios());
     let fuzz_cases = match args.fuzz {
@@ -88,7 +93,7 @@ pub async fn coverage(args: CoverageArgs) -> Exit {
             };
             let report = fuzz(options).await;
             if let Some(error) = report.error.or(report.setup_failure) {
-                return Exit::Usage(format!("the fuzzer could not run: {error}"));
+                return Exit::Usage(Error::CoverageFuzz(error));
             }
             Some(report.coverage)
         }

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args};
 
-use super::{args, Exit};
-use crate::runner::{self, SweepTarget};
-use crate::wire::{self, Client, ClientConfig};
+use super::error::Remote;
+use super::{args, Error, Exit};
+use ctconform::runner::{self, SweepTarget};
+use ctconform::wire::{self, Client, ClientConfig};
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("which").required(true).args(["run_id", "older_than", "fixtures"])))]
@@ -52,29 +53,27 @@ pub struct CleanupArgs {
 pub async fn cleanup(args: CleanupArgs) -> Exit {
     let target = match sweep_target(&args) {
         Ok(target) => target,
-        Err(message) => return Exit::Usage(message),
+        Err(error) => return Exit::Usage(error),
     };
     if let Err(error) = wire::validate_endpoint(&args.endpoint) {
-        return Exit::Usage(error.to_string());
+        return Exit::Usage(error.into());
     }
     let mut config = ClientConfig::new(args.endpoint.clone(), args.region.clone());
     config.timeout = args.timeout;
     config.credentials = args.credentials.source(&args.endpoint);
     args.wire.apply(&mut config);
     if !wire::is_loopback(&args.endpoint) && !args.allow_remote {
-        return Exit::Usage(format!(
-            "{} is not on this machine: cleanup deletes channels and event data stores named \
-             ctc-<run id>-... or ctf-<run id>-..., and channels delivering into those stores, \
-             in region {} of the account of these credentials ({}); \
-             pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed, --dry-run to only list them",
-            args.endpoint,
-            args.region,
-            config.credentials.describe()
-        ));
+        return Exit::Usage(Error::Remote {
+            endpoint: args.endpoint.clone(),
+            acts: Remote::Cleanup {
+                region: args.region.clone(),
+                credentials: config.credentials.describe(),
+            },
+        });
     }
     let client = match Client::new(config).await {
         Ok(client) => client,
-        Err(error) => return Exit::Usage(error.to_string()),
+        Err(error) => return Exit::Usage(error.into()),
     };
     // A throttled list or delete is sent again past `--retries`: a sweep
     // that gives up leaves resources behind.
@@ -87,23 +86,21 @@ pub async fn cleanup(args: CleanupArgs) -> Exit {
     }
 }
 
-fn sweep_target(args: &CleanupArgs) -> Result<SweepTarget, String> {
+fn sweep_target(args: &CleanupArgs) -> Result<SweepTarget, Error> {
     match (&args.run_id, args.older_than) {
         (Some(id), _) => {
             // Only a well-formed id: `hello` would match names that merely
             // look like a run's (`ctc-hello-x`) but no run made.
             if runner::run_id_age(id).is_none() {
-                return Err(format!(
-                    "`{id}` is not a run id (`r` and 8 lowercase letters or digits; reports print it first, e.g. r0f3k2abc)"
-                ));
+                return Err(Error::NotRunId(id.clone()));
             }
             Ok(SweepTarget::RunId(id.clone()))
         }
         (None, Some(age)) => Ok(SweepTarget::OlderThan(age)),
         (None, None) if args.fixtures => Ok(SweepTarget::Fixtures),
-        (None, None) => {
-            Err("name what to clean: --run-id ID, --older-than DURATION or --fixtures".into())
-        }
+        (None, None) => Err(Error::Flags(
+            "name what to clean: --run-id ID, --older-than DURATION or --fixtures",
+        )),
     }
 }
 

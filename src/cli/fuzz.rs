@@ -1,17 +1,19 @@
 //! `ctconform fuzz`: structured, stateful traffic judged by the contract's
-//! oracle; divergences shrunk and exported as scenarios (`crate::fuzz`).
+//! oracle; divergences shrunk and exported as scenarios (`ctconform::fuzz`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::{args, Exit};
-use crate::fuzz::{fuzz, FuzzOptions, GivenFixtures};
-use crate::wire;
+use super::error::Remote;
+use super::{args, Error, Exit};
+use ctconform::fuzz::{fuzz, FuzzOptions, GivenFixtures};
+use ctconform::wire;
 
+/// The forms a fuzz report is printed in (`--format`): fewer than a run's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum FuzzReportFormat {
     Pretty,
     Json,
 }
@@ -52,7 +54,7 @@ pub struct FuzzArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "pretty")]
-    pub format: Format,
+    pub format: FuzzReportFormat,
     /// Allow an endpoint that is not on this machine (a real account).
     #[arg(long, env = "CTCONFORM_ALLOW_REMOTE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
     pub allow_remote: bool,
@@ -71,7 +73,7 @@ pub async fn fuzz_command(args: FuzzArgs) -> Exit {
     match run(args).await {
         Ok(true) => Exit::Diverged,
         Ok(false) => Exit::Conform,
-        Err(message) => Exit::Usage(message),
+        Err(error) => Exit::Usage(error),
     }
 }
 
@@ -149,34 +151,36 @@ fn progress_display(
 
 /// `Ok(true)` when divergences were found, `Err` for a usage error or a
 /// run that could not start.
-async fn run(args: FuzzArgs) -> Result<bool, String> {
+async fn run(args: FuzzArgs) -> Result<bool, Error> {
     let threads = default_threads(args.endpoint.as_deref());
     let jobs = args
         .jobs
         .unwrap_or_else(|| default_jobs(args.endpoint.as_deref(), threads));
     if jobs == 0 {
-        return Err("--jobs must be at least 1".into());
+        return Err(Error::Flags("--jobs must be at least 1"));
     }
     if args.rate.is_some_and(|r| r <= 0.0 || !r.is_finite()) {
-        return Err("--rate must be a positive number of requests per second".into());
+        return Err(Error::Flags(
+            "--rate must be a positive number of requests per second",
+        ));
     }
     if let Some(endpoint) = &args.endpoint {
-        wire::validate_endpoint(endpoint).map_err(|e| e.to_string())?;
+        wire::validate_endpoint(endpoint)?;
         if !wire::is_loopback(endpoint) && !args.allow_remote {
-            return Err(format!(
-                "{endpoint} is not on this machine: fuzzing there creates and deletes channels and event data stores \
-                 (billed, at most 10 per region) in the account of these credentials; pass --allow-remote \
-                 (or CTCONFORM_ALLOW_REMOTE=1) to proceed, and --rate to spare a shared account"
-            ));
+            return Err(Error::Remote {
+                endpoint: endpoint.clone(),
+                acts: Remote::Fuzz,
+            });
         }
     }
     if args.cases == Some(0) {
-        return Err("--cases must be at least 1".into());
+        return Err(Error::Flags("--cases must be at least 1"));
     }
     if args.duration == Some(Duration::ZERO) {
-        return Err("--duration must be longer than 0s".into());
+        return Err(Error::Flags("--duration must be longer than 0s"));
     }
-    let fixtures = GivenFixtures::from_vars(&args.vars).map_err(|e| e.to_string())?;
+    let fixtures =
+        GivenFixtures::from_vars(&args.vars).map_err(|e| Error::Fuzzer(e.to_string()))?;
     // Fresh by default, so that nightly runs explore new plans; printed
     // first, so that even a killed run can be replayed.
     let seed = args.seed.unwrap_or_else(rand::random);
@@ -213,13 +217,13 @@ async fn run(args: FuzzArgs) -> Result<bool, String> {
         bar.finish_and_clear();
     }
     if let Some(error) = &report.error {
-        return Err(error.clone());
+        return Err(Error::Fuzzer(error.clone()));
     }
     match args.format {
-        Format::Pretty => print!("{}", crate::report::fuzz_pretty(&report)),
-        Format::Json => println!(
+        FuzzReportFormat::Pretty => print!("{}", ctconform::report::fuzz_pretty(&report)),
+        FuzzReportFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+            serde_json::to_string_pretty(&report).map_err(|e| Error::FuzzReport(e.to_string()))?
         ),
     }
     Ok(report.diverged())

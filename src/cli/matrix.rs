@@ -8,6 +8,8 @@ use std::fmt::Write;
 
 use serde::Deserialize;
 
+use super::Error;
+
 /// The matrix shipped with ctconform, derived from the contract.
 pub const BUILT_IN: &str = include_str!("../../docs/lifecycle-matrix.toml");
 
@@ -53,8 +55,8 @@ impl Cell {
 impl Matrix {
     /// Parses and checks the matrix's own form: every row has exactly one
     /// cell per observer, each cell either determined or not.
-    pub fn parse(text: &str) -> Result<Matrix, String> {
-        let matrix: Matrix = toml::from_str(text).map_err(|e| format!("lifecycle matrix: {e}"))?;
+    pub fn parse(text: &str) -> Result<Matrix, Error> {
+        let matrix: Matrix = toml::from_str(text).map_err(|e| Error::Matrix(e.to_string()))?;
         let observers: BTreeSet<&str> = matrix.observers.iter().map(|o| o.id.as_str()).collect();
         let mut problems = Vec::new();
         for row in &matrix.rows {
@@ -83,7 +85,7 @@ impl Matrix {
         if problems.is_empty() {
             Ok(matrix)
         } else {
-            Err(format!("lifecycle matrix: {}", problems.join("; ")))
+            Err(Error::Matrix(problems.join("; ")))
         }
     }
 
@@ -183,7 +185,7 @@ mod tests {
     #[test]
     fn the_built_in_matrix_is_covered_by_the_corpus() {
         let matrix = Matrix::parse(BUILT_IN).unwrap();
-        let scenarios = crate::scenario::load_dir("scenarios").expect("the corpus loads");
+        let scenarios = ctconform::scenario::load_dir("scenarios").expect("the corpus loads");
         let known: BTreeSet<&str> = scenarios.iter().map(|s| s.name.value.as_str()).collect();
         assert_eq!(matrix.gaps(&known), Vec::<String>::new());
         assert!(matrix.determined_cells() > 40);
@@ -218,6 +220,7 @@ mod tests {
             text.replace("list = { expect = \"listed\", scenarios = [\"gone\"] }", "");
         assert!(Matrix::parse(&missing_cell)
             .unwrap_err()
+            .to_string()
             .contains("row `create` has no cell for `list`"));
         let both = text.replace(
             "scenarios = [] }",
@@ -225,6 +228,7 @@ mod tests {
         );
         assert!(Matrix::parse(&both)
             .unwrap_err()
+            .to_string()
             .contains("give either `expect` or `not_determined`"));
     }
 }

@@ -6,16 +6,17 @@ mod args;
 mod call;
 mod check;
 mod cleanup;
+mod error;
 mod fuzz;
 mod matrix;
 mod run;
 mod serve;
 
-pub use check::coverage_table;
-
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+pub use error::{Error, Expected};
 
 /// Conformance test harness and fuzzer for the AWS CloudTrail CreateChannel API.
 #[derive(Debug, Parser)]
@@ -51,7 +52,7 @@ pub enum Exit {
     /// Divergences were found.
     Diverged,
     /// The invocation or its input was wrong; nothing (more) was sent.
-    Usage(String),
+    Usage(Error),
     /// Standard output was closed: end quietly.
     BrokenPipe,
 }
@@ -65,9 +66,10 @@ pub fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            return report(Exit::Usage(format!(
-                "cannot start the async runtime: {error}"
-            )))
+            return report(Exit::Usage(Error::Start {
+                what: error::Start::Runtime,
+                why: error.to_string(),
+            }))
         }
     };
     let exit = runtime.block_on(async {
@@ -121,8 +123,8 @@ fn report(exit: Exit) -> ExitCode {
     match exit {
         Exit::Conform => ExitCode::SUCCESS,
         Exit::Diverged => ExitCode::from(1),
-        Exit::Usage(message) => {
-            eprintln!("error: {message}");
+        Exit::Usage(error) => {
+            eprintln!("error: {error}");
             ExitCode::from(2)
         }
         Exit::BrokenPipe => ExitCode::from(BROKEN_PIPE),

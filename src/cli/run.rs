@@ -10,16 +10,17 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::{args, Exit};
-use crate::contract::{shapes, Limits, Operation};
-use crate::emulator::{Emulator, EmulatorConfig};
-use crate::report::{self, Style};
-use crate::runner::baseline::{classify, Baseline};
-use crate::runner::{self, RunOptions, RunReport, Selection, Snapshots};
-use crate::scenario::{self, Scenario};
-use crate::snapshot::{SnapshotMode, SnapshotStore};
-use crate::wire::{self, Client, ClientConfig, Request};
-use crate::Suite;
+use super::error::{Remote, Start};
+use super::{args, Error, Exit, Expected};
+use ctconform::contract::{shapes, Limits, Operation};
+use ctconform::emulator::{Emulator, EmulatorConfig};
+use ctconform::report::{self, Style};
+use ctconform::runner::baseline::{classify, Baseline};
+use ctconform::runner::{self, RunOptions, RunReport, Selection, Snapshots};
+use ctconform::scenario::Scenario;
+use ctconform::snapshot::{SnapshotMode, SnapshotStore};
+use ctconform::wire::{self, Client, ClientConfig, Request};
+use ctconform::Suite;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -57,14 +58,14 @@ pub struct RunArgs {
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = args::key_value)]
     vars: Vec<(String, String)>,
     /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Pretty)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = RunReportFormat::Pretty)]
+    format: RunReportFormat,
     /// Write the report here instead of standard output.
     #[arg(long)]
     output: Option<PathBuf>,
     /// Also write the report in another format, e.g. json=report.json (repeatable).
     #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = format_file)]
-    reports: Vec<(Format, PathBuf)>,
+    reports: Vec<(RunReportFormat, PathBuf)>,
     /// Snapshot comparison (default: verify when the profile has recordings).
     #[arg(long, value_enum)]
     snapshots: Option<SnapshotFlag>,
@@ -102,8 +103,9 @@ pub struct RunArgs {
     rate: Option<f64>,
 }
 
+/// The forms a run's report is written in (`--format`, `--report FORMAT=FILE`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum RunReportFormat {
     Pretty,
     Json,
     Junit,
@@ -119,33 +121,21 @@ pub enum SnapshotFlag {
 }
 
 /// Loads and checks every scenario under `dir`; diagnostics as `file:line:col: message`.
-pub fn load_checked(dir: &std::path::Path, known_vars: &[String]) -> Result<Suite, String> {
+pub fn load_checked(dir: &std::path::Path, known_vars: &[String]) -> Result<Suite, Error> {
     if !dir.is_dir() && !dir.is_file() {
-        return Err(format!(
-            "{} is neither a scenario file nor a directory of them",
-            dir.display()
-        ));
+        return Err(Error::NoScenarioPath(dir.to_path_buf()));
     }
-    Suite::load(dir, known_vars).map_err(|diagnostics| join(&diagnostics))
-}
-
-fn join(diagnostics: &[scenario::Diagnostic]) -> String {
-    let lines: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
-    format!(
-        "{}\n{} problem(s) in scenario files; nothing was sent",
-        lines.join("\n"),
-        lines.len()
-    )
+    Suite::load(dir, known_vars).map_err(Error::Scenarios)
 }
 
 pub async fn run(args: RunArgs) -> Exit {
     let known_vars: Vec<String> = args.vars.iter().map(|(k, _)| k.clone()).collect();
     let scenarios = match load_checked(&args.scenarios, &known_vars) {
         Ok(scenarios) => scenarios,
-        Err(message) => return Exit::Usage(message),
+        Err(error) => return Exit::Usage(error),
     };
     if let Some(Err(error)) = args.endpoint.as_deref().map(wire::validate_endpoint) {
-        return Exit::Usage(error.to_string());
+        return Exit::Usage(error.into());
     }
     let loopback = args.endpoint.as_deref().is_none_or(wire::is_loopback);
     let selection = Selection {
@@ -157,29 +147,27 @@ pub async fn run(args: RunArgs) -> Exit {
     if let Some(unknown) = args
         .rules
         .iter()
-        .find(|rule| crate::contract::RuleId::parse(rule).is_none())
+        .find(|rule| ctconform::contract::RuleId::parse(rule).is_none())
     {
-        return Exit::Usage(format!(
-            "unknown rule id `{unknown}` (`ctconform coverage` lists them)"
-        ));
+        return Exit::Usage(Error::UnknownRule(unknown.clone()));
     }
-    if let Err(message) = check_output_paths(&args) {
-        return Exit::Usage(message);
+    if let Err(error) = check_output_paths(&args) {
+        return Exit::Usage(error);
     }
     let scenarios = scenarios.select(selection).into_scenarios();
     if scenarios.is_empty() {
-        return Exit::Usage("no scenario matches the selection".into());
+        return Exit::Usage(Error::NothingSelected);
     }
     let baseline = match load_baseline(&args) {
         Ok(baseline) => baseline,
-        Err(message) => return Exit::Usage(message),
+        Err(error) => return Exit::Usage(error),
     };
 
     let emulator = match &args.endpoint {
         Some(_) => None,
         None => match start_emulator(&args).await {
             Ok(emulator) => Some(emulator),
-            Err(message) => return Exit::Usage(message),
+            Err(error) => return Exit::Usage(error),
         },
     };
     let endpoint = args
@@ -194,18 +182,19 @@ pub async fn run(args: RunArgs) -> Exit {
     if !loopback {
         let plan = remote_plan(&config, &scenarios, &args.vars, args.create_stores);
         if !args.allow_remote {
-            return Exit::Usage(format!(
-                "{plan}; pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed"
-            ));
+            return Exit::Usage(Error::Remote {
+                endpoint: endpoint.clone(),
+                acts: Remote::Run { plan },
+            });
         }
         eprintln!("{plan}; proceeding (--allow-remote)");
     }
     let client = match Client::new(config.clone()).await {
         Ok(client) => client,
-        Err(error) => return Exit::Usage(error.to_string()),
+        Err(error) => return Exit::Usage(error.into()),
     };
-    if let Err(message) = probe(&client, &endpoint).await {
-        return Exit::Usage(message);
+    if let Err(error) = probe(&client, &endpoint).await {
+        return Exit::Usage(error);
     }
 
     let label = if emulator.is_some() {
@@ -229,7 +218,7 @@ pub async fn run(args: RunArgs) -> Exit {
     let interrupted = interrupt_flag();
     options.interrupted = Arc::clone(&interrupted);
     let style = style();
-    let live_lines = args.format == Format::Pretty && args.output.is_none();
+    let live_lines = args.format == RunReportFormat::Pretty && args.output.is_none();
     let progress = live_lines.then(|| progress(scenarios.len()));
     // A closed standard output stops the run as an interrupt does, so that
     // what is in flight is still cleaned up; then it ends quietly.
@@ -271,8 +260,8 @@ pub async fn run(args: RunArgs) -> Exit {
         emulator.stop().await;
     }
     if let Some(baseline) = baseline {
-        if let Err(message) = apply_baseline(&args, &baseline, &mut report) {
-            return Exit::Usage(message);
+        if let Err(error) = apply_baseline(&args, &baseline, &mut report) {
+            return Exit::Usage(error);
         }
     }
     append_step_summary(&report);
@@ -282,16 +271,13 @@ pub async fn run(args: RunArgs) -> Exit {
     let exit = write_report(&args, &report, style, live_lines);
     if runner::found_busy(&report.notes) {
         // Another run's doing, not the endpoint's: no verdict either way.
-        return Exit::Usage(
-            "nothing was tested: the endpoint stayed busy with another run until the deadline"
-                .into(),
-        );
+        return Exit::Usage(Error::EndpointBusy);
     }
     if interrupted.load(Ordering::SeqCst) {
         // Skipped scenarios are no verdict: an interrupted run never conforms.
         eprintln!("interrupted: the run is incomplete");
         return match exit {
-            Exit::Usage(message) => Exit::Usage(message),
+            Exit::Usage(error) => Exit::Usage(error),
             _ => Exit::Diverged,
         };
     }
@@ -301,39 +287,38 @@ pub async fn run(args: RunArgs) -> Exit {
 /// Every file the report goes to must be writable before the first
 /// request: a report lost after the run is a run wasted (and, on a real
 /// account, resources touched for nothing).
-fn check_output_paths(args: &RunArgs) -> Result<(), String> {
+fn check_output_paths(args: &RunArgs) -> Result<(), Error> {
     let paths = args
         .output
         .iter()
         .chain(args.reports.iter().map(|(_, path)| path));
     for path in paths {
         if path.is_dir() {
-            return Err(format!(
-                "cannot write {}: it is a directory",
-                path.display()
-            ));
+            return Err(Error::Write {
+                path: path.clone(),
+                why: "it is a directory".into(),
+            });
         }
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => std::path::Path::new("."),
         };
         if !dir.is_dir() {
-            return Err(format!(
-                "cannot write {}: no directory {}; nothing was sent",
-                path.display(),
-                dir.display()
-            ));
+            return Err(Error::NoDirectory {
+                path: path.clone(),
+                dir: dir.to_path_buf(),
+            });
         }
     }
     Ok(())
 }
 
 /// The `--baseline` file: required to exist unless it is being written.
-fn load_baseline(args: &RunArgs) -> Result<Option<Baseline>, String> {
+fn load_baseline(args: &RunArgs) -> Result<Option<Baseline>, Error> {
     match &args.baseline {
         None => Ok(None),
         Some(path) if args.baseline_update && !path.exists() => Ok(Some(Baseline::default())),
-        Some(path) => Baseline::load(path).map(Some).map_err(|e| e.to_string()),
+        Some(path) => Baseline::load(path).map(Some).map_err(Error::Baseline),
     }
 }
 
@@ -343,13 +328,13 @@ fn apply_baseline(
     args: &RunArgs,
     baseline: &Baseline,
     report: &mut RunReport,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let Some(path) = &args.baseline else {
         return Ok(());
     };
     let baseline = if args.baseline_update {
         let updated = baseline.updated(report);
-        updated.save(path).map_err(|e| e.to_string())?;
+        updated.save(path).map_err(Error::Baseline)?;
         let before = classify(baseline, report);
         report.notes.push(format!(
             "baseline {} written: {} divergence(s) ({} added, {} fixed ones dropped)",
@@ -397,7 +382,7 @@ fn skip_tags(args: &RunArgs, loopback: bool) -> Vec<String> {
     skip
 }
 
-async fn start_emulator(args: &RunArgs) -> Result<Emulator, String> {
+async fn start_emulator(args: &RunArgs) -> Result<Emulator, Error> {
     let config = EmulatorConfig {
         region: args.region.clone(),
         limits: Limits {
@@ -408,17 +393,23 @@ async fn start_emulator(args: &RunArgs) -> Result<Emulator, String> {
     };
     Emulator::start_local(config)
         .await
-        .map_err(|error| format!("cannot start the embedded emulator: {error}"))
+        .map_err(|error| Error::Start {
+            what: Start::Emulator,
+            why: error.to_string(),
+        })
 }
 
 /// Refuses to reach an unknown endpoint quietly: the first call tells
 /// whether anything answers at all.
-async fn probe(client: &Client, endpoint: &str) -> Result<(), String> {
+async fn probe(client: &Client, endpoint: &str) -> Result<(), Error> {
     let outcome = client
         .send(&Request::json("ListChannels", serde_json::json!({})))
         .await;
     match outcome.fault() {
-        Some(wire::Fault::Connect(why)) => Err(format!("cannot reach {endpoint}: {why}")),
+        Some(wire::Fault::Connect(why)) => Err(Error::Unreachable {
+            endpoint: endpoint.to_string(),
+            why: why.to_string(),
+        }),
         _ => Ok(()),
     }
 }
@@ -579,23 +570,22 @@ fn progress(total: usize) -> indicatif::ProgressBar {
 }
 
 /// `json=report.json`: a format and a file for `--report`.
-fn format_file(text: &str) -> Result<(Format, PathBuf), String> {
+fn format_file(text: &str) -> Result<(RunReportFormat, PathBuf), Error> {
     let (format, file) = args::key_value(text)?;
-    let format = Format::from_str(&format, true).map_err(|_| {
-        format!("`{format}` is not a report format (pretty, json, junit, markdown)")
-    })?;
+    let format = RunReportFormat::from_str(&format, true)
+        .map_err(|_| Error::value(&format, Expected::ReportFormat))?;
     if file.is_empty() {
-        return Err(format!("`{text}` names no file"));
+        return Err(Error::value(text, Expected::ReportFile));
     }
     Ok((format, PathBuf::from(file)))
 }
 
-fn render(format: Format, report: &RunReport, style: Style, lines_done: bool) -> String {
+fn render(format: RunReportFormat, report: &RunReport, style: Style, lines_done: bool) -> String {
     match format {
-        Format::Pretty => report::pretty(report, style, lines_done),
-        Format::Json => report::json(report),
-        Format::Junit => report::junit(report),
-        Format::Markdown => report::markdown(report),
+        RunReportFormat::Pretty => report::pretty(report, style, lines_done),
+        RunReportFormat::Json => report::json(report),
+        RunReportFormat::Junit => report::junit(report),
+        RunReportFormat::Markdown => report::markdown(report),
     }
 }
 
@@ -603,7 +593,10 @@ fn write_report(args: &RunArgs, report: &RunReport, style: Style, lines_done: bo
     for (format, path) in &args.reports {
         let text = render(*format, report, Style::Plain, false);
         if let Err(error) = std::fs::write(path, text) {
-            return Exit::Usage(format!("cannot write {}: {error}", path.display()));
+            return Exit::Usage(Error::Write {
+                path: path.clone(),
+                why: error.to_string(),
+            });
         }
     }
     let style = if args.output.is_some() {
@@ -615,7 +608,10 @@ fn write_report(args: &RunArgs, report: &RunReport, style: Style, lines_done: bo
     match &args.output {
         Some(path) => {
             if let Err(error) = std::fs::write(path, &text) {
-                return Exit::Usage(format!("cannot write {}: {error}", path.display()));
+                return Exit::Usage(Error::Write {
+                    path: path.clone(),
+                    why: error.to_string(),
+                });
             }
             eprintln!("{}", report::summary_line(report));
         }

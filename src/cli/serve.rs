@@ -6,9 +6,10 @@ use clap::Args;
 
 use std::time::Duration;
 
-use super::{args, Exit};
-use crate::contract::Limits;
-use crate::emulator::{parse_rate, ChaosConfig, Emulator, EmulatorConfig};
+use super::error::Start;
+use super::{args, Error, Exit, Expected};
+use ctconform::contract::Limits;
+use ctconform::emulator::{parse_rate, ChaosConfig, Emulator, EmulatorConfig};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -22,12 +23,12 @@ pub struct ServeArgs {
     #[arg(long, default_value = "123456789012", value_parser = parse_account)]
     account: String,
     /// Channel quota per account and region (contract C3).
-    #[arg(long, default_value_t = crate::contract::shapes::CHANNEL_QUOTA)]
+    #[arg(long, default_value_t = ctconform::contract::shapes::CHANNEL_QUOTA)]
     max_channels: usize,
     /// Event data store quota per account and region (contract section 5:
     /// 10, stores pending deletion included); raise it to keep a long-lived
     /// emulator usable, or restart it to start clean.
-    #[arg(long, default_value_t = crate::contract::shapes::STORE_QUOTA)]
+    #[arg(long, default_value_t = ctconform::contract::shapes::STORE_QUOTA)]
     max_stores: usize,
     /// Verify SigV4 signatures as an endpoint that enforces authentication
     /// does (contract section 1): the loopback identity ctconform signs with
@@ -63,19 +64,19 @@ pub struct ServeArgs {
     latency: Option<Duration>,
 }
 
-fn fail_status(value: &str) -> Result<u16, String> {
+fn fail_status(value: &str) -> Result<u16, Error> {
     match value.trim() {
         "500" => Ok(500),
         "503" => Ok(503),
-        _ => Err("the fault status is 500 or 503".into()),
+        _ => Err(Error::value(value, Expected::FaultStatus)),
     }
 }
 
-fn parse_account(value: &str) -> Result<String, String> {
+fn parse_account(value: &str) -> Result<String, Error> {
     if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
         Ok(value.to_string())
     } else {
-        Err("an account id is 12 digits".into())
+        Err(Error::value(value, Expected::AccountId))
     }
 }
 
@@ -83,13 +84,13 @@ pub async fn serve(args: ServeArgs) -> Exit {
     let chaos_text = describe_chaos(&args);
     let mut signatures = args
         .verify_signatures
-        .then(crate::emulator::auth::Verifier::new);
+        .then(ctconform::emulator::auth::Verifier::new);
     for key in &args.access_keys {
         let Some((id, secret)) = key
             .split_once(':')
             .filter(|(id, s)| !id.is_empty() && !s.is_empty())
         else {
-            return Exit::Usage("--access-key takes ACCESS_KEY_ID:SECRET".into());
+            return Exit::Usage(Error::Flags("--access-key takes ACCESS_KEY_ID:SECRET"));
         };
         signatures = signatures.map(|verifier| verifier.with_key(id, secret));
     }
@@ -115,7 +116,12 @@ pub async fn serve(args: ServeArgs) -> Exit {
     let calm = chaos.is_calm();
     let emulator = match Emulator::start_with_chaos(config, Some(chaos), args.addr).await {
         Ok(emulator) => emulator,
-        Err(error) => return Exit::Usage(format!("cannot listen on {}: {error}", args.addr)),
+        Err(error) => {
+            return Exit::Usage(Error::Start {
+                what: Start::Listener(args.addr.to_string()),
+                why: error.to_string(),
+            })
+        }
     };
     println!("ctconform emulator listening on {}", emulator.url());
     if !calm {

@@ -175,15 +175,29 @@ async fn misbehave(State(chaos): State<Arc<Chaos>>, request: Request, next: Next
 }
 
 /// Parses `25/s` (or `25`): requests per second.
-pub fn parse_rate(text: &str) -> Result<f64, String> {
+pub fn parse_rate(text: &str) -> Result<f64, NotARate> {
     let number = text.trim().strip_suffix("/s").unwrap_or(text.trim());
     match number.parse::<f64>() {
         Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
-        _ => Err(format!(
-            "{text:?} is not a rate: write requests per second, as 25/s"
-        )),
+        _ => Err(NotARate(text.to_string())),
     }
 }
+
+/// A throttling rate that does not parse, as given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotARate(pub String);
+
+impl std::fmt::Display for NotARate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} is not a rate: write requests per second, as 25/s",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NotARate {}
 
 /// The `__type` of a JSON error body.
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 mod chaos;
 
-pub use chaos::{parse_rate, Chaos, ChaosConfig, ChaosCounts};
+pub use chaos::{parse_rate, Chaos, ChaosConfig, ChaosCounts, NotARate};
 
 pub mod auth;
 

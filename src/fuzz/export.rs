@@ -17,7 +17,7 @@ use super::session::{exercised, CreatedVar, ExportStep};
 use crate::contract::shapes::PARTNER_SOURCES;
 use crate::contract::{Acceptable, RuleId};
 use crate::protocol::TargetForm;
-use crate::wire::{curl_command, Body, ClientConfig, HeaderValue, Request, TargetHeader};
+use crate::wire::{curl_command, ClientConfig, HeaderValue, Request, RequestBody, TargetHeader};
 
 /// What to say about the finding at the top of the file.
 #[derive(Clone, Debug)]
@@ -137,15 +137,15 @@ fn write_request(out: &mut String, request: &Request) {
         let _ = writeln!(out, "method = {}", toml_string(method));
     }
     match &request.body {
-        Body::Json(value @ Value::Object(_)) => {
+        RequestBody::Json(value @ Value::Object(_)) => {
             let _ = writeln!(out, "input = {}", toml_value(value));
         }
-        Body::Json(other) => {
+        RequestBody::Json(other) => {
             let text = serde_json::to_string(other).unwrap_or_default();
             let _ = writeln!(out, "raw_body = {}", template_string(&text));
         }
-        Body::Raw(bytes) if bytes.is_empty() => {}
-        Body::Raw(bytes) => {
+        RequestBody::Raw(bytes) if bytes.is_empty() => {}
+        RequestBody::Raw(bytes) => {
             let text = String::from_utf8_lossy(bytes);
             let _ = writeln!(out, "raw_body = {}", template_string(&text));
         }
@@ -188,8 +188,8 @@ fn partner_locks(steps: &[ExportStep]) -> Vec<String> {
     let mut locks: Vec<String> = steps
         .iter()
         .filter_map(|s| match &s.template.body {
-            Body::Json(body) => body.get("Source")?.as_str().map(str::to_string),
-            Body::Raw(_) => None,
+            RequestBody::Json(body) => body.get("Source")?.as_str().map(str::to_string),
+            RequestBody::Raw(_) => None,
         })
         .filter(|source| PARTNER_SOURCES.contains(&source.as_str()))
         .map(|source| format!("source:{source}"))

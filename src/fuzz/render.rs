@@ -17,7 +17,7 @@ use super::plan::{
 };
 use crate::contract::{Call, CallBody, Identity, MediaType, Operation, RequestedOperation};
 use crate::protocol::{self, Target, TargetForm};
-use crate::wire::{Body, HeaderValue, Request, TargetHeader};
+use crate::wire::{HeaderValue, Request, RequestBody, TargetHeader};
 
 /// Marks a scenario variable inside rendered text: `var("run_id")` is
 /// written out as `${run_id}` by the exporter. Private-use characters, so
@@ -95,15 +95,15 @@ pub fn render(step: &Step, ns: &Namespace, res: &Resources) -> Request {
     let (operation, body) = render_action(&step.action, ns, res);
     let envelope = &step.envelope;
     let body = match envelope.body {
-        BodyBend::AsIs => Body::Json(body),
-        BodyBend::Empty => Body::Raw(Vec::new()),
-        BodyBend::NotJson => Body::Raw(b"{\"Name\": not json".to_vec()),
-        BodyBend::JsonArray => Body::Json(Value::Array(vec![body])),
+        BodyBend::AsIs => RequestBody::Json(body),
+        BodyBend::Empty => RequestBody::Raw(Vec::new()),
+        BodyBend::NotJson => RequestBody::Raw(b"{\"Name\": not json".to_vec()),
+        BodyBend::JsonArray => RequestBody::Json(Value::Array(vec![body])),
         BodyBend::Truncated => {
             let bytes = serde_json::to_vec(&body).unwrap_or_default();
-            Body::Raw(bytes[..bytes.len() / 2].to_vec())
+            RequestBody::Raw(bytes[..bytes.len() / 2].to_vec())
         }
-        BodyBend::JsonNull => Body::Raw(b"null".to_vec()),
+        BodyBend::JsonNull => RequestBody::Raw(b"null".to_vec()),
     };
     let target = match envelope.target {
         TargetChoice::Prefixed => TargetHeader::Form(TargetForm::Prefixed),
@@ -551,8 +551,8 @@ impl CallParts {
             operation: self.operation.clone(),
             media_type: self.media_type,
             body: match &request.body {
-                Body::Json(value) => CallBody::Json(value),
-                Body::Raw(bytes) => CallBody::Bytes(bytes),
+                RequestBody::Json(value) => CallBody::Json(value),
+                RequestBody::Raw(bytes) => CallBody::Bytes(bytes),
             },
         }
     }

@@ -30,7 +30,7 @@ use crate::account::{self, Resource};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
 use crate::contract::{Operation, RuleId};
 use crate::emulator::{Emulator, EmulatorConfig, Listener};
-use crate::wire::{Client, ClientConfig, Exchange, Outcome, Request};
+use crate::wire::{Client, ClientConfig, Exchange, Received, Request};
 
 /// What to fuzz and for how long.
 #[derive(Clone, Debug)]
@@ -282,12 +282,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Shared {
     /// Sends through the run's own client: setup, replays, fixture cleanup.
-    async fn send(&self, request: &Request) -> Outcome {
+    async fn send(&self, request: &Request) -> Received {
         self.send_via(&self.client, request).await
     }
 
     /// Sends through `client` (each thread of sessions has its own).
-    async fn send_via(&self, client: &Client, request: &Request) -> Outcome {
+    async fn send_via(&self, client: &Client, request: &Request) -> Received {
         self.send_recorded_via(client, request).await.outcome
     }
 

@@ -23,7 +23,7 @@ use crate::scenario::vars::{
     FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_INTEGRATION_ID, FIXTURE_EDS_MANAGEMENT,
     FIXTURE_EDS_PENDING,
 };
-use crate::wire::{json_response, Fault, Outcome, Request};
+use crate::wire::{json_response, Fault, Received, Request};
 
 /// The event data stores the runner makes before any session, shared by all.
 #[derive(Clone, Debug)]
@@ -102,7 +102,7 @@ pub fn fixture_creates(prefix: &str) -> [Request; 3] {
 }
 
 /// The ARN a success body names under `member`, if it is one of `resource`.
-pub fn created_arn(outcome: &Outcome, member: &str, resource: &str) -> Option<Handle> {
+pub fn created_arn(outcome: &Received, member: &str, resource: &str) -> Option<Handle> {
     let response = outcome.response()?;
     if !(200..300).contains(&response.status) {
         return None;
@@ -204,7 +204,9 @@ impl SessionFixtures {
     /// Learns the identity from the first store's ARN and replays the four
     /// setup exchanges (three creates, one delete) through a fresh oracle,
     /// which must find each one a conforming success.
-    pub fn from_exchanges(exchanges: &[(Request, Outcome)]) -> Result<SessionFixtures, SetupError> {
+    pub fn from_exchanges(
+        exchanges: &[(Request, Received)],
+    ) -> Result<SessionFixtures, SetupError> {
         let handles: Vec<Option<Handle>> = exchanges
             .iter()
             .take(3)
@@ -252,7 +254,7 @@ impl SessionFixtures {
     /// role, or the rules it stands for would be judged against the wrong store.
     pub fn from_given(
         given: &GivenFixtures,
-        answers: &[Outcome; 3],
+        answers: &[Received; 3],
     ) -> Result<SessionFixtures, SetupError> {
         let arns = [&given.integration, &given.management, &given.pending];
         let mut stores = Vec::new();
@@ -428,7 +430,7 @@ pub struct Prepared {
 impl Prepared {
     /// The step as the exporter writes it, once its answer is in; without
     /// a rendered template the live request stands in.
-    pub fn recorded(self, outcome: &Outcome, capture: Option<CreatedVar>) -> ExportStep {
+    pub fn recorded(self, outcome: &Received, capture: Option<CreatedVar>) -> ExportStep {
         let template = self.template.unwrap_or_else(|| self.request.clone());
         ExportStep {
             live: self.request,
@@ -548,7 +550,7 @@ impl Driver {
     pub fn settle(
         &mut self,
         prepared: &Prepared,
-        outcome: &Outcome,
+        outcome: &Received,
         quota_full: impl Fn(Operation) -> bool,
     ) -> (CaseVerdict, Option<CreatedVar>) {
         let expected = &prepared.expected;
@@ -601,7 +603,7 @@ impl Driver {
     }
 
     /// Records a resource the endpoint says it created (any 2xx create).
-    fn track_created(&mut self, prepared: &Prepared, outcome: &Outcome) -> Option<CreatedVar> {
+    fn track_created(&mut self, prepared: &Prepared, outcome: &Received) -> Option<CreatedVar> {
         let RequestedOperation::Known(operation) = prepared.parts.operation else {
             return None;
         };
@@ -612,12 +614,12 @@ impl Driver {
         };
         let handle = created_arn(outcome, member, resource)?;
         let name = |request: &Request| match &request.body {
-            crate::wire::Body::Json(body) => body
+            crate::wire::RequestBody::Json(body) => body
                 .get("Name")
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string(),
-            crate::wire::Body::Raw(_) => String::new(),
+            crate::wire::RequestBody::Raw(_) => String::new(),
         };
         let (live_list, live_names, template_list, template_names) = if prefix == "ch" {
             (
@@ -713,19 +715,19 @@ use crate::account::describe;
 // ------------------------------------------------------------ in process
 
 /// Sends a request to the reference emulator's logic directly: no HTTP.
-pub fn answer_in_process(region: &mut Region, request: &Request) -> Outcome {
+pub fn answer_in_process(region: &mut Region, request: &Request) -> Received {
     answer_read(region, &read_call(&call_parts(request).call(request)))
 }
 
 /// As [`answer_in_process`], for a request already read.
-pub fn answer_read(region: &mut Region, read: &ReadCall<'_>) -> Outcome {
+pub fn answer_read(region: &mut Region, read: &ReadCall<'_>) -> Received {
     let (status, body) = emulator::answer_read(region, read);
     let mut headers = HeaderMap::new();
     headers.insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static(crate::protocol::CONTENT_TYPE),
     );
-    Outcome {
+    Received {
         latency: Duration::ZERO,
         result: Ok(json_response(status, &headers, body)),
     }

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use crate::account::{describe, list_channels, FixtureVars, UnknownAnswer};
 use crate::contract::{shapes, Operation};
 use crate::scenario::vars::{FIXTURE_EDS_INTEGRATION, FIXTURE_EDS_MANAGEMENT, FIXTURE_EDS_PENDING};
-use crate::wire::{Client, Outcome, Request};
+use crate::wire::{Client, Received, Request};
 
 /// Which operations the endpoint accepted a valid request of, and why the
 /// others are untested.
@@ -167,7 +167,7 @@ impl Probe<'_> {
         self.record(operation, &outcome)
     }
 
-    fn record(&mut self, operation: Operation, outcome: &Outcome) -> Option<Value> {
+    fn record(&mut self, operation: Operation, outcome: &Received) -> Option<Value> {
         if outcome.is_success() {
             self.controls.accepted.insert(operation);
             return outcome

@@ -25,7 +25,7 @@ use crate::scenario::{
     Header, Layer, Observed, Phase, Race, Repeat, Scenario, Step, Vars,
 };
 use crate::snapshot::{self, Observation, Redactor, SnapshotOutcome};
-use crate::wire::{self, Attempt, Client, ClientConfig, Exchange, Outcome, Request};
+use crate::wire::{self, Attempt, Client, ClientConfig, Exchange, Received, Request};
 
 /// Everything scenarios share during a run.
 pub struct Context {
@@ -331,7 +331,7 @@ impl ScenarioRun<'_> {
                 )
             });
         let mut retried = Vec::new();
-        let outcomes: Vec<Outcome> = exchanges
+        let outcomes: Vec<Received> = exchanges
             .into_iter()
             .map(|exchange| {
                 retried.extend(exchange.retried);
@@ -548,7 +548,7 @@ impl ScenarioRun<'_> {
             )
         });
         let mut retried = Vec::new();
-        let outcomes: Vec<Outcome> = exchanges
+        let outcomes: Vec<Received> = exchanges
             .into_iter()
             .map(|exchange| {
                 retried.extend(exchange.retried);
@@ -662,7 +662,7 @@ impl ScenarioRun<'_> {
             .outcome
             .response()
             .and_then(|r| r.request_id.clone());
-        exchange.outcome = Outcome {
+        exchange.outcome = Received {
             latency: exchange.outcome.latency,
             result: Ok(taken),
         };
@@ -726,7 +726,7 @@ impl ScenarioRun<'_> {
         // for a success, and successes are checked whole.
         let mut made_up = wire::json_response(200, &http::HeaderMap::new(), answer);
         made_up.request_id = read.response().and_then(|r| r.request_id.clone());
-        exchange.outcome = Outcome {
+        exchange.outcome = Received {
             latency: exchange.outcome.latency + read.latency,
             result: Ok(made_up),
         };
@@ -740,11 +740,11 @@ impl ScenarioRun<'_> {
     fn judge(
         &self,
         step: &Step,
-        outcomes: &[Outcome],
+        outcomes: &[Received],
         vars: &Vars,
         problems: &mut Vec<String>,
     ) -> Verdict {
-        if let Some(fault) = outcomes.iter().find_map(Outcome::fault) {
+        if let Some(fault) = outcomes.iter().find_map(Received::fault) {
             problems.push(fault.to_string());
             return Verdict::Error;
         }
@@ -788,7 +788,7 @@ impl ScenarioRun<'_> {
     }
 
     /// The step's answers, normalised: the snapshot's name and content.
-    fn render_snapshot(&mut self, step: &Step, outcomes: &[Outcome]) -> (String, String) {
+    fn render_snapshot(&mut self, step: &Step, outcomes: &[Received]) -> (String, String) {
         let observations: Vec<Observation> = outcomes.iter().map(observation).collect();
         let content = if step.is_parallel() {
             snapshot::render_parallel(&observations, &mut self.redactor)
@@ -1031,7 +1031,7 @@ async fn paginate(
         if let Some(object) = next.as_object_mut() {
             object.insert("NextToken".into(), Value::from(token));
         }
-        request.body = wire::Body::Json(next);
+        request.body = wire::RequestBody::Json(next);
     }
     let problem = format!("NextToken still given after {MAX_PAGES} pages: paging never ends");
     (pages, Some(problem))
@@ -1066,10 +1066,10 @@ fn joined_pages(mut pages: Vec<Exchange>, member: &str) -> Exchange {
 }
 
 /// Why an answer to `step` is not a whole success, if one is not.
-fn malformed_success(step: &Step, outcomes: &[Outcome]) -> Option<String> {
+fn malformed_success(step: &Step, outcomes: &[Received]) -> Option<String> {
     outcomes
         .iter()
-        .filter_map(Outcome::response)
+        .filter_map(Received::response)
         .find_map(|response| success_problem(step.op.name(), response))
 }
 
@@ -1151,7 +1151,7 @@ fn build_request(step: &Step, vars: &Vars) -> Result<(Request, Option<Value>), S
     Ok((request, input))
 }
 
-fn observed(outcome: &Outcome) -> Option<Observed<'_>> {
+fn observed(outcome: &Received) -> Option<Observed<'_>> {
     let response = outcome.response()?;
     Some(Observed {
         status: response.status,
@@ -1160,7 +1160,7 @@ fn observed(outcome: &Outcome) -> Option<Observed<'_>> {
     })
 }
 
-fn observation(outcome: &Outcome) -> Observation<'_> {
+fn observation(outcome: &Received) -> Observation<'_> {
     match (outcome.response(), outcome.fault()) {
         (Some(response), _) => Observation {
             status: Some(response.status),
@@ -1185,7 +1185,7 @@ fn observation(outcome: &Outcome) -> Observation<'_> {
 /// scenario cannot test its rule: a skip, not a failure.
 fn judge_setup(
     step: &Step,
-    outcomes: &[Outcome],
+    outcomes: &[Received],
     unknown: &UnknownAnswer,
     problems: &mut Vec<String>,
 ) -> Verdict {
@@ -1205,7 +1205,7 @@ fn judge_setup(
 
 /// Cleanup failures are reported, never the scenario's verdict: a
 /// resource already gone is fine.
-fn judge_cleanup(outcomes: &[Outcome], problems: &mut Vec<String>) {
+fn judge_cleanup(outcomes: &[Received], problems: &mut Vec<String>) {
     for outcome in outcomes {
         let gone =
             matches!(outcome.error_code(), Some(code) if code.ends_with("NotFoundException"));
@@ -1231,7 +1231,7 @@ fn not_implemented(step: &Step, why: &str) -> String {
     format!("the endpoint does not implement {} ({why})", step.op.name())
 }
 
-fn bind_captures(step: &Step, outcomes: &[Outcome], vars: &mut Vars, problems: &mut Vec<String>) {
+fn bind_captures(step: &Step, outcomes: &[Received], vars: &mut Vars, problems: &mut Vec<String>) {
     if step.captures.is_empty() {
         return;
     }
@@ -1270,7 +1270,7 @@ fn sent_request(config: &ClientConfig, request: &Request) -> SentRequest {
     }
 }
 
-fn answer(outcome: &Outcome) -> Answer {
+fn answer(outcome: &Received) -> Answer {
     match (outcome.response(), outcome.fault()) {
         (Some(response), _) => Answer {
             status: Some(response.status),

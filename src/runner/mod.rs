@@ -22,14 +22,14 @@ use serde_json::Value;
 // that reach it through the runner.
 pub use crate::account::{
     found_busy, is_fixture_store_name, list_channels, new_run_id, run_id_age, run_id_of, sweep,
-    unimplemented, Created, SweepReport, SweepTarget, UnknownAnswer, LOCK_CHANNEL_NAME,
+    unimplemented, Created, Resource, SweepReport, SweepTarget, UnknownAnswer, LOCK_CHANNEL_NAME,
 };
 pub use result::{
     Answer, CallResult, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict,
 };
 pub use select::Selection;
 
-use crate::account::{self, delete, NotLocked, Resource};
+use crate::account::{self, delete, NotLocked};
 use crate::contract::shapes;
 use crate::scenario::{referenced_vars, Layer, Scenario, Vars};
 use crate::snapshot::{SnapshotMode, SnapshotStore};

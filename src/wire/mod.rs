@@ -1,5 +1,5 @@
 //! The wire: a signed awsJson1_1 client that sends one [`Request`] and
-//! returns an [`Outcome`], never panicking and never waiting past its
+//! returns what it [`Received`], never panicking and never waiting past its
 //! timeout. It classifies what came back (a [`Response`] or a [`Fault`]) and
 //! leaves every judgement to the runner.
 //!
@@ -46,8 +46,8 @@ pub use config::{
 pub use curl::curl_command;
 pub use fault::Fault;
 pub use pace::{is_read_operation, Pace, PacingConfig, AWS_READ_RATE, AWS_WRITE_RATE};
-pub use request::{mask_authorization, Body, HeaderValue, Request, Signing, TargetHeader};
-pub use response::{json_response, parse_json, parse_response, BodyProblem, Outcome, Response};
+pub use request::{mask_authorization, HeaderValue, Request, RequestBody, Signing, TargetHeader};
+pub use response::{json_response, parse_json, parse_response, BodyProblem, Received, Response};
 pub use retry::{
     classify, is_throttled, Attempt, Exchange, RetryPolicy, Retryable, DEFAULT_MAX_ATTEMPTS,
     THROTTLING_CODES,
@@ -251,7 +251,7 @@ impl Client {
 
     /// Sends `request`, retrying as the policy says, and reads the whole
     /// final answer; each attempt within the timeout.
-    pub async fn send(&self, request: &Request) -> Outcome {
+    pub async fn send(&self, request: &Request) -> Received {
         self.send_recorded(request).await.outcome
     }
 
@@ -299,13 +299,13 @@ impl Client {
 
     /// Sends `request` once and reads the whole answer, within the timeout.
     /// Signed afresh on each call.
-    async fn send_once(&self, request: &Request) -> Outcome {
+    async fn send_once(&self, request: &Request) -> Received {
         self.inner.sent.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let result = tokio::time::timeout(self.inner.timeout, self.exchange(request))
             .await
             .unwrap_or(Err(Fault::Timeout));
-        Outcome {
+        Received {
             latency: started.elapsed(),
             result,
         }
@@ -353,7 +353,11 @@ impl Client {
         let mut secrets = Vec::new();
         match &request.signing {
             Signing::Sign => {
-                let credentials = inner.signer.credentials().await.map_err(Fault::Client)?;
+                let credentials = inner
+                    .signer
+                    .credentials()
+                    .await
+                    .map_err(|error| Fault::Client(error.to_string()))?;
                 let unsigned = Unsigned {
                     method: method.as_str(),
                     headers: &headers,
@@ -362,7 +366,8 @@ impl Client {
                     region: &inner.region,
                     time: SystemTime::now(),
                 };
-                let added = signature_headers(&inner.signing, &unsigned).map_err(Fault::Client)?;
+                let added = signature_headers(&inner.signing, &unsigned)
+                    .map_err(|error| Fault::Client(error.to_string()))?;
                 append_headers(&mut header_map, &added)?;
                 // The loopback identity is public: nothing to hide, and
                 // the fuzzer's answers need not be searched.

@@ -16,7 +16,7 @@ use crate::protocol::{self, TargetForm};
 pub struct Request {
     /// The operation name; unknown names are allowed on purpose.
     pub operation: String,
-    pub body: Body,
+    pub body: RequestBody,
     pub target: TargetHeader,
     pub content_type: HeaderValue,
     pub signing: Signing,
@@ -26,7 +26,7 @@ pub struct Request {
 
 /// The request body.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Body {
+pub enum RequestBody {
     /// Serialised compactly, in the value's own key order.
     Json(Value),
     /// Sent byte for byte, for malformed bodies.
@@ -108,15 +108,15 @@ pub fn mask_authorization(value: &str) -> String {
 impl Request {
     /// A signed `POST` with a JSON body and the default target and media type.
     pub fn json(operation: &str, body: Value) -> Self {
-        Request::with_body(operation, Body::Json(body))
+        Request::with_body(operation, RequestBody::Json(body))
     }
 
     /// A signed `POST` with these exact body bytes.
     pub fn raw(operation: &str, bytes: Vec<u8>) -> Self {
-        Request::with_body(operation, Body::Raw(bytes))
+        Request::with_body(operation, RequestBody::Raw(bytes))
     }
 
-    fn with_body(operation: &str, body: Body) -> Self {
+    fn with_body(operation: &str, body: RequestBody) -> Self {
         Request {
             operation: operation.to_string(),
             body,
@@ -156,8 +156,8 @@ impl Request {
     pub fn body_bytes(&self) -> Vec<u8> {
         match &self.body {
             // Serialising a `Value` cannot fail: its map keys are strings.
-            Body::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
-            Body::Raw(bytes) => bytes.clone(),
+            RequestBody::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
+            RequestBody::Raw(bytes) => bytes.clone(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! What came back: an HTTP answer read into a [`Response`] (status, request
 //! id, resolved error code and message, parsed body) or a [`Fault`], wrapped
-//! with its latency in an [`Outcome`]. The step "status + headers + bytes →
+//! with its latency in a [`Received`]. The step "status + headers + bytes →
 //! Response" is the pure [`parse_response`], so fuzz targets can call it.
 //! Nothing here judges conformance; the runner does.
 
@@ -13,15 +13,15 @@ use serde_json::Value;
 use super::fault::Fault;
 use crate::protocol;
 
-/// The result of sending one request.
+/// What came back for one request sent: a response or a fault, and how long it took.
 #[derive(Clone, Debug)]
-pub struct Outcome {
+pub struct Received {
     /// From just before sending to the last body byte (or the fault).
     pub latency: Duration,
     pub result: Result<Response, Fault>,
 }
 
-impl Outcome {
+impl Received {
     /// The HTTP status, when an HTTP answer was read.
     pub fn status(&self) -> Option<u16> {
         self.response().map(|r| r.status)
@@ -318,13 +318,13 @@ mod tests {
 
     #[test]
     fn outcome_accessors() {
-        let ok = Outcome {
+        let ok = Received {
             latency: Duration::ZERO,
             result: Ok(parse_response(204, &HeaderMap::new(), Vec::new())),
         };
         assert_eq!(ok.status(), Some(204));
         assert!(ok.is_success());
-        let fault = Outcome {
+        let fault = Received {
             latency: Duration::ZERO,
             result: Err(Fault::Timeout),
         };

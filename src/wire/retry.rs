@@ -21,7 +21,7 @@ use std::time::Duration;
 use rand::Rng;
 
 use super::fault::Fault;
-use super::response::Outcome;
+use super::response::Received;
 
 /// The SDKs' standard mode: 3 attempts in all.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
@@ -67,7 +67,7 @@ pub enum Retryable {
 }
 
 /// Whether `outcome` is one the SDKs retry, and why.
-pub fn classify(outcome: &Outcome) -> Option<Retryable> {
+pub fn classify(outcome: &Received) -> Option<Retryable> {
     match &outcome.result {
         Ok(response) => {
             let code = response.error_code.as_deref();
@@ -90,7 +90,7 @@ pub fn classify(outcome: &Outcome) -> Option<Retryable> {
 
 /// True when `outcome` is a throttling answer: the request was refused for
 /// rate, and so judged nothing.
-pub fn is_throttled(outcome: &Outcome) -> bool {
+pub fn is_throttled(outcome: &Received) -> bool {
     classify(outcome) == Some(Retryable::Throttled)
 }
 
@@ -172,7 +172,7 @@ impl Default for RetryQuota {
 impl RetryQuota {
     /// Takes the cost of retrying after `outcome`; `None` when the bucket is
     /// too low (no retry), else what was taken.
-    pub fn take(&self, outcome: &Outcome) -> Option<u32> {
+    pub fn take(&self, outcome: &Received) -> Option<u32> {
         let cost = if matches!(outcome.result, Err(Fault::Timeout)) {
             TIMEOUT_RETRY_COST
         } else {
@@ -214,7 +214,7 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    pub fn of(outcome: &Outcome, retryable: Retryable, backoff: Duration) -> Attempt {
+    pub fn of(outcome: &Received, retryable: Retryable, backoff: Duration) -> Attempt {
         Attempt {
             status: outcome.status(),
             error_code: outcome.error_code().map(str::to_string),
@@ -244,7 +244,7 @@ fn as_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result
 /// before it (empty when the first attempt stood).
 #[derive(Clone, Debug)]
 pub struct Exchange {
-    pub outcome: Outcome,
+    pub outcome: Received,
     pub retried: Vec<Attempt>,
     /// The last answer was retryable but the attempts or the quota ran out.
     pub exhausted: Option<Retryable>,
@@ -277,9 +277,9 @@ mod tests {
     use super::*;
     use crate::wire::parse_response;
 
-    fn answer(status: u16, code: &str) -> Outcome {
+    fn answer(status: u16, code: &str) -> Received {
         let body = format!(r#"{{"__type":"{code}","message":"m"}}"#).into_bytes();
-        Outcome {
+        Received {
             latency: Duration::ZERO,
             result: Ok(parse_response(status, &http::HeaderMap::new(), body)),
         }
@@ -315,12 +315,12 @@ mod tests {
             );
         }
         assert_eq!(classify(&answer(501, "NotImplemented")), None);
-        let timeout = Outcome {
+        let timeout = Received {
             latency: Duration::ZERO,
             result: Err(Fault::Timeout),
         };
         assert_eq!(classify(&timeout), Some(Retryable::Transient));
-        let not_http = Outcome {
+        let not_http = Received {
             latency: Duration::ZERO,
             result: Err(Fault::NotHttp("x".into())),
         };

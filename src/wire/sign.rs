@@ -71,7 +71,9 @@ impl Signer {
                 let provider = sdk_config.credentials_provider().ok_or_else(|| {
                     WireError::Credentials("the AWS chain has no credentials provider".into())
                 })?;
-                let first = provide(&provider).await.map_err(WireError::Credentials)?;
+                let first = provide(&provider)
+                    .await
+                    .map_err(|CredentialsError(why)| WireError::Credentials(why))?;
                 Ok(Signer::Provided {
                     provider,
                     current: Mutex::new(first),
@@ -81,7 +83,7 @@ impl Signer {
     }
 
     /// The credentials to sign with now.
-    pub(crate) async fn credentials(&self) -> Result<Credentials, String> {
+    pub(crate) async fn credentials(&self) -> Result<Credentials, CredentialsError> {
         match self {
             Signer::Fixed(credentials) => Ok(credentials.clone()),
             Signer::Provided { provider, current } => {
@@ -95,11 +97,44 @@ impl Signer {
     }
 }
 
-async fn provide(provider: &SharedCredentialsProvider) -> Result<Credentials, String> {
+async fn provide(provider: &SharedCredentialsProvider) -> Result<Credentials, CredentialsError> {
     provider
         .provide_credentials()
         .await
-        .map_err(|e| super::fault::chain_message(&e))
+        .map_err(|e| CredentialsError(super::fault::chain_message(&e)))
+}
+
+/// The credential provider gave no credentials: its error chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CredentialsError(pub String);
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AWS credentials: {}", self.0)
+    }
+}
+
+/// Why aws-sigv4 could not sign a request; its reason where it gave one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SignError {
+    /// The signing parameters (identity, region, name, time) were refused.
+    Parameters(String),
+    /// The request is not signable (its URL or a header).
+    Request(String),
+    /// Signing failed on the signable request.
+    Sign(String),
+    /// aws-sigv4 panicked on this request (one of its `expect`s).
+    Panicked,
+}
+
+impl fmt::Display for SignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignError::Parameters(why) => write!(f, "signing parameters: {why}"),
+            SignError::Request(why) | SignError::Sign(why) => write!(f, "signing: {why}"),
+            SignError::Panicked => f.write_str("signing panicked on this request"),
+        }
+    }
 }
 
 fn expires_soon(credentials: &Credentials, now: SystemTime) -> bool {
@@ -166,7 +201,7 @@ impl SigningEndpoint {
 pub(crate) fn signature_headers(
     endpoint: &SigningEndpoint,
     request: &Unsigned<'_>,
-) -> Result<Vec<(&'static str, String)>, String> {
+) -> Result<Vec<(&'static str, String)>, SignError> {
     match &endpoint.lean {
         Some(lean) if lean_headers(request.headers) => Ok(lean_signature_headers(lean, request)),
         _ => sdk_signature_headers(&endpoint.url, request),
@@ -356,7 +391,7 @@ fn trim_all(value: &str) -> Cow<'_, str> {
 fn sdk_signature_headers(
     url: &str,
     request: &Unsigned<'_>,
-) -> Result<Vec<(&'static str, String)>, String> {
+) -> Result<Vec<(&'static str, String)>, SignError> {
     let identity = request.credentials.clone().into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
@@ -365,7 +400,7 @@ fn sdk_signature_headers(
         .time(request.time)
         .settings(SigningSettings::default())
         .build()
-        .map_err(|e| format!("signing parameters: {e}"))?;
+        .map_err(|e| SignError::Parameters(e.to_string()))?;
     let signable = SignableRequest::new(
         request.method,
         url,
@@ -375,12 +410,12 @@ fn sdk_signature_headers(
             .map(|(name, value)| (*name, value.as_str())),
         SignableBody::Bytes(request.body),
     )
-    .map_err(|e| format!("signing: {e}"))?;
+    .map_err(|e| SignError::Request(e.to_string()))?;
     // aws-sigv4 has `expect`s on its inputs; the caller validates them, and
     // this keeps a missed case a fault instead of a panic in the harness.
     let signed = catch_unwind(AssertUnwindSafe(|| sign(signable, &params.into())))
-        .map_err(|_| "signing panicked on this request".to_string())?
-        .map_err(|e| format!("signing: {e}"))?;
+        .map_err(|_| SignError::Panicked)?
+        .map_err(|e| SignError::Sign(e.to_string()))?;
     let (instructions, _signature) = signed.into_parts();
     let (added, _query) = instructions.into_parts();
     Ok(added

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the pinned official AWS clients (requirements.txt) into a virtual
-# environment of their own, for tests/sdk.rs. Bounded in time; on failure it
+# environment of their own, for tests/integration/sdk.rs. Bounded in time; on failure it
 # says so and returns 1, and the SDK tests then skip with a clear message.
 # The environment: $CTCONFORM_SDK_VENV, else ${TMPDIR:-/tmp}/ctconform-sdk-venv
-# (where tests/sdk.rs looks when the variable is unset).
+# (where tests/integration/sdk.rs looks when the variable is unset).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="${CTCONFORM_SDK_VENV:-${TMPDIR:-/tmp}/ctconform-sdk-venv}"

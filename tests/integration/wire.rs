@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use ctconform::protocol::TargetForm;
 use ctconform::wire::{
-    BodyProblem, Client, ClientConfig, Fault, HeaderValue, Outcome, Request, RetryPolicy,
+    BodyProblem, Client, ClientConfig, Fault, HeaderValue, Received, Request, RetryPolicy,
     Retryable, Signing, TargetHeader,
 };
 use serde_json::json;
@@ -260,7 +260,7 @@ async fn a_client_mistake_is_never_retried() {
     assert_eq!(captured.lock().unwrap().len(), 1);
 }
 
-async fn send_to(behaviour: Behaviour, request: Request) -> (Outcome, Captured) {
+async fn send_to(behaviour: Behaviour, request: Request) -> (Received, Captured) {
     let (endpoint, captured) = serve(behaviour).await;
     let outcome = client(&endpoint).await.send(&request).await;
     (outcome, captured)
@@ -270,7 +270,7 @@ fn create_channel() -> Request {
     Request::json("CreateChannel", json!({"Name": "c", "Source": "Custom"}))
 }
 
-fn fault(outcome: &Outcome) -> &Fault {
+fn fault(outcome: &Received) -> &Fault {
     outcome
         .fault()
         .unwrap_or_else(|| panic!("expected a fault, got {outcome:?}"))

@@ -3,7 +3,7 @@
 //! after itself (a second interrupt exits at once, leaving what
 //! `ctconform cleanup` then removes). All against the embedded emulator.
 
-mod harness;
+use crate::harness;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

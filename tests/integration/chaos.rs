@@ -10,14 +10,14 @@
 //! request's every attempt with a chance of (1/25)^attempts, which at the
 //! default 3 attempts over a suite is a few percent — a flaky test.
 
-mod harness;
+use crate::harness;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use ctconform::emulator::{ChaosConfig, Emulator, EmulatorConfig};
 use ctconform::wire::{Client, ClientConfig, Request};
-use harness::Finished;
+use harness::{FakeCredentials, Finished, TempDir};
 use serde_json::{json, Value};
 
 const LIMIT: Duration = Duration::from_secs(300);
@@ -104,28 +104,6 @@ fn all_three() -> ChaosConfig {
         fail_status: 503,
         latency: Duration::from_millis(80),
         ..ChaosConfig::default()
-    }
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path =
-            std::env::temp_dir().join(format!("ctconform-chaos-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn file(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -476,9 +454,11 @@ fn a_retried_create_meeting_its_own_channel_is_read_back_not_c1() {
 
 #[test]
 fn retry_reports_hold_no_secret() {
-    const ACCESS_KEY_ID: &str = "AKIAFAKECTCCHAOS0042";
-    const SECRET_ACCESS_KEY: &str = "fakeSecret/ctconformCHAOS+wJalrXUtnFEMI0042";
-    const SESSION_TOKEN: &str = "FakeSessionToken//ctconformCHAOS0042+IQoJb3JpZ2luX2VjEJr";
+    const FAKE: FakeCredentials = FakeCredentials {
+        access_key_id: "AKIAFAKECTCCHAOS0042",
+        secret_access_key: "fakeSecret/ctconformCHAOS+wJalrXUtnFEMI0042",
+        session_token: "FakeSessionToken//ctconformCHAOS0042+IQoJb3JpZ2luX2VjEJr",
+    };
     let endpoint = ChaosEndpoint::start(all_three());
     let url = endpoint.url();
     let dir = TempDir::new("secrets");
@@ -486,36 +466,28 @@ fn retry_reports_hold_no_secret() {
         .iter()
         .map(|format| format!("{format}={}", dir.file(&format!("report.{format}"))))
         .collect();
-    let mut command = harness::command(&[
-        "run",
-        "--endpoint",
-        &url,
-        "--credentials",
-        "chain",
-        "--retries",
-        "1",
-        "--rule",
-        "N2",
-        "--rule",
-        "OK1",
-        "--report",
-        &reports[0],
-        "--report",
-        &reports[1],
-        "--report",
-        &reports[2],
-    ]);
-    command
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
-        .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
-        .env("AWS_CONFIG_FILE", "/nonexistent/ctconform/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ctconform/credentials",
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE");
+    let command = harness::with_fake_credentials(
+        &[
+            "run",
+            "--endpoint",
+            &url,
+            "--credentials",
+            "chain",
+            "--retries",
+            "1",
+            "--rule",
+            "N2",
+            "--rule",
+            "OK1",
+            "--report",
+            &reports[0],
+            "--report",
+            &reports[1],
+            "--report",
+            &reports[2],
+        ],
+        &FAKE,
+    );
     let finished = harness::run(command, LIMIT);
     assert!(finished.stdout.contains("retries: "), "{}", finished.text());
     let signature = regex::Regex::new(r"Signature=[0-9a-f]{64}").unwrap();
@@ -528,7 +500,7 @@ fn retry_reports_hold_no_secret() {
         ));
     }
     for (what, text) in texts {
-        for secret in [ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN] {
+        for secret in FAKE.secrets() {
             assert!(!text.contains(secret), "{what} shows a secret");
         }
         assert!(!signature.is_match(&text), "{what} shows a signature");

@@ -6,7 +6,7 @@
 //! that it keeps. Runs when `localemu` is on PATH (`.ci/run` installs it);
 //! skips with a message otherwise.
 
-mod harness;
+use crate::harness;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

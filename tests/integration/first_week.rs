@@ -2,8 +2,8 @@
 //! runs against one long-lived `ctconform serve`, the fixture stores they
 //! share, and the edges of each command.
 
-mod common;
-mod harness;
+use crate::common;
+use crate::harness;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -652,33 +652,50 @@ fn reproducers_of_an_embedded_run_say_how_to_recreate_its_port() {
 fn on_a_terminal(args: &[&str]) -> (Option<i32>, String) {
     use std::io::Read;
     use std::os::fd::{FromRawFd, OwnedFd};
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty writes two descriptors into our locals.
-    let opened = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
+    use std::os::unix::fs::OpenOptionsExt;
+    // Both ends close on exec: the other tests of this process spawn children
+    // too, and one that inherited the terminal would hold it open (the read
+    // below would then wait for that child rather than for ours).
+    // SAFETY: plain syscall; a non-negative result is a descriptor we own.
+    let master = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
+    assert!(
+        master >= 0,
+        "posix_openpt: {}",
+        std::io::Error::last_os_error()
+    );
+    // SAFETY: fresh descriptor we own.
+    let mut terminal = unsafe { std::fs::File::from_raw_fd(master) };
+    let mut name = [0 as libc::c_char; 128];
+    // SAFETY: `master` is a pseudo-terminal master; `name` is ours and sized.
+    let ready = unsafe {
+        libc::grantpt(master) == 0
+            && libc::unlockpt(master) == 0
+            && libc::ptsname_r(master, name.as_mut_ptr(), name.len()) == 0
     };
-    assert_eq!(opened, 0, "openpty");
-    // SAFETY: fresh descriptors we own; dup gives each Stdio its own.
-    let (out, err) = unsafe {
-        (
-            OwnedFd::from_raw_fd(libc::dup(slave)),
-            OwnedFd::from_raw_fd(libc::dup(slave)),
-        )
-    };
+    assert!(
+        ready,
+        "pseudo-terminal: {}",
+        std::io::Error::last_os_error()
+    );
+    // SAFETY: ptsname_r wrote a NUL-terminated path into `name`.
+    let name = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
+    // std opens with O_CLOEXEC; the child's stdio gets its own copies.
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOCTTY)
+        .open(name.to_str().unwrap())
+        .expect("the terminal's slave end");
+    let (out, err) = (
+        OwnedFd::from(slave.try_clone().unwrap()),
+        OwnedFd::from(slave.try_clone().unwrap()),
+    );
     let mut command = harness::command(args);
     command.stdout(Stdio::from(out)).stderr(Stdio::from(err));
     let mut child = command.spawn().unwrap();
+    // Ours closed: the child holds the only copies.
     drop(command);
-    // SAFETY: ours to close; the child holds its own copies.
-    unsafe { libc::close(slave) };
-    // SAFETY: the master end is ours.
-    let mut terminal = unsafe { std::fs::File::from_raw_fd(master) };
+    drop(slave);
     let mut shown = Vec::new();
     let mut buffer = [0u8; 4096];
     // Reading the master ends with EIO once the child has closed the terminal.

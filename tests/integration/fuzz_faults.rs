@@ -1,15 +1,15 @@
 //! The fuzzer catches what the scenarios catch: for every rule whose
 //! refusal the fuzzer's plans reach, an endpoint that drops only that check
 //! (answers success where the reference emulator refuses for that rule, the
-//! main fault family of tests/mutations.rs) is found within a case budget,
+//! main fault family of tests/integration/mutations.rs) is found within a case budget,
 //! and the finding names the rule. The proxy and its rewrites are
-//! tests/common's.
+//! tests/integration/common.rs's.
 //!
 //! The budget is in cases, not seconds, so a loaded machine cannot fail it;
 //! how long each fault takes to find is printed, and measured in release by
-//! `cargo test --release --test fuzz_faults -- --nocapture` (docs/fuzzing.md).
+//! `cargo test --release --test integration fuzz_faults:: -- --nocapture` (docs/fuzzing.md).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

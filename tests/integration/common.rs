@@ -13,6 +13,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Router;
 use ctconform::emulator::{Emulator, EmulatorConfig};
+use ctconform::runner::{RunReport, Verdict};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
@@ -239,4 +240,22 @@ pub fn fabricated_success(exchange: &Exchange) -> Reply {
         ));
     }
     Reply::json(200, &body)
+}
+
+/// Each scenario of `report` that did not pass, one line each (verdict,
+/// name, reason): empty when the whole run passed.
+pub fn not_passed(report: &RunReport) -> Vec<String> {
+    report
+        .scenarios
+        .iter()
+        .filter(|s| s.verdict != Verdict::Pass)
+        .map(|s| {
+            format!(
+                "{} {}: {}",
+                s.verdict.label(),
+                s.name,
+                s.reason.as_deref().unwrap_or("")
+            )
+        })
+        .collect()
 }

@@ -4,8 +4,8 @@
 //! reproducers of failures — is searched for the secret key, the session
 //! token, the access key id and any full SigV4 `Authorization` value.
 
-mod common;
-mod harness;
+use crate::common;
+use crate::harness;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use aws_credential_types::Credentials;
 use ctconform::wire::{Client, ClientConfig, CredentialSource};
-use harness::Finished;
+use harness::{FakeCredentials, Finished, TempDir};
 
 const ACCESS_KEY_ID: &str = "AKIAFAKECTCSAFETY042";
 const SECRET_ACCESS_KEY: &str = "fakeSecret/ctconformSAFETY+wJalrXUtnFEMI0042";
@@ -23,19 +23,14 @@ const LIMIT: Duration = Duration::from_secs(120);
 
 /// The binary with the fake credentials as the only source the chain finds.
 fn with_fake_credentials(args: &[&str]) -> Command {
-    let mut command = harness::command(args);
-    command
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
-        .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
-        .env("AWS_CONFIG_FILE", "/nonexistent/ctconform/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ctconform/credentials",
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE");
-    command
+    harness::with_fake_credentials(
+        args,
+        &FakeCredentials {
+            access_key_id: ACCESS_KEY_ID,
+            secret_access_key: SECRET_ACCESS_KEY,
+            session_token: SESSION_TOKEN,
+        },
+    )
 }
 
 /// Where a text shows a secret, if it does.
@@ -106,34 +101,12 @@ fn assert_no_leak(what: &str, finished: &Finished, dir: &Path) {
     }
 }
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path =
-            std::env::temp_dir().join(format!("ctconform-secrets-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn join(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn reports_and_snapshots_of_a_signed_suite_hold_no_secret() {
     let out = TempDir::new("reports");
-    let snapshots = out.join("snapshots");
+    let snapshots = out.file("snapshots");
     copy_dir(Path::new("snapshots"), Path::new(&snapshots));
-    let (json, junit) = (out.join("report.json"), out.join("report.xml"));
+    let (json, junit) = (out.file("report.json"), out.file("report.xml"));
     let runs: Vec<Vec<&str>> = vec![
         vec!["run", "--credentials", "chain"],
         vec![
@@ -197,7 +170,7 @@ async fn failures_with_curl_reproducers_hold_no_secret() {
     .await;
     let out = TempDir::new("failures");
     let url = wrong.url.clone();
-    let json = out.join("failed.json");
+    let json = out.file("failed.json");
     let (pretty, report, call) = tokio::task::spawn_blocking(move || {
         let run = |args: &[&str]| harness::run(with_fake_credentials(args), LIMIT);
         (
@@ -265,7 +238,7 @@ async fn failures_with_curl_reproducers_hold_no_secret() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fuzz_artefacts_hold_no_secret() {
     let out = TempDir::new("fuzz");
-    let dir = out.join("fuzz");
+    let dir = out.file("fuzz");
     let run = tokio::task::spawn_blocking(move || {
         harness::run(
             with_fake_credentials(&[
@@ -342,7 +315,7 @@ async fn echoing_endpoint() -> String {
 async fn secrets_an_endpoint_echoes_are_masked_in_every_output() {
     let url = echoing_endpoint().await;
     let out = TempDir::new("echo");
-    let (json, junit) = (out.join("r.json"), out.join("r.xml"));
+    let (json, junit) = (out.file("r.json"), out.file("r.xml"));
     let (run, call) = tokio::task::spawn_blocking(move || {
         let run = |args: &[&str]| harness::run(with_fake_credentials(args), LIMIT);
         (

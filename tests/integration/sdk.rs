@@ -6,7 +6,7 @@
 //! tests/sdk/install.sh: `$CTCONFORM_SDK_VENV`, else
 //! `${TMPDIR:-/tmp}/ctconform-sdk-venv`. Without it the tests skip and say so.
 
-mod harness;
+use crate::harness;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

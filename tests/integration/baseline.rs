@@ -4,8 +4,8 @@
 //! the same baseline passes and reports it fixed. Plus the Markdown report
 //! and the GitHub step summary.
 
-mod common;
-mod harness;
+use crate::common;
+use crate::harness;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

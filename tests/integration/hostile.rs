@@ -4,7 +4,7 @@
 //! must end with exit 1 within the timeout's reach, never panic, name the
 //! problem in one line and keep its memory small. All cases run at once.
 
-mod harness;
+use crate::harness;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! for scenario files, one sentence for flags), and send nothing: the
 //! endpoint is a TCP server that counts connections, and must count zero.
 
-mod harness;
+use crate::harness;
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;

@@ -4,8 +4,10 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::common;
+
 use ctconform::emulator::{Emulator, EmulatorConfig};
-use ctconform::runner::{self, RunOptions, Selection, Verdict};
+use ctconform::runner::{self, RunOptions, Selection};
 use ctconform::scenario;
 use ctconform::wire::{Client, ClientConfig};
 
@@ -53,19 +55,7 @@ async fn suite_conforms_and_matches_snapshots() {
         emulator.stop().await;
     }
 
-    let failures: Vec<String> = report
-        .scenarios
-        .iter()
-        .filter(|s| s.verdict != Verdict::Pass)
-        .map(|s| {
-            format!(
-                "{} {}: {}",
-                s.verdict.label(),
-                s.name,
-                s.reason.as_deref().unwrap_or("")
-            )
-        })
-        .collect();
+    let failures = common::not_passed(&report);
     assert!(
         failures.is_empty(),
         "scenarios that did not pass:\n{}",
@@ -81,7 +71,7 @@ async fn suite_conforms_and_matches_snapshots() {
         };
         let checked = catch_unwind(AssertUnwindSafe(|| {
             insta::with_settings!({
-                snapshot_path => format!("../snapshots/{profile}"),
+                snapshot_path => format!("../../snapshots/{profile}"),
                 prepend_module_to_snapshot => false,
             }, {
                 insta::assert_snapshot!(name.as_str(), content.as_str());

@@ -5,12 +5,13 @@
 //! A failure here means the harness (or the witness) misreads the contract;
 //! `docs/witness.md` says how to tell which.
 
-mod witness;
+use crate::common;
+use crate::witness;
 
 use std::time::Duration;
 
 use ctconform::fuzz::{fuzz, FuzzOptions};
-use ctconform::runner::{self, RunOptions, Selection, Verdict};
+use ctconform::runner::{self, RunOptions, Selection};
 use ctconform::scenario;
 use ctconform::wire::{Client, ClientConfig, Request as WireRequest};
 use serde_json::json;
@@ -28,19 +29,7 @@ async fn every_scenario_passes_against_the_witness() {
     let mut options = RunOptions::new(runner::new_run_id());
     options.endpoint_label = witness.url.clone();
     let report = runner::run(scenarios, client, config, options).await;
-    let failures: Vec<String> = report
-        .scenarios
-        .iter()
-        .filter(|s| s.verdict != Verdict::Pass)
-        .map(|s| {
-            format!(
-                "{} {}: {}",
-                s.verdict.label(),
-                s.name,
-                s.reason.as_deref().unwrap_or("")
-            )
-        })
-        .collect();
+    let failures = common::not_passed(&report);
     assert!(
         failures.is_empty(),
         "{} scenarios did not pass against the witness:\n{}",

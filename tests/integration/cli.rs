@@ -1,8 +1,8 @@
 //! The `ctconform` binary as a user runs it: exit codes, the summary line,
 //! other endpoints, reports and input errors.
 
-mod common;
-mod harness;
+use crate::common;
+use crate::harness;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ctconform::contract::Limits;
 use ctconform::emulator::{Emulator, EmulatorConfig};
@@ -178,10 +178,8 @@ async fn concurrent_mixed_requests_leave_a_consistent_state() {
         ledger.failures_by_code,
         started.elapsed()
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
+    // No bound on the time it took: in the one test binary other tests share
+    // the machine (main's run took 10.7 s against a 10 s bound under load).
+    // A hang still ends: every request has the client's timeout.
     emulator.stop().await;
 }

@@ -7,8 +7,8 @@
 //! the same without Python; the real moto runs when `moto_server` is on PATH
 //! (`.ci/run` installs it).
 
-mod common;
-mod harness;
+use crate::common;
+use crate::harness;
 
 use std::sync::Arc;
 use std::time::Duration;

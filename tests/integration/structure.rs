@@ -13,12 +13,16 @@ use std::path::{Path, PathBuf};
 fn no_file_of_the_library_imports_itself_through_others() {
     let crate_ = Crate::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path());
     let cycles = crate_.cycles();
-    assert!(cycles.is_empty(), "import cycles between files: {cycles:#?}");
+    assert!(
+        cycles.is_empty(),
+        "import cycles between files: {cycles:#?}"
+    );
 }
 
 #[test]
 fn a_cycle_is_found_through_a_re_export() {
-    let dir = std::env::temp_dir().join(format!("ctconform-structure-{}", std::process::id()));
+    let temp = crate::harness::TempDir::new("structure");
+    let dir = &temp.0;
     let write = |path: &str, text: &str| {
         let path = dir.join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -32,8 +36,7 @@ fn a_cycle_is_found_through_a_re_export() {
         "pub struct Y(crate::a::X);\n#[cfg(test)]\nmod tests {\n    use crate::b::B;\n}\n",
     );
     write("b.rs", "use crate::a::X;\npub struct B;\n");
-    let cycles = Crate::read(&dir).cycles();
-    std::fs::remove_dir_all(&dir).unwrap();
+    let cycles = Crate::read(dir).cycles();
     assert_eq!(
         cycles,
         BTreeSet::from([vec!["a/x.rs".to_string(), "a/y.rs".to_string()]])

@@ -4,7 +4,7 @@
 //! (another code of the acceptable set, another message, a namespaced or
 //! header-only error code, 400 for NotFound, extra response members) passes.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -351,12 +351,7 @@ async fn an_endpoint_differing_only_where_the_contract_allows_conforms() {
         }),
     )
     .await;
-    let failures: Vec<String> = report
-        .scenarios
-        .iter()
-        .filter(|s| s.verdict != Verdict::Pass)
-        .map(|s| format!("{}: {}", s.name, s.reason.as_deref().unwrap_or_default()))
-        .collect();
+    let failures = common::not_passed(&report);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -649,11 +644,6 @@ async fn an_endpoint_paging_by_default_conforms() {
     });
     let endpoint = common::rewritten_with(Some(pages_of_two), rewrite(|_| None)).await;
     let report = run_suite(&endpoint.url, lifecycle_corpus()).await;
-    let failures: Vec<String> = report
-        .scenarios
-        .iter()
-        .filter(|s| s.verdict != Verdict::Pass)
-        .map(|s| format!("{}: {}", s.name, s.reason.as_deref().unwrap_or_default()))
-        .collect();
+    let failures = common::not_passed(&report);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -55,6 +55,43 @@ pub fn command(args: &[&str]) -> Command {
     command
 }
 
+/// Known fake AWS credentials: a test that finds one of them in an output
+/// or a report has caught a leak.
+pub struct FakeCredentials {
+    pub access_key_id: &'static str,
+    pub secret_access_key: &'static str,
+    pub session_token: &'static str,
+}
+
+impl FakeCredentials {
+    pub fn secrets(&self) -> [&'static str; 3] {
+        [
+            self.access_key_id,
+            self.secret_access_key,
+            self.session_token,
+        ]
+    }
+}
+
+/// The binary (as `command`) with `credentials` in its environment as the
+/// only source the AWS credential chain finds: no config or credentials
+/// file, no profile, no instance metadata.
+pub fn with_fake_credentials(args: &[&str], credentials: &FakeCredentials) -> Command {
+    let mut command = command(args);
+    command
+        .env("AWS_ACCESS_KEY_ID", credentials.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key)
+        .env("AWS_SESSION_TOKEN", credentials.session_token)
+        .env("AWS_CONFIG_FILE", "/nonexistent/ctconform/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/ctconform/credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE");
+    command
+}
+
 /// Runs `ctconform args`, killing it after `limit`.
 pub fn ctconform(args: &[&str], limit: Duration) -> Finished {
     run(command(args), limit)
@@ -134,6 +171,29 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
         }
         String::from_utf8_lossy(&bytes).into_owned()
     })
+}
+
+/// A fresh directory under the system's temporary one, removed on drop.
+/// Named apart by a UUID: every test of this binary shares one process id.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("ctconform-{name}-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    /// The path of `name` in it, as an argument.
+    pub fn file(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A TCP server on 127.0.0.1 that accepts, counts and closes connections.

@@ -45,7 +45,7 @@ fn insta_assert_accepts_a_recorded_snapshot() {
     let outcome = store
         .check(
             "create__duplicate",
-            "tests/snapshot_insta.rs",
+            "tests/integration/snapshot_insta.rs",
             "CONTENT",
             CONTENT,
             SnapshotMode::Record,
