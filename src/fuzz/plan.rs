@@ -1,5 +1,5 @@
 //! What the fuzzer decides to send, as a structure rather than bytes: a
-//! [`Session`] is a short sequence of [`Step`]s (create, read, update and
+//! [`Session`] is a short sequence of [`PlannedCall`]s (create, read, update and
 //! delete channels and event data stores), each member of each request
 //! chosen between a valid value and the interesting invalid ones of the
 //! contract: lengths at and around every limit, pattern-breaking and
@@ -65,12 +65,12 @@ pub const RETENTION_DAYS: &[i64] = &[6, 7, 3653, 3654];
 /// One fuzz case group: steps run in order against one namespace.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Session {
-    pub steps: Vec<Step>,
+    pub steps: Vec<PlannedCall>,
 }
 
 /// One request: what it asks, and how its envelope is bent.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Step {
+pub struct PlannedCall {
     pub action: Action,
     pub envelope: Envelope,
 }
@@ -86,7 +86,7 @@ pub enum Action {
         destinations: Field<Destinations>,
     },
     DeleteChannel(ChannelRef),
-    CreateStore(StoreInput),
+    CreateStore(PlannedStoreInput),
     GetStore(StoreRef),
     ListStores(Page),
     StopIngestion(StoreRef),
@@ -174,13 +174,13 @@ pub struct ChannelInput {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Destinations {
-    pub items: Vec<Destination>,
+    pub items: Vec<PlannedDestination>,
     /// Repeats the last item (or a valid one) up to this many entries.
     pub pad_to: Option<u16>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Destination {
+pub struct PlannedDestination {
     pub kind: Field<DestinationKind>,
     pub location: Field<Location>,
 }
@@ -235,13 +235,13 @@ pub enum Location {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tags {
-    pub items: Vec<Tag>,
+    pub items: Vec<PlannedTag>,
     /// Adds distinct valid tags up to this many.
     pub pad_to: Option<u16>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Tag {
+pub struct PlannedTag {
     pub key: Field<TagKey>,
     pub value: Field<TagValue>,
 }
@@ -306,7 +306,7 @@ pub struct Page {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct StoreInput {
+pub struct PlannedStoreInput {
     pub name: Field<Name>,
     pub category: Category,
     pub start_ingestion: Option<bool>,
@@ -490,7 +490,7 @@ fn location(u: &mut Unstructured<'_>) -> Result<Location> {
     })
 }
 
-fn destination(u: &mut Unstructured<'_>) -> Result<Destination> {
+fn destination(u: &mut Unstructured<'_>) -> Result<PlannedDestination> {
     let kind = field(u, 94, |u| {
         Ok(match percent(u)? {
             0..=84 => DestinationKind::EventDataStore,
@@ -500,7 +500,7 @@ fn destination(u: &mut Unstructured<'_>) -> Result<Destination> {
         })
     })?;
     let location = field(u, 94, location)?;
-    Ok(Destination { kind, location })
+    Ok(PlannedDestination { kind, location })
 }
 
 fn destinations(u: &mut Unstructured<'_>) -> Result<Destinations> {
@@ -521,7 +521,7 @@ fn destinations(u: &mut Unstructured<'_>) -> Result<Destinations> {
     Ok(Destinations { items, pad_to })
 }
 
-fn tag(u: &mut Unstructured<'_>, index: u8) -> Result<Tag> {
+fn tag(u: &mut Unstructured<'_>, index: u8) -> Result<PlannedTag> {
     let key = field(u, 94, |u| {
         Ok(match percent(u)? {
             0..=69 => TagKey::Plain(index),
@@ -544,7 +544,7 @@ fn tag(u: &mut Unstructured<'_>, index: u8) -> Result<Tag> {
             },
         })
     })?;
-    Ok(Tag { key, value })
+    Ok(PlannedTag { key, value })
 }
 
 fn tags(u: &mut Unstructured<'_>) -> Result<Tags> {
@@ -619,8 +619,8 @@ fn page(u: &mut Unstructured<'_>) -> Result<Page> {
     })
 }
 
-fn store_input(u: &mut Unstructured<'_>) -> Result<StoreInput> {
-    Ok(StoreInput {
+fn store_input(u: &mut Unstructured<'_>) -> Result<PlannedStoreInput> {
+    Ok(PlannedStoreInput {
         name: field(u, 95, name)?,
         category: match percent(u)? {
             0..=69 => Category::ActivityAuditLog,
@@ -703,9 +703,9 @@ fn envelope(u: &mut Unstructured<'_>) -> Result<Envelope> {
     })
 }
 
-impl<'a> Arbitrary<'a> for Step {
+impl<'a> Arbitrary<'a> for PlannedCall {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(Step {
+        Ok(PlannedCall {
             action: action(u)?,
             envelope: envelope(u)?,
         })
@@ -717,7 +717,7 @@ impl<'a> Arbitrary<'a> for Session {
         let count = u.int_in_range(1..=MAX_STEPS)?;
         let mut steps = Vec::with_capacity(count);
         for _ in 0..count {
-            steps.push(Step::arbitrary(u)?);
+            steps.push(PlannedCall::arbitrary(u)?);
             if u.is_empty() {
                 break;
             }

@@ -19,7 +19,7 @@ use rand::{RngCore, SeedableRng};
 use serde::Serialize;
 
 use super::export::{self, ExportStep, Header};
-use super::plan::{Session, Step};
+use super::plan::{PlannedCall, Session};
 use super::render::Namespace;
 use super::session::{partners_for, Class, Deviation, Driver, Fixtures, GivenFixtures, Verdict};
 use super::shrink::{self, Replay};
@@ -323,7 +323,7 @@ impl RateLimit {
 struct RawFinding {
     session: u64,
     worker: usize,
-    steps: Vec<Step>,
+    steps: Vec<PlannedCall>,
     deviation: Deviation,
     occurrences: u64,
 }
@@ -491,7 +491,7 @@ impl Shared {
         self.clean_up(&driver, client).await;
     }
 
-    fn record(&self, session: u64, worker: usize, steps: &[Step], deviation: Deviation) {
+    fn record(&self, session: u64, worker: usize, steps: &[PlannedCall], deviation: Deviation) {
         let mut findings = lock(&self.findings);
         let key = finding_key(&deviation);
         if let Some(known) = findings
@@ -554,7 +554,7 @@ struct LiveReplayer<'a> {
 impl Replay for LiveReplayer<'_> {
     type Record = Vec<ExportStep>;
 
-    async fn replay(&mut self, steps: &[Step]) -> Option<(Verdict, Vec<ExportStep>)> {
+    async fn replay(&mut self, steps: &[PlannedCall]) -> Option<(Verdict, Vec<ExportStep>)> {
         if self.stop_at.is_some_and(|end| Instant::now() >= end) {
             return None;
         }

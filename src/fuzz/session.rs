@@ -11,7 +11,7 @@ use http::HeaderMap;
 use serde_json::{json, Value};
 
 use super::export::ExportStep;
-use super::plan::{Session, Step};
+use super::plan::{PlannedCall, Session};
 use super::render::{call_parts, render, var, CallParts, Handle, Namespace, Resources};
 use crate::contract::shapes::{self, StoreStatus, PARTNER_SOURCES};
 use crate::contract::{
@@ -429,7 +429,7 @@ impl Driver {
         self
     }
 
-    pub fn prepare(&self, step: &Step) -> Prepared {
+    pub fn prepare(&self, step: &PlannedCall) -> Prepared {
         self.prepare_and(step, |_| ()).0
     }
 
@@ -439,7 +439,7 @@ impl Driver {
     /// than copying it.
     pub fn prepare_and<T>(
         &self,
-        step: &Step,
+        step: &PlannedCall,
         also: impl FnOnce(&ReadCall<'_>) -> T,
     ) -> (Prepared, T) {
         let request = render(step, &self.ns, &self.live);

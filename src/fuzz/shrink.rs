@@ -9,9 +9,9 @@
 use std::future::Future;
 
 use super::plan::{
-    Action, By, Category, ChannelInput, ChannelRef, Destination, DestinationKind, Destinations,
-    Envelope, Field, Fill, Location, Name, Page, Source, Step, StoreInput, StoreRef, StoreTarget,
-    TagKey, TagValue, Tags,
+    Action, By, Category, ChannelInput, ChannelRef, DestinationKind, Destinations, Envelope, Field,
+    Fill, Location, Name, Page, PlannedCall, PlannedDestination, PlannedStoreInput, Source,
+    StoreRef, StoreTarget, TagKey, TagValue, Tags,
 };
 use super::session::{Deviation, Verdict};
 
@@ -20,7 +20,10 @@ use super::session::{Deviation, Verdict};
 /// could not run).
 pub trait Replay {
     type Record;
-    fn replay(&mut self, steps: &[Step]) -> impl Future<Output = Option<(Verdict, Self::Record)>>;
+    fn replay(
+        &mut self,
+        steps: &[PlannedCall],
+    ) -> impl Future<Output = Option<(Verdict, Self::Record)>>;
 }
 
 /// Whether `found` is still the divergence `target` (see the module doc).
@@ -36,7 +39,7 @@ pub fn same_divergence(target: &Deviation, found: &Verdict) -> bool {
 /// The shrunk steps, the record of their last replay (if any replay kept
 /// the divergence) and how many replays it took.
 pub struct Shrunk<R> {
-    pub steps: Vec<Step>,
+    pub steps: Vec<PlannedCall>,
     pub record: Option<(Deviation, R)>,
     pub replays: usize,
 }
@@ -45,7 +48,7 @@ pub struct Shrunk<R> {
 /// replaces the current steps; stops when none does or after `budget` replays.
 pub async fn shrink<R: Replay>(
     replayer: &mut R,
-    steps: Vec<Step>,
+    steps: Vec<PlannedCall>,
     target: &Deviation,
     budget: usize,
 ) -> Shrunk<R::Record> {
@@ -98,12 +101,12 @@ pub async fn shrink<R: Replay>(
 
 /// What shrinking minimises, in order: steps, rules broken, plan size. A
 /// candidate is kept only when it costs strictly less, so shrinking ends.
-fn cost(steps: &[Step], rules: usize) -> (usize, usize, usize) {
+fn cost(steps: &[PlannedCall], rules: usize) -> (usize, usize, usize) {
     (steps.len(), rules, format!("{steps:?}").len())
 }
 
 /// Simpler versions of a session, most radical first.
-pub fn candidates(steps: &[Step]) -> Vec<Vec<Step>> {
+pub fn candidates(steps: &[PlannedCall]) -> Vec<Vec<PlannedCall>> {
     let mut out = Vec::new();
     let last = steps.len().saturating_sub(1);
     // Everything before the last step at once, then one step at a time.
@@ -125,18 +128,18 @@ pub fn candidates(steps: &[Step]) -> Vec<Vec<Step>> {
     out
 }
 
-fn simpler_step(step: &Step) -> Vec<Step> {
+fn simpler_step(step: &PlannedCall) -> Vec<PlannedCall> {
     let mut out = Vec::new();
     if step.envelope != Envelope::plain() {
         for envelope in simpler_envelope(&step.envelope) {
-            out.push(Step {
+            out.push(PlannedCall {
                 action: step.action.clone(),
                 envelope,
             });
         }
     }
     for action in simpler_action(&step.action) {
-        out.push(Step {
+        out.push(PlannedCall {
             action,
             envelope: step.envelope.clone(),
         });
@@ -233,8 +236,8 @@ fn simpler_source(source: &Source) -> Vec<Source> {
     }
 }
 
-fn valid_destination() -> Destination {
-    Destination {
+fn valid_destination() -> PlannedDestination {
+    PlannedDestination {
         kind: Field::Set(DestinationKind::EventDataStore),
         location: Field::Set(Location::Store {
             target: StoreTarget::Integration,
@@ -261,7 +264,7 @@ fn simpler_location(location: &Location) -> Vec<Location> {
     }
 }
 
-fn simpler_destination(destination: &Destination) -> Vec<Destination> {
+fn simpler_destination(destination: &PlannedDestination) -> Vec<PlannedDestination> {
     let mut out = Vec::new();
     for kind in simpler_field(
         &destination.kind,
@@ -275,7 +278,7 @@ fn simpler_destination(destination: &Destination) -> Vec<Destination> {
         },
         false,
     ) {
-        out.push(Destination {
+        out.push(PlannedDestination {
             kind,
             location: destination.location.clone(),
         });
@@ -290,7 +293,7 @@ fn simpler_destination(destination: &Destination) -> Vec<Destination> {
         simpler_location,
         false,
     ) {
-        out.push(Destination {
+        out.push(PlannedDestination {
             kind: destination.kind.clone(),
             location,
         });
@@ -468,28 +471,28 @@ fn simpler_page(page: &Page) -> Vec<Page> {
     out
 }
 
-fn simpler_store_input(input: &StoreInput) -> Vec<StoreInput> {
+fn simpler_store_input(input: &PlannedStoreInput) -> Vec<PlannedStoreInput> {
     let mut out = Vec::new();
     if input.category != Category::ActivityAuditLog {
-        out.push(StoreInput {
+        out.push(PlannedStoreInput {
             category: Category::ActivityAuditLog,
             ..input.clone()
         });
     }
     if input.start_ingestion.is_some() {
-        out.push(StoreInput {
+        out.push(PlannedStoreInput {
             start_ingestion: None,
             ..input.clone()
         });
     }
     if input.retention_days.is_some() {
-        out.push(StoreInput {
+        out.push(PlannedStoreInput {
             retention_days: None,
             ..input.clone()
         });
     }
     for name in simpler_field(&input.name, Name::Fresh(0), simpler_name, false) {
-        out.push(StoreInput {
+        out.push(PlannedStoreInput {
             name,
             ..input.clone()
         });
@@ -577,7 +580,7 @@ mod tests {
 
     #[test]
     fn candidates_drop_steps_and_simplify() {
-        let create = Step {
+        let create = PlannedCall {
             action: Action::CreateChannel(ChannelInput {
                 name: Field::Set(Name::Exact {
                     len: 2,
@@ -590,7 +593,7 @@ mod tests {
             }),
             envelope: Envelope::plain(),
         };
-        let list = Step {
+        let list = PlannedCall {
             action: Action::ListChannels(Page {
                 max_results: Field::Absent,
                 bogus_token: false,
