@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::plan::PlannedRegion;
 use super::render::{VAR_CLOSE, VAR_OPEN};
 use super::session::Capture;
 use crate::contract::shapes::PARTNER_SOURCES;
@@ -23,6 +24,9 @@ use crate::wire::{curl_command, Body, ClientConfig, HeaderValue, Request, Target
 /// variables), what the oracle allowed, and what came back.
 #[derive(Clone, Debug)]
 pub struct ExportStep {
+    /// The Region the step was sent to: the second one is written
+    /// `region = "${region2}"`, as the scenarios name it.
+    pub region: PlannedRegion,
     pub live: Request,
     pub template: Request,
     pub expected: Acceptable,
@@ -87,6 +91,9 @@ pub fn scenario_toml(header: &Header<'_>, steps: &[ExportStep]) -> String {
         };
         let _ = writeln!(out, "\n[[{phase}]]");
         write_request(&mut out, &step.template);
+        if step.region == PlannedRegion::Second {
+            out.push_str(SECOND_REGION);
+        }
         if let Some(capture) = kept_capture(step) {
             let _ = writeln!(
                 out,
@@ -109,6 +116,10 @@ pub fn curl_script(config: &ClientConfig, steps: &[ExportStep]) -> String {
         "# Requests of the finding as last replayed; ARNs name resources deleted since,\n\
          # so re-create them (or run the scenario) before replaying later steps.\n",
     );
+    let second = ClientConfig {
+        region: crate::runner::second_region(&config.region).to_string(),
+        ..config.clone()
+    };
     for (index, step) in steps.iter().enumerate() {
         let _ = writeln!(
             out,
@@ -117,7 +128,10 @@ pub fn curl_script(config: &ClientConfig, steps: &[ExportStep]) -> String {
             step.live.operation,
             step.expected.describe()
         );
-        let _ = writeln!(out, "{}", curl_command(config, &step.live));
+        let _ = match step.region {
+            PlannedRegion::Home => writeln!(out, "{}", curl_command(config, &step.live)),
+            PlannedRegion::Second => writeln!(out, "{}", curl_command(&second, &step.live)),
+        };
     }
     out
 }
@@ -174,6 +188,9 @@ fn kept_capture(step: &ExportStep) -> Option<&Capture> {
         .filter(|_| step.expected.success.is_some())
 }
 
+/// A scenario step's line sending it to the second Region.
+const SECOND_REGION: &str = "region = \"${region2}\"\n";
+
 fn write_cleanup(out: &mut String, steps: &[ExportStep]) {
     let captures: Vec<&Capture> = steps.iter().filter_map(kept_capture).collect();
     // Channels first: a store a channel points at cannot be deleted.
@@ -185,6 +202,9 @@ fn write_cleanup(out: &mut String, steps: &[ExportStep]) {
             "\n[[cleanup]]\nop = \"DeleteChannel\"\ninput = {{ Channel = \"${{{}}}\" }}",
             capture.var
         );
+        if capture.region == PlannedRegion::Second {
+            out.push_str(SECOND_REGION);
+        }
     }
     for capture in stores {
         let _ = writeln!(
@@ -192,6 +212,9 @@ fn write_cleanup(out: &mut String, steps: &[ExportStep]) {
             "\n[[cleanup]]\nop = \"DeleteEventDataStore\"\ninput = {{ EventDataStore = \"${{{}}}\" }}",
             capture.var
         );
+        if capture.region == PlannedRegion::Second {
+            out.push_str(SECOND_REGION);
+        }
     }
 }
 

@@ -68,11 +68,43 @@ pub struct Session {
     pub steps: Vec<PlannedCall>,
 }
 
-/// One request: what it asks, and how its envelope is bent.
+/// One request: what it asks, how its envelope is bent, the Region it goes
+/// to, and whether it is sent at once with the calls before it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedCall {
     pub action: Action,
     pub envelope: Envelope,
+    /// State is per account and Region (contract sections 4 and 5): the
+    /// call is signed for this Region and judged against its model.
+    pub region: PlannedRegion,
+    /// Sent together with the call before it (and that one's group, up to
+    /// [`GROUP_MAX`] calls), all at once; ignored on a session's first call.
+    pub concurrent: bool,
+}
+
+/// The Region a call is sent to: the run's, or a second one (the
+/// scenarios' `region2`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum PlannedRegion {
+    #[default]
+    Home,
+    Second,
+}
+
+/// Most calls sent at once.
+pub const GROUP_MAX: usize = 3;
+
+/// The session's calls as groups sent at once (most of one call), in order:
+/// each range is one group.
+pub fn groups(calls: &[PlannedCall]) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for (index, call) in calls.iter().enumerate() {
+        match out.last_mut() {
+            Some(group) if call.concurrent && group.len() < GROUP_MAX => group.end = index + 1,
+            _ => out.push(index..index + 1),
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -708,6 +740,12 @@ impl<'a> Arbitrary<'a> for PlannedCall {
         Ok(PlannedCall {
             action: action(u)?,
             envelope: envelope(u)?,
+            region: if now_and_then(u, 25)? {
+                PlannedRegion::Second
+            } else {
+                PlannedRegion::Home
+            },
+            concurrent: false,
         })
     }
 }
@@ -715,9 +753,24 @@ impl<'a> Arbitrary<'a> for PlannedCall {
 impl<'a> Arbitrary<'a> for Session {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         let count = u.int_in_range(1..=MAX_STEPS)?;
-        let mut steps = Vec::with_capacity(count);
+        let mut steps: Vec<PlannedCall> = Vec::with_capacity(count);
         for _ in 0..count {
-            steps.push(PlannedCall::arbitrary(u)?);
+            let mut call = PlannedCall::arbitrary(u)?;
+            if let Some(previous) = steps.last() {
+                call.concurrent = now_and_then(u, 12)?;
+                // Half the groups race for one thing: the same request
+                // again (one Name, one partner Source, one quota slot),
+                // now and then in the other Region, where both succeed.
+                if call.concurrent && u.arbitrary()? {
+                    call.action = previous.action.clone();
+                    call.region = if now_and_then(u, 25)? {
+                        call.region
+                    } else {
+                        previous.region
+                    };
+                }
+            }
+            steps.push(call);
             if u.is_empty() {
                 break;
             }
@@ -747,6 +800,48 @@ mod tests {
         };
         assert_eq!((destinations.items.len(), destinations.pad_to), (1, None));
         assert!(!input.unknown_member, "{input:?}");
+    }
+
+    fn call(concurrent: bool) -> PlannedCall {
+        PlannedCall {
+            concurrent,
+            ..Session::arbitrary(&mut Unstructured::new(&[]))
+                .unwrap()
+                .steps[0]
+                .clone()
+        }
+    }
+
+    #[test]
+    fn groups_follow_the_concurrent_flags_and_hold_at_most_three() {
+        let calls: Vec<PlannedCall> = [true, false, true, false, true, true, true]
+            .into_iter()
+            .map(call)
+            .collect();
+        assert_eq!(groups(&calls), vec![0..1, 1..3, 3..6, 6..7]);
+        assert!(groups(&[]).is_empty());
+    }
+
+    #[test]
+    fn seeds_make_both_regions_and_concurrent_groups() {
+        let mut second = 0;
+        let mut grouped = 0;
+        for seed in 0..200u32 {
+            let bytes: Vec<u8> = (0..4096u32)
+                .map(|i| ((i + seed * 977) * 7919 % 251) as u8 ^ seed as u8)
+                .collect();
+            let session = Session::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+            second += session
+                .steps
+                .iter()
+                .filter(|s| s.region == PlannedRegion::Second)
+                .count();
+            grouped += groups(&session.steps)
+                .iter()
+                .filter(|g| g.len() > 1)
+                .count();
+        }
+        assert!(second > 0 && grouped > 0, "{second} {grouped}");
     }
 
     #[test]

@@ -19,9 +19,11 @@ use rand::{RngCore, SeedableRng};
 use serde::Serialize;
 
 use super::export::{self, ExportStep, Header};
-use super::plan::{PlannedCall, Session};
+use super::plan::{groups, PlannedCall, PlannedRegion, Session};
 use super::render::Namespace;
-use super::session::{partners_for, Class, Deviation, Driver, Fixtures, GivenFixtures, Verdict};
+use super::session::{
+    partners_for, Class, Deviation, Driver, Fixtures, GivenFixtures, Prepared, Verdict,
+};
 use super::shrink::{self, Replay};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
 use crate::contract::{Operation, RuleId};
@@ -355,8 +357,11 @@ struct Shared {
     quota_refusals: AtomicU64,
     throttled: AtomicU64,
     ambiguous: AtomicU64,
-    channels_live: AtomicI64,
-    stores_made: AtomicI64,
+    /// Per Region (the run's, the second): quotas count per Region.
+    channels_live: [AtomicI64; 2],
+    stores_made: [AtomicI64; 2],
+    /// The second Region's name.
+    region2: String,
     coverage: Mutex<BTreeMap<RuleId, u64>>,
     findings: Mutex<Vec<RawFinding>>,
     cleanup_failures: Mutex<Vec<String>>,
@@ -367,11 +372,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Shared {
-    /// Sends through the run's own client: setup, replays, fixture cleanup.
-    async fn send(&self, request: &Request) -> Outcome {
-        self.send_via(&self.client, request).await
-    }
-
     /// Sends through `client` (each thread of sessions has its own).
     async fn send_via(&self, client: &Client, request: &Request) -> Outcome {
         self.send_recorded_via(client, request).await.outcome
@@ -404,28 +404,44 @@ impl Shared {
         true
     }
 
-    /// Whether the account may be at its quota, counting what every
-    /// session holds plus one request in flight per worker.
-    fn quota_full(&self, operation: Operation) -> bool {
-        let margin = self.jobs as i64;
+    /// Whether the account may be at its quota in `region`, counting what
+    /// every session holds there plus up to three requests in flight per
+    /// worker (a concurrent group).
+    fn quota_full(&self, operation: Operation, region: PlannedRegion) -> bool {
+        let margin = (self.jobs * super::plan::GROUP_MAX) as i64;
+        let at = region_index(region);
         match operation {
             Operation::CreateChannel => {
-                self.channels_live.load(Ordering::Relaxed) + margin >= CHANNEL_QUOTA as i64
+                self.channels_live[at].load(Ordering::Relaxed) + margin >= CHANNEL_QUOTA as i64
             }
             Operation::CreateEventDataStore => {
-                self.stores_made.load(Ordering::Relaxed) + margin >= STORE_QUOTA as i64
+                self.stores_made[at].load(Ordering::Relaxed) + margin >= STORE_QUOTA as i64
             }
             _ => false,
         }
     }
 
-    fn count_capture(&self, member: &str) {
-        let counter = if member == "ChannelArn" {
-            &self.channels_live
+    fn count_capture(&self, capture: &super::session::Capture) {
+        let at = region_index(capture.region);
+        let counter = if capture.member == "ChannelArn" {
+            &self.channels_live[at]
         } else {
-            &self.stores_made
+            &self.stores_made[at]
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The run's client and the same signing for the second Region.
+    fn clients(&self, client: &Client) -> [Client; 2] {
+        [client.clone(), client.with_region(&self.region2)]
+    }
+
+    /// Sends a group's calls at once, each to its Region.
+    async fn send_group(&self, clients: &[Client; 2], group: &[Prepared]) -> Vec<Exchange> {
+        futures_util::future::join_all(group.iter().map(|prepared| {
+            self.send_recorded_via(&clients[region_index(prepared.region)], &prepared.request)
+        }))
+        .await
     }
 
     async fn run_worker(&self, worker: usize, client: &Client) {
@@ -439,49 +455,68 @@ impl Shared {
     async fn run_session(&self, index: u64, worker: usize, client: &Client) {
         let session = session_plan(self.seed, index);
         let ns = Namespace::session(&self.run_id, index);
+        let clients = self.clients(client);
         // Scenario twins are rendered again when a finding is replayed.
         let mut driver =
             Driver::new(&self.fixtures, ns, partners_for(worker, self.jobs)).without_templates();
         let mut ran = false;
-        for (step_index, step) in session.steps.iter().enumerate() {
-            if !self.take_case() {
+        'session: for group in groups(&session.steps) {
+            let calls = &session.steps[group.clone()];
+            if !(0..calls.len()).all(|_| self.take_case()) {
                 break;
             }
             ran = true;
-            let prepared = driver.prepare(step);
+            // Every call of a group is read against the state before it.
+            let prepared: Vec<Prepared> = calls.iter().map(|c| driver.prepare(c)).collect();
             {
                 let mut coverage = lock(&self.coverage);
-                for rule in super::session::exercised(&prepared.expected) {
-                    *coverage.entry(rule).or_default() += 1;
+                for member in &prepared {
+                    for rule in super::session::exercised(&member.expected) {
+                        *coverage.entry(rule).or_default() += 1;
+                    }
                 }
             }
-            let exchange = self.send_recorded_via(client, &prepared.request).await;
-            let outcome = &exchange.outcome;
-            if crate::wire::is_throttled(outcome) {
+            let exchanges = self.send_group(&clients, &prepared).await;
+            if exchanges
+                .iter()
+                .any(|e| crate::wire::is_throttled(&e.outcome))
+            {
                 // Refused before any work: nothing to judge, and the
                 // session's later steps may need what this one would make.
                 self.throttled.fetch_add(1, Ordering::Relaxed);
                 break;
             }
-            let (verdict, capture) = driver.settle(&prepared, outcome, |op| self.quota_full(op));
-            if let Some(capture) = capture {
-                self.count_capture(capture.member);
+            let outcomes: Vec<Outcome> = exchanges.iter().map(|e| e.outcome.clone()).collect();
+            let (verdict, captures) = if prepared.len() == 1 {
+                let region = prepared[0].region;
+                let (verdict, capture) =
+                    driver.settle(&prepared[0], &outcomes[0], |op| self.quota_full(op, region));
+                (verdict, vec![capture])
+            } else {
+                let settled = driver.settle_group(&prepared, &outcomes, |op, region| {
+                    self.quota_full(op, region)
+                });
+                (settled.verdict, settled.captures)
+            };
+            for capture in captures.iter().flatten() {
+                self.count_capture(capture);
             }
             match verdict {
                 Verdict::Exhausted => {
                     self.quota_refusals.fetch_add(1, Ordering::Relaxed);
                 }
-                Verdict::Diverged(_) if exchange.maybe_processed_before() => {
+                Verdict::Diverged(_) if exchanges.iter().any(Exchange::maybe_processed_before) => {
                     // An earlier attempt may have done the work its retry
                     // met (a create meeting its own channel): the model no
                     // longer knows the state, so this is no finding.
                     self.ambiguous.fetch_add(1, Ordering::Relaxed);
-                    break;
+                    break 'session;
                 }
                 Verdict::Diverged(deviation) => {
-                    self.record(index, worker, &session.steps[..=step_index], deviation);
-                    break;
+                    self.record(index, worker, &session.steps[..group.end], deviation);
+                    break 'session;
                 }
+                Verdict::Open => break 'session,
                 Verdict::Conform | Verdict::NotSent => {}
             }
         }
@@ -513,17 +548,22 @@ impl Shared {
         }
     }
 
-    /// Deletes what a session's driver saw created: channels, then stores.
+    /// Deletes what a session's driver saw created, each in the Region it
+    /// was made in: channels, then stores.
     async fn clean_up(&self, driver: &Driver, client: &Client) {
-        for channel in driver.channels() {
-            self.remove_via(client, Resource::Channel(channel.arn.clone()))
+        let clients = self.clients(client);
+        for (channel, region) in driver.channels().iter().zip(driver.channel_regions()) {
+            let at = region_index(*region);
+            self.remove_via(&clients[at], Resource::Channel(channel.arn.clone()))
                 .await;
+            self.channels_live[at].fetch_sub(1, Ordering::Relaxed);
         }
-        self.channels_live
-            .fetch_sub(driver.channels().len() as i64, Ordering::Relaxed);
-        for store in driver.stores() {
-            self.remove_via(client, Resource::Store(store.arn.clone()))
-                .await;
+        for (store, region) in driver.stores().iter().zip(driver.store_regions()) {
+            self.remove_via(
+                &clients[region_index(*region)],
+                Resource::Store(store.arn.clone()),
+            )
+            .await;
         }
     }
 
@@ -566,24 +606,68 @@ impl Replay for LiveReplayer<'_> {
             .with_template_literals(self.literal_prefix.clone(), base_code(index));
         let mut records = Vec::new();
         let mut result = None;
-        for (step_index, step) in steps.iter().enumerate() {
-            let prepared = driver.prepare(step);
-            let outcome = shared.send(&prepared.request).await;
-            if crate::wire::is_throttled(&outcome) {
+        let clients = shared.clients(&shared.client);
+        let all = groups(steps);
+        for (group_index, group) in all.iter().enumerate() {
+            let prepared: Vec<Prepared> = steps[group.clone()]
+                .iter()
+                .map(|c| driver.prepare(c))
+                .collect();
+            let outcomes: Vec<Outcome> = shared
+                .send_group(&clients, &prepared)
+                .await
+                .into_iter()
+                .map(|e| e.outcome)
+                .collect();
+            if outcomes.iter().any(crate::wire::is_throttled) {
                 // The replay judged nothing: not a reproduction.
                 shared.clean_up(&driver, &shared.client).await;
                 return None;
             }
-            let (verdict, capture) = driver.settle(&prepared, &outcome, |op| shared.quota_full(op));
-            records.push(prepared.recorded(&outcome, capture));
-            if step_index + 1 == steps.len() {
+            let verdict = if prepared.len() == 1 {
+                let region = prepared[0].region;
+                let (verdict, capture) = driver.settle(&prepared[0], &outcomes[0], |op| {
+                    shared.quota_full(op, region)
+                });
+                records.push(prepared[0].clone().recorded(&outcomes[0], capture));
+                verdict
+            } else {
+                let settled = driver.settle_group(&prepared, &outcomes, |op, region| {
+                    shared.quota_full(op, region)
+                });
+                // Exported one call after another (see `export_finding`).
+                for (((prepared, outcome), capture), expected) in prepared
+                    .into_iter()
+                    .zip(&outcomes)
+                    .zip(settled.captures)
+                    .zip(settled.sequential)
+                {
+                    records.push(
+                        Prepared {
+                            expected,
+                            ..prepared
+                        }
+                        .recorded(outcome, capture),
+                    );
+                }
+                settled.verdict
+            };
+            if group_index + 1 == all.len() {
                 result = Some(verdict);
-            } else if matches!(verdict, Verdict::Diverged(_)) {
+            } else if matches!(verdict, Verdict::Diverged(_) | Verdict::Open) {
                 break;
             }
         }
         shared.clean_up(&driver, &shared.client).await;
         result.map(|verdict| (verdict, records))
+    }
+}
+
+/// Where a Region's counters and client are kept.
+fn region_index(region: PlannedRegion) -> usize {
+    match region {
+        PlannedRegion::Home => 0,
+        PlannedRegion::Second => 1,
     }
 }
 
@@ -697,6 +781,8 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     // What the region already holds counts towards its quotas: the stores
     // of earlier runs stay pending deletion for days.
     let (channels_held, stores_held) = crate::runner::held(&client).await;
+    let region2 = crate::runner::second_region(&options.region).to_string();
+    let (channels_held2, stores_held2) = crate::runner::held(&client.with_region(&region2)).await;
     let shared = Arc::new(Shared {
         client,
         config,
@@ -726,8 +812,15 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         quota_refusals: AtomicU64::new(0),
         throttled: AtomicU64::new(0),
         ambiguous: AtomicU64::new(0),
-        channels_live: AtomicI64::new(channels_held.unwrap_or(0) as i64),
-        stores_made: AtomicI64::new(stores_held.unwrap_or(3) as i64),
+        channels_live: [
+            AtomicI64::new(channels_held.unwrap_or(0) as i64),
+            AtomicI64::new(channels_held2.unwrap_or(0) as i64),
+        ],
+        stores_made: [
+            AtomicI64::new(stores_held.unwrap_or(3) as i64),
+            AtomicI64::new(stores_held2.unwrap_or(0) as i64),
+        ],
+        region2,
         coverage: Mutex::new(BTreeMap::new()),
         findings: Mutex::new(Vec::new()),
         cleanup_failures: Mutex::new(Vec::new()),
@@ -885,7 +978,14 @@ async fn make_fixtures(
 /// stores still enabled (a session's delete refused while such a channel
 /// pointed at them).
 async fn sweep_channels(shared: &Shared) {
-    let client = shared.client.persistent();
+    for client in shared.clients(&shared.client) {
+        sweep_region(shared, &client).await;
+    }
+}
+
+/// [`sweep_channels`] in the Region `client` signs for.
+async fn sweep_region(shared: &Shared, region_client: &Client) {
+    let client = region_client.persistent();
     let prefix = format!("ctf-{}-", shared.run_id);
     let channels = match crate::runner::list_channels(&client).await {
         Ok(channels) => channels,
@@ -899,10 +999,11 @@ async fn sweep_channels(shared: &Shared) {
         .filter(|(_, name)| name.starts_with(&prefix))
     {
         shared
-            .remove_via(&shared.client, Resource::Channel(arn.clone()))
+            .remove_via(region_client, Resource::Channel(arn.clone()))
             .await;
         lock(&shared.cleanup_failures).push(format!(
-            "channel {name} ({arn}) was left by a session; deleted now"
+            "channel {name} ({arn}) was left by a session in {}; deleted now",
+            region_client.region()
         ));
     }
     // Stores a session could not delete while such a channel pointed at them.
@@ -925,7 +1026,7 @@ async fn sweep_channels(shared: &Shared) {
         // gone, so every store of the run is simply deleted again.
         if name.starts_with(&prefix) {
             shared
-                .remove_via(&shared.client, Resource::Store(arn.to_string()))
+                .remove_via(region_client, Resource::Store(arn.to_string()))
                 .await;
         }
     }
@@ -999,7 +1100,7 @@ async fn shrink_and_export(
             &raw,
             deviation,
             &records,
-            shrunk.steps.len(),
+            &shrunk.steps,
             shrunk.replays,
         ));
     }
@@ -1012,9 +1113,10 @@ fn export_finding(
     raw: &RawFinding,
     deviation: Deviation,
     records: &[ExportStep],
-    steps_shrunk: usize,
+    shrunk: &[PlannedCall],
     replays: usize,
 ) -> Finding {
+    let steps_shrunk = shrunk.len();
     let rules: Vec<String> = deviation.rules.iter().map(|r| r.to_string()).collect();
     let rule_part = if rules.is_empty() {
         "ok".to_string()
@@ -1047,8 +1149,26 @@ fn export_finding(
         ),
         format!("Acceptable: {}.", deviation.expected),
     ];
+    // The scenario format sends one request at a time: a group sent at once
+    // is written one call after another, each judged against the calls
+    // before it, which a race does not reproduce.
+    let raced: Vec<String> = groups(shrunk)
+        .into_iter()
+        .filter(|group| group.len() > 1)
+        .map(|group| format!("{}-{}", group.start + 1, group.end))
+        .collect();
+    let raced = (!raced.is_empty()).then(|| {
+        format!(
+            "Steps {} were sent at once (a concurrent group); this scenario sends them one \
+             after another in that order, so it may pass where the race still fails: replay \
+             the finding with `ctconform fuzz --seed {}`.",
+            raced.join(", "),
+            shared.seed
+        )
+    });
     let notes: Vec<String> = notes
         .into_iter()
+        .chain(raced)
         .chain(
             deviation
                 .broken

@@ -11,7 +11,7 @@ use http::HeaderMap;
 use serde_json::{json, Value};
 
 use super::export::ExportStep;
-use super::plan::{PlannedCall, Session};
+use super::plan::{groups, PlannedCall, PlannedRegion, Session};
 use super::render::{call_parts, render, var, CallParts, Handle, Namespace, Resources};
 use crate::contract::shapes::{self, StoreStatus, PARTNER_SOURCES};
 use crate::contract::{
@@ -349,6 +349,9 @@ pub enum Verdict {
     Exhausted,
     /// The request was never sent (the client refused to build it).
     NotSent,
+    /// A concurrent group's answers fit orders leaving more states than
+    /// the session keeps (`MAX_MODELS`): not judged further.
+    Open,
     Diverged(Deviation),
 }
 
@@ -357,6 +360,8 @@ pub enum Verdict {
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub request: Request,
+    /// The Region it is signed for and judged in.
+    pub region: PlannedRegion,
     /// The request with scenario variables, when the driver renders them.
     pub template: Option<Request>,
     pub parts: CallParts,
@@ -364,11 +369,17 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The contract's reading of the request.
+    pub fn read(&self) -> ReadCall<'_> {
+        read_call(&self.parts.call(&self.request))
+    }
+
     /// The step as the exporter writes it, once its answer is in; without
     /// a rendered template the live request stands in.
     pub fn recorded(self, outcome: &Outcome, capture: Option<Capture>) -> ExportStep {
         let template = self.template.unwrap_or_else(|| self.request.clone());
         ExportStep {
+            region: self.region,
             live: self.request,
             template,
             expected: self.expected,
@@ -383,12 +394,98 @@ impl Prepared {
 pub struct Capture {
     pub var: String,
     pub member: &'static str,
+    /// The Region it was made in.
+    pub region: PlannedRegion,
+}
+
+/// What the endpoint must hold, as far as a session knows: one oracle per
+/// Region (state is per account and Region, contract sections 4 and 5), so
+/// a resource of one Region named in the other is foreign to that one's
+/// model, and names, partner sources and quotas count per Region.
+#[derive(Clone, Debug)]
+pub struct Model {
+    home: Oracle,
+    second: Oracle,
+}
+
+impl Model {
+    pub fn oracle(&self, region: PlannedRegion) -> &Oracle {
+        match region {
+            PlannedRegion::Home => &self.home,
+            PlannedRegion::Second => &self.second,
+        }
+    }
+
+    fn oracle_mut(&mut self, region: PlannedRegion) -> &mut Oracle {
+        match region {
+            PlannedRegion::Home => &mut self.home,
+            PlannedRegion::Second => &mut self.second,
+        }
+    }
+
+    /// The same channels and stores in both Regions.
+    fn same_state(&self, other: &Model) -> bool {
+        [(&self.home, &other.home), (&self.second, &other.second)]
+            .iter()
+            .all(|(a, b)| {
+                a.region().channels == b.region().channels && a.region().stores == b.region().stores
+            })
+    }
+}
+
+/// Most models a session keeps at once. Concurrent groups whose orders all
+/// conform but leave different states keep one model per state; past this
+/// many, a session ends its judging (`Verdict::Open`) rather than guess.
+pub const MAX_MODELS: usize = 16;
+
+/// How a group of calls sent at once was judged.
+#[derive(Clone, Debug)]
+pub struct GroupSettled {
+    pub verdict: Verdict,
+    /// What each member created, in the group's order.
+    pub captures: Vec<Option<Capture>>,
+    /// Each member's acceptable set when the group is replayed one call
+    /// after another in its own order (what an exported scenario can say).
+    pub sequential: Vec<Acceptable>,
+}
+
+/// Every order of `n` calls.
+fn orders(n: usize) -> Vec<Vec<usize>> {
+    if n <= 1 {
+        return vec![(0..n).collect()];
+    }
+    let mut out = Vec::new();
+    for first in 0..n {
+        for rest in orders(n - 1) {
+            let mut order = vec![first];
+            order.extend(rest.into_iter().map(|i| if i >= first { i + 1 } else { i }));
+            out.push(order);
+        }
+    }
+    out
+}
+
+/// The Region a call goes to, by name, for reports.
+pub fn region_label(region: PlannedRegion) -> &'static str {
+    match region {
+        PlannedRegion::Home => "the run's Region",
+        PlannedRegion::Second => "region2",
+    }
 }
 
 /// Runs one session's steps through the oracle, tracking what it made.
 #[derive(Clone, Debug)]
 pub struct Driver {
-    oracle: Oracle,
+    /// The states the endpoint may be in: one, unless a concurrent group's
+    /// answers fit orders that leave different states; a later answer is
+    /// judged against each, and those it fits are kept.
+    models: Vec<Model>,
+    /// Who the second Region's resources belong to (live and template).
+    second_identity: Identity,
+    second_template_identity: Identity,
+    /// The Region each channel and store of `live` was created in.
+    channel_regions: Vec<PlannedRegion>,
+    store_regions: Vec<PlannedRegion>,
     ns: Namespace,
     live: Resources,
     template_ns: Namespace,
@@ -405,10 +502,27 @@ impl Driver {
             exact_prefix: ns.exact_prefix.clone(),
             short_code: ns.short_code.clone(),
         };
+        let second_identity = Identity {
+            region: crate::runner::second_region(&fixtures.identity.region).to_string(),
+            ..fixtures.identity.clone()
+        };
+        let template = template_resources(partners.clone());
+        let second_template_identity = Identity {
+            region: var("region2"),
+            ..template.identity.clone()
+        };
+        let second = Oracle::new(Region::new(second_identity.clone(), session_limits()));
         Driver {
-            oracle: fixtures.template.clone(),
-            live: fixtures.resources(partners.clone()),
-            template: template_resources(partners),
+            models: vec![Model {
+                home: fixtures.template.clone(),
+                second,
+            }],
+            second_identity,
+            second_template_identity,
+            channel_regions: Vec::new(),
+            store_regions: Vec::new(),
+            live: fixtures.resources(partners),
+            template,
             ns,
             template_ns,
             render_templates: true,
@@ -429,7 +543,7 @@ impl Driver {
         self
     }
 
-    pub fn prepare(&self, step: &PlannedCall) -> Prepared {
+    pub fn prepare(&mut self, step: &PlannedCall) -> Prepared {
         self.prepare_and(step, |_| ()).0
     }
 
@@ -438,26 +552,48 @@ impl Driver {
     /// same reading as the oracle, which borrows the rendered body rather
     /// than copying it.
     pub fn prepare_and<T>(
-        &self,
+        &mut self,
         step: &PlannedCall,
         also: impl FnOnce(&ReadCall<'_>) -> T,
     ) -> (Prepared, T) {
+        // A call to the second Region names that Region in the ARNs it
+        // makes up (unknown, another Region's); the resources the session
+        // made are named as made, whichever Region the call goes to.
+        let second = step.region == PlannedRegion::Second;
+        if second {
+            self.swap_identities();
+        }
         let request = render(step, &self.ns, &self.live);
         let template = self
             .render_templates
             .then(|| render(step, &self.template_ns, &self.template));
+        if second {
+            self.swap_identities();
+        }
         let parts = call_parts(&request);
         let (expected, also) = {
             let read = read_call(&parts.call(&request));
-            (self.oracle.expect_read(&read), also(&read))
+            (
+                self.models[0].oracle(step.region).expect_read(&read),
+                also(&read),
+            )
         };
         let prepared = Prepared {
+            region: step.region,
             request,
             template,
             parts,
             expected,
         };
         (prepared, also)
+    }
+
+    fn swap_identities(&mut self) {
+        std::mem::swap(&mut self.live.identity, &mut self.second_identity);
+        std::mem::swap(
+            &mut self.template.identity,
+            &mut self.second_template_identity,
+        );
     }
 
     /// Channels the endpoint said it created (conforming or not), for cleanup.
@@ -469,60 +605,179 @@ impl Driver {
         &self.live.stores
     }
 
+    /// The Region each of [`Driver::channels`] was created in.
+    pub fn channel_regions(&self) -> &[PlannedRegion] {
+        &self.channel_regions
+    }
+
+    /// The Region each of [`Driver::stores`] was created in.
+    pub fn store_regions(&self) -> &[PlannedRegion] {
+        &self.store_regions
+    }
+
+    /// The states the endpoint may be in now (at least one).
+    pub fn models(&self) -> &[Model] {
+        &self.models
+    }
+
     /// Judges the answer to `prepared` and follows the state. `quota_full`
-    /// says whether the account may be at its quota for that operation.
+    /// says whether the account may be at its quota for that operation in
+    /// the call's Region.
     pub fn settle(
         &mut self,
         prepared: &Prepared,
         outcome: &Outcome,
         quota_full: impl Fn(Operation) -> bool,
     ) -> (Verdict, Option<Capture>) {
-        let expected = &prepared.expected;
-        let response = match &outcome.result {
-            Err(Fault::Client(_)) => return (Verdict::NotSent, None),
-            Err(fault) => {
-                let deviation = deviation(
-                    Class::Transport,
-                    expected,
-                    format!("fault: {}", fault.kind()),
-                    fault.to_string(),
-                );
-                return (Verdict::Diverged(deviation), None);
-            }
-            Ok(response) => response,
-        };
-        let status = response.status;
-        let code = response.error_code.as_deref();
-        let actual = match code {
-            Some(code) => format!("{status} {code}"),
-            None => status.to_string(),
-        };
-        let capture = self.track_created(prepared, outcome);
-        let body = response.json.as_ref().ok();
-        if status >= 500 {
-            let preview = String::from_utf8_lossy(&response.body[..response.body.len().min(200)])
-                .into_owned();
-            let reason = format!("answered {actual}: {preview}");
-            return (
-                Verdict::Diverged(deviation(Class::ServerError, expected, actual, reason)),
-                capture,
-            );
+        if let Err(Fault::Client(_)) = &outcome.result {
+            return (Verdict::NotSent, None);
         }
-        match self.oracle.observe(expected, status, code, body) {
-            Ok(()) => (Verdict::Conform, capture),
-            Err(_) if is_quota_refusal(expected, code, &quota_full) => {
-                (Verdict::Exhausted, capture)
+        let capture = self.track_created(prepared, outcome);
+        let region = prepared.region;
+        let mut first_divergence = None;
+        let mut accepted = None;
+        let mut fits = Vec::with_capacity(self.models.len());
+        for (index, model) in self.models.iter_mut().enumerate() {
+            // The first model's set was read in `prepare`.
+            let here;
+            let expected = if index == 0 {
+                &prepared.expected
+            } else {
+                here = model.oracle(region).expect_read(&prepared.read());
+                &here
+            };
+            let verdict = judge(model.oracle_mut(region), expected, outcome, &quota_full);
+            let fit = matches!(verdict, Verdict::Conform | Verdict::Exhausted);
+            fits.push(fit);
+            if fit {
+                accepted.get_or_insert(verdict);
+            } else {
+                first_divergence.get_or_insert(verdict);
             }
-            Err(divergence) => {
-                let class = match status {
-                    200..=299 if expected.success.is_some() => Class::BadSuccess,
-                    200..=299 => Class::UnexpectedSuccess,
-                    400..=499 => Class::WrongError,
-                    _ => Class::WrongStatus,
-                };
-                let deviation = deviation(class, expected, actual, divergence.reason);
-                (Verdict::Diverged(deviation), capture)
+        }
+        match accepted {
+            Some(verdict) => {
+                // A model that refused the answer is not the endpoint's state.
+                let mut fit = fits.into_iter();
+                self.models.retain(|_| fit.next().unwrap_or(false));
+                (verdict, capture)
             }
+            // Nothing fits: every model is left as it was (a refused answer
+            // moves none).
+            None => (first_divergence.unwrap_or(Verdict::NotSent), capture),
+        }
+    }
+
+    /// Judges the answers to calls sent at once by linearisability: they
+    /// conform if some order of them, applied one by one to the model,
+    /// makes every answer acceptable to the oracle. The states of every
+    /// such order are kept (as many models, the same states merged).
+    pub fn settle_group(
+        &mut self,
+        members: &[Prepared],
+        outcomes: &[Outcome],
+        quota_full: impl Fn(Operation, PlannedRegion) -> bool,
+    ) -> GroupSettled {
+        let captures: Vec<Option<Capture>> = members
+            .iter()
+            .zip(outcomes)
+            .map(|(prepared, outcome)| match &outcome.result {
+                Err(Fault::Client(_)) => None,
+                _ => self.track_created(prepared, outcome),
+            })
+            .collect();
+        // One after another in the group's own order, on the first model.
+        let sequential = {
+            let mut model = self.models[0].clone();
+            members
+                .iter()
+                .zip(outcomes)
+                .map(|(prepared, outcome)| {
+                    let oracle = model.oracle_mut(prepared.region);
+                    let expected = oracle.expect_read(&prepared.read());
+                    let _ = judge(oracle, &expected, outcome, &|op| {
+                        quota_full(op, prepared.region)
+                    });
+                    expected
+                })
+                .collect()
+        };
+        // Calls the client never sent are no part of the race.
+        let sent: Vec<usize> = (0..members.len())
+            .filter(|&i| !matches!(outcomes[i].result, Err(Fault::Client(_))))
+            .collect();
+        let mut next: Vec<Model> = Vec::new();
+        // The order that went furthest before an answer did not fit.
+        let mut furthest: Option<(usize, Vec<usize>, Deviation)> = None;
+        for model in &self.models {
+            for order in orders(sent.len()) {
+                let order: Vec<usize> = order.into_iter().map(|i| sent[i]).collect();
+                let mut state = model.clone();
+                let mut failed = None;
+                for (position, &member) in order.iter().enumerate() {
+                    let prepared = &members[member];
+                    let oracle = state.oracle_mut(prepared.region);
+                    let expected = oracle.expect_read(&prepared.read());
+                    let verdict = judge(oracle, &expected, &outcomes[member], &|op| {
+                        quota_full(op, prepared.region)
+                    });
+                    if let Verdict::Diverged(deviation) = verdict {
+                        failed = Some((position, deviation));
+                        break;
+                    }
+                }
+                match failed {
+                    None => {
+                        if !next.iter().any(|kept| kept.same_state(&state)) {
+                            next.push(state);
+                        }
+                    }
+                    Some((position, deviation)) => {
+                        if furthest.as_ref().is_none_or(|(p, _, _)| position > *p) {
+                            furthest = Some((position, order.clone(), deviation));
+                        }
+                    }
+                }
+            }
+        }
+        let verdict = if !next.is_empty() {
+            if next.len() > MAX_MODELS {
+                Verdict::Open
+            } else {
+                self.models = next;
+                Verdict::Conform
+            }
+        } else if let Some((position, order, mut deviation)) = furthest {
+            let calls: Vec<String> = members
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    format!(
+                        "{} {} in {}",
+                        i + 1,
+                        p.request.operation,
+                        region_label(p.region)
+                    )
+                })
+                .collect();
+            let order: Vec<String> = order.iter().map(|i| (i + 1).to_string()).collect();
+            deviation.reason = format!(
+                "{} calls sent at once ({}): no order of them conforms; the order {} fits \
+                 furthest and its call {} does not: {}",
+                members.len(),
+                calls.join(", "),
+                order.join(", "),
+                position + 1,
+                deviation.reason
+            );
+            Verdict::Diverged(deviation)
+        } else {
+            Verdict::NotSent
+        };
+        GroupSettled {
+            verdict,
+            captures,
+            sequential,
         }
     }
 
@@ -545,12 +800,13 @@ impl Driver {
                 .to_string(),
             crate::wire::Body::Raw(_) => String::new(),
         };
-        let (live_list, live_names, template_list, template_names) = if prefix == "ch" {
+        let (live_list, live_names, template_list, template_names, regions) = if prefix == "ch" {
             (
                 &mut self.live.channels,
                 &mut self.live.channel_names,
                 &mut self.template.channels,
                 &mut self.template.channel_names,
+                &mut self.channel_regions,
             )
         } else {
             (
@@ -558,11 +814,13 @@ impl Driver {
                 &mut self.live.store_names,
                 &mut self.template.stores,
                 &mut self.template.store_names,
+                &mut self.store_regions,
             )
         };
         // Both lists grow together, so the live count names the variable.
         let var_name = format!("{prefix}{}", live_list.len());
         live_list.push(handle);
+        regions.push(prepared.region);
         live_names.push(name(&prepared.request));
         if let Some(template) = &prepared.template {
             // Scenarios cannot cut an id out of a captured ARN: the ARN stands in.
@@ -575,7 +833,57 @@ impl Driver {
         Some(Capture {
             var: var_name,
             member,
+            region: prepared.region,
         })
+    }
+}
+
+/// One answer against one oracle: conforming (the oracle follows it), a
+/// quota refusal others may have caused, or a divergence.
+fn judge(
+    oracle: &mut Oracle,
+    expected: &Acceptable,
+    outcome: &Outcome,
+    quota_full: &impl Fn(Operation) -> bool,
+) -> Verdict {
+    let response = match &outcome.result {
+        Err(Fault::Client(_)) => return Verdict::NotSent,
+        Err(fault) => {
+            let deviation = deviation(
+                Class::Transport,
+                expected,
+                format!("fault: {}", fault.kind()),
+                fault.to_string(),
+            );
+            return Verdict::Diverged(deviation);
+        }
+        Ok(response) => response,
+    };
+    let status = response.status;
+    let code = response.error_code.as_deref();
+    let actual = match code {
+        Some(code) => format!("{status} {code}"),
+        None => status.to_string(),
+    };
+    let body = response.json.as_ref().ok();
+    if status >= 500 {
+        let preview =
+            String::from_utf8_lossy(&response.body[..response.body.len().min(200)]).into_owned();
+        let reason = format!("answered {actual}: {preview}");
+        return Verdict::Diverged(deviation(Class::ServerError, expected, actual, reason));
+    }
+    match oracle.observe(expected, status, code, body) {
+        Ok(()) => Verdict::Conform,
+        Err(_) if is_quota_refusal(expected, code, quota_full) => Verdict::Exhausted,
+        Err(divergence) => {
+            let class = match status {
+                200..=299 if expected.success.is_some() => Class::BadSuccess,
+                200..=299 => Class::UnexpectedSuccess,
+                400..=499 => Class::WrongError,
+                _ => Class::WrongStatus,
+            };
+            Verdict::Diverged(deviation(class, expected, actual, divergence.reason))
+        }
     }
 }
 
@@ -675,7 +983,8 @@ pub struct InProcessDivergence {
 /// `contract_oracle` fuzz target's world. Each session starts from a copy.
 #[derive(Clone, Debug)]
 pub struct InProcess {
-    region: Region,
+    /// The emulator's state of the run's Region and of the second one.
+    regions: [Region; 2],
     fixtures: Fixtures,
     /// The driver every live session starts from, built once: a session
     /// copies it rather than formatting names and resources anew.
@@ -693,9 +1002,18 @@ fn in_process_driver(fixtures: &Fixtures) -> Driver {
     )
 }
 
+fn emulator_region(regions: &mut [Region; 2], region: PlannedRegion) -> &mut Region {
+    match region {
+        PlannedRegion::Home => &mut regions[0],
+        PlannedRegion::Second => &mut regions[1],
+    }
+}
+
 impl InProcess {
     pub fn new() -> Result<InProcess, String> {
-        let identity = Identity::new("us-east-1", "123456789012");
+        let account = "123456789012";
+        let identity = Identity::new("us-east-1", account);
+        let second = Identity::new(crate::runner::second_region("us-east-1"), account);
         let mut region = Region::new(identity, Limits::default());
         let mut exchanges = Vec::new();
         for request in fixture_creates("ctf-inproc-") {
@@ -710,7 +1028,7 @@ impl InProcess {
         let fixtures = Fixtures::from_exchanges(&exchanges)?;
         let driver = in_process_driver(&fixtures).without_templates();
         Ok(InProcess {
-            region,
+            regions: [region, Region::new(second, Limits::default())],
             fixtures,
             driver,
         })
@@ -718,33 +1036,74 @@ impl InProcess {
 
     /// Runs a session in process and keeps each step as the exporter needs it.
     pub fn run_recorded(&self, session: &Session) -> Vec<ExportStep> {
-        let mut region = self.region.clone();
+        let mut regions = self.regions.clone();
         let mut driver = in_process_driver(&self.fixtures);
         let mut records = Vec::new();
-        for step in &session.steps {
-            let (prepared, outcome) =
-                driver.prepare_and(step, |read| answer_read(&mut region, read));
-            let (_, capture) = driver.settle(&prepared, &outcome, |_| true);
-            records.push(prepared.recorded(&outcome, capture));
+        for group in groups(&session.steps) {
+            let (prepared, outcomes) =
+                Self::send_group(&mut driver, &mut regions, &session.steps[group]);
+            if prepared.len() == 1 {
+                let (_, capture) = driver.settle(&prepared[0], &outcomes[0], |_| true);
+                records.push(prepared[0].clone().recorded(&outcomes[0], capture));
+            } else {
+                let settled = driver.settle_group(&prepared, &outcomes, |_, _| true);
+                for (((prepared, outcome), capture), expected) in prepared
+                    .into_iter()
+                    .zip(&outcomes)
+                    .zip(settled.captures)
+                    .zip(settled.sequential)
+                {
+                    records.push(
+                        Prepared {
+                            expected,
+                            ..prepared
+                        }
+                        .recorded(outcome, capture),
+                    );
+                }
+            }
         }
         records
+    }
+
+    /// Prepares a group against the state before it and has the emulator
+    /// answer its calls in the group's order (one linearisation of them).
+    fn send_group(
+        driver: &mut Driver,
+        regions: &mut [Region; 2],
+        calls: &[PlannedCall],
+    ) -> (Vec<Prepared>, Vec<Outcome>) {
+        calls
+            .iter()
+            .map(|call| {
+                let region = emulator_region(regions, call.region);
+                driver.prepare_and(call, |read| answer_read(region, read))
+            })
+            .unzip()
     }
 
     /// Runs a session against a fresh copy of the emulator's state; the
     /// number of steps run, or the first divergence.
     pub fn run(&self, session: &Session) -> Result<usize, Box<InProcessDivergence>> {
-        let mut region = self.region.clone();
+        let mut regions = self.regions.clone();
         let mut driver = self.driver.clone();
-        for (index, step) in session.steps.iter().enumerate() {
-            let (prepared, outcome) =
-                driver.prepare_and(step, |read| answer_read(&mut region, read));
+        for group in groups(&session.steps) {
+            let start = group.start;
+            let (prepared, outcomes) =
+                Self::send_group(&mut driver, &mut regions, &session.steps[group]);
             // The in-process emulator has the contract's own quotas.
-            let quota_full = |_: Operation| true;
-            if let (Verdict::Diverged(deviation), _) =
-                driver.settle(&prepared, &outcome, quota_full)
-            {
+            let verdict = if prepared.len() == 1 {
+                driver.settle(&prepared[0], &outcomes[0], |_| true).0
+            } else {
+                driver
+                    .settle_group(&prepared, &outcomes, |_, _| true)
+                    .verdict
+            };
+            if let Verdict::Diverged(deviation) = verdict {
+                let last = prepared.len() - 1;
+                let prepared = prepared.into_iter().nth(last).expect("a group has a call");
                 return Err(Box::new(InProcessDivergence {
-                    step: index,
+                    step: start + last,
                     request: prepared.request,
                     expected: prepared.expected,
                     deviation,

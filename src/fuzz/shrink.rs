@@ -9,9 +9,9 @@
 use std::future::Future;
 
 use super::plan::{
-    Action, By, Category, ChannelInput, ChannelRef, DestinationKind, Destinations, Envelope, Field,
-    Fill, Location, Name, Page, PlannedCall, PlannedDestination, PlannedStoreInput, Source,
-    StoreRef, StoreTarget, TagKey, TagValue, Tags,
+    groups, Action, By, Category, ChannelInput, ChannelRef, DestinationKind, Destinations,
+    Envelope, Field, Fill, Location, Name, Page, PlannedCall, PlannedDestination, PlannedRegion,
+    PlannedStoreInput, Source, StoreRef, StoreTarget, TagKey, TagValue, Tags,
 };
 use super::session::{Deviation, Verdict};
 
@@ -105,18 +105,34 @@ fn cost(steps: &[PlannedCall], rules: usize) -> (usize, usize, usize) {
     (steps.len(), rules, format!("{steps:?}").len())
 }
 
-/// Simpler versions of a session, most radical first.
+/// Simpler versions of a session, most radical first. A group of calls
+/// sent at once is kept or dropped whole, or sent one call after another
+/// (if the divergence stays, it was no race); never cut apart otherwise.
 pub fn candidates(steps: &[PlannedCall]) -> Vec<Vec<PlannedCall>> {
     let mut out = Vec::new();
-    let last = steps.len().saturating_sub(1);
-    // Everything before the last step at once, then one step at a time.
+    let grouped: Vec<Vec<PlannedCall>> = groups(steps)
+        .into_iter()
+        .map(|range| steps[range].to_vec())
+        .collect();
+    let last = grouped.len().saturating_sub(1);
+    // Everything before the last group at once, then one group at a time.
     if last > 1 {
-        out.push(steps[last..].to_vec());
+        out.push(flatten(grouped[last..].to_vec()));
     }
     for index in 0..last {
-        let mut fewer = steps.to_vec();
+        let mut fewer = grouped.clone();
         fewer.remove(index);
-        out.push(fewer);
+        out.push(flatten(fewer));
+    }
+    for index in (0..grouped.len()).rev() {
+        if grouped[index].len() > 1 {
+            let mut split = grouped.clone();
+            let members = split.remove(index);
+            for (offset, member) in members.into_iter().enumerate() {
+                split.insert(index + offset, vec![member]);
+            }
+            out.push(flatten(split));
+        }
     }
     for index in (0..steps.len()).rev() {
         for simpler in simpler_step(&steps[index]) {
@@ -128,20 +144,43 @@ pub fn candidates(steps: &[PlannedCall]) -> Vec<Vec<PlannedCall>> {
     out
 }
 
+/// Groups back into calls, each group's flags saying where it starts.
+fn flatten(grouped: Vec<Vec<PlannedCall>>) -> Vec<PlannedCall> {
+    grouped
+        .into_iter()
+        .flat_map(|group| {
+            group
+                .into_iter()
+                .enumerate()
+                .map(|(position, call)| PlannedCall {
+                    concurrent: position > 0,
+                    ..call
+                })
+        })
+        .collect()
+}
+
 fn simpler_step(step: &PlannedCall) -> Vec<PlannedCall> {
     let mut out = Vec::new();
+    if step.region != PlannedRegion::Home {
+        out.push(PlannedCall {
+            region: PlannedRegion::Home,
+            ..step.clone()
+        });
+    }
     if step.envelope != Envelope::plain() {
         for envelope in simpler_envelope(&step.envelope) {
             out.push(PlannedCall {
                 action: step.action.clone(),
                 envelope,
+                ..step.clone()
             });
         }
     }
     for action in simpler_action(&step.action) {
         out.push(PlannedCall {
             action,
-            envelope: step.envelope.clone(),
+            ..step.clone()
         });
     }
     out
@@ -592,6 +631,8 @@ mod tests {
                 unknown_member: true,
             }),
             envelope: Envelope::plain(),
+            region: PlannedRegion::Home,
+            concurrent: false,
         };
         let list = PlannedCall {
             action: Action::ListChannels(Page {
@@ -599,10 +640,22 @@ mod tests {
                 bogus_token: false,
             }),
             envelope: Envelope::plain(),
+            region: PlannedRegion::Home,
+            concurrent: false,
         };
-        let found = candidates(&[list, create.clone()]);
-        assert!(found.contains(&vec![create]));
+        let found = candidates(&[list.clone(), create.clone()]);
+        assert!(found.contains(&vec![create.clone()]));
         assert!(found.iter().all(|c| !c.is_empty()));
+        // A group is dropped whole, or sent one call after another.
+        let mut second = create.clone();
+        second.concurrent = true;
+        let raced = [list.clone(), create.clone(), second.clone()];
+        let found = candidates(&raced);
+        assert!(found.contains(&vec![create.clone(), second.clone()]));
+        assert!(found.contains(&vec![list, create.clone(), create]));
+        assert!(found
+            .iter()
+            .all(|c| groups(c).iter().all(|g| g.len() == 1 || g.len() == 2)));
         assert!(found.len() > 5);
     }
 }
