@@ -26,7 +26,7 @@ use super::session::{
 };
 use super::shrink::{self, Replay};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
-use crate::contract::{Operation, RuleId};
+use crate::contract::{Operation, RequestedOperation, RuleId};
 use crate::emulator::{Emulator, EmulatorConfig, Listener};
 use crate::runner::Resource;
 use crate::wire::{Client, ClientConfig, Exchange, Outcome, Request};
@@ -124,6 +124,8 @@ pub struct FuzzReport {
     pub seed: u64,
     pub run_id: String,
     pub jobs: usize,
+    /// The second Region sessions also use.
+    pub region2: String,
     pub sessions: u64,
     pub cases: u64,
     pub requests: u64,
@@ -140,6 +142,10 @@ pub struct FuzzReport {
     /// Cases that diverged only after a retry whose earlier attempt may
     /// have been processed: not findings, their session ended there.
     pub ambiguous: u64,
+    /// Cases sent to the second Region (`region2`).
+    pub second_region_cases: u64,
+    /// Groups of calls sent at once and judged by linearisability.
+    pub concurrent_groups: u64,
     pub findings: Vec<Finding>,
     /// Cases per contract rule (every rule listed, 0 included).
     pub coverage: BTreeMap<String, u64>,
@@ -216,6 +222,10 @@ impl FuzzReport {
             self.requests,
             self.requests_per_sec,
             self.sessions
+        ));
+        out.push_str(&format!(
+            "  {} cases in {}; {} groups of calls sent at once\n",
+            self.second_region_cases, self.region2, self.concurrent_groups
         ));
         if self.quota_refusals > 0 {
             out.push_str(&format!(
@@ -360,6 +370,11 @@ struct Shared {
     /// Per Region (the run's, the second): quotas count per Region.
     channels_live: [AtomicI64; 2],
     stores_made: [AtomicI64; 2],
+    /// Creates sent and not yet settled, per Region: channels, stores.
+    creates_in_flight: [[AtomicI64; 2]; 2],
+    /// Cases sent to the second Region, and groups of calls sent at once.
+    second_region_cases: AtomicU64,
+    concurrent_groups: AtomicU64,
     /// The second Region's name.
     region2: String,
     coverage: Mutex<BTreeMap<RuleId, u64>>,
@@ -404,20 +419,33 @@ impl Shared {
         true
     }
 
-    /// Whether the account may be at its quota in `region`, counting what
-    /// every session holds there plus up to three requests in flight per
-    /// worker (a concurrent group).
+    /// Whether the account may have been at its quota in `region` when the
+    /// create being judged arrived: what every session holds there, plus
+    /// every other create of that kind sent there and not yet settled (which
+    /// may have been made first). Quotas count per Region.
     fn quota_full(&self, operation: Operation, region: PlannedRegion) -> bool {
-        let margin = (self.jobs * super::plan::GROUP_MAX) as i64;
         let at = region_index(region);
-        match operation {
-            Operation::CreateChannel => {
-                self.channels_live[at].load(Ordering::Relaxed) + margin >= CHANNEL_QUOTA as i64
+        let Some(kind) = create_kind(operation) else {
+            return false;
+        };
+        let (held, quota) = match kind {
+            0 => (&self.channels_live[at], CHANNEL_QUOTA),
+            _ => (&self.stores_made[at], STORE_QUOTA),
+        };
+        // The count in flight includes the create being judged.
+        let others = self.creates_in_flight[at][kind].load(Ordering::Relaxed) - 1;
+        held.load(Ordering::Relaxed) + others.max(0) >= quota as i64
+    }
+
+    /// Counts a group's creates as in flight (`delta` 1) or settled (-1).
+    fn in_flight(&self, group: &[Prepared], delta: i64) {
+        for prepared in group {
+            if let RequestedOperation::Known(operation) = prepared.parts.operation {
+                if let Some(kind) = create_kind(operation) {
+                    self.creates_in_flight[region_index(prepared.region)][kind]
+                        .fetch_add(delta, Ordering::Relaxed);
+                }
             }
-            Operation::CreateEventDataStore => {
-                self.stores_made[at].load(Ordering::Relaxed) + margin >= STORE_QUOTA as i64
-            }
-            _ => false,
         }
     }
 
@@ -437,7 +465,9 @@ impl Shared {
     }
 
     /// Sends a group's calls at once, each to its Region.
+    /// The caller counts them settled (`in_flight(group, -1)`) once judged.
     async fn send_group(&self, clients: &[Client; 2], group: &[Prepared]) -> Vec<Exchange> {
+        self.in_flight(group, 1);
         futures_util::future::join_all(group.iter().map(|prepared| {
             self.send_recorded_via(&clients[region_index(prepared.region)], &prepared.request)
         }))
@@ -481,6 +511,7 @@ impl Shared {
                 .iter()
                 .any(|e| crate::wire::is_throttled(&e.outcome))
             {
+                self.in_flight(&prepared, -1);
                 // Refused before any work: nothing to judge, and the
                 // session's later steps may need what this one would make.
                 self.throttled.fetch_add(1, Ordering::Relaxed);
@@ -500,6 +531,16 @@ impl Shared {
             };
             for capture in captures.iter().flatten() {
                 self.count_capture(capture);
+            }
+            self.in_flight(&prepared, -1);
+            let second = prepared
+                .iter()
+                .filter(|p| p.region == PlannedRegion::Second)
+                .count();
+            self.second_region_cases
+                .fetch_add(second as u64, Ordering::Relaxed);
+            if prepared.len() > 1 {
+                self.concurrent_groups.fetch_add(1, Ordering::Relaxed);
             }
             match verdict {
                 Verdict::Exhausted => {
@@ -619,6 +660,9 @@ impl Replay for LiveReplayer<'_> {
                 .into_iter()
                 .map(|e| e.outcome)
                 .collect();
+            // Replays run after the sessions: what they make is deleted at
+            // once and counts towards no session's quota.
+            shared.in_flight(&prepared, -1);
             if outcomes.iter().any(crate::wire::is_throttled) {
                 // The replay judged nothing: not a reproduction.
                 shared.clean_up(&driver, &shared.client).await;
@@ -663,6 +707,15 @@ impl Replay for LiveReplayer<'_> {
     }
 }
 
+/// Which create counter an operation moves: channels 0, stores 1.
+fn create_kind(operation: Operation) -> Option<usize> {
+    match operation {
+        Operation::CreateChannel => Some(0),
+        Operation::CreateEventDataStore => Some(1),
+        _ => None,
+    }
+}
+
 /// Where a Region's counters and client are kept.
 fn region_index(region: PlannedRegion) -> usize {
     match region {
@@ -688,6 +741,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         seed: options.seed,
         run_id: run_id.clone(),
         jobs: options.jobs.max(1),
+        region2: crate::runner::second_region(&options.region).to_string(),
         sessions: 0,
         cases: 0,
         requests: 0,
@@ -698,6 +752,8 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         throttled: 0,
         retries: 0,
         ambiguous: 0,
+        second_region_cases: 0,
+        concurrent_groups: 0,
         findings: Vec::new(),
         coverage: RuleId::ALL.iter().map(|r| (r.to_string(), 0)).collect(),
         cleanup_failures: Vec::new(),
@@ -820,6 +876,9 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
             AtomicI64::new(stores_held.unwrap_or(3) as i64),
             AtomicI64::new(stores_held2.unwrap_or(0) as i64),
         ],
+        creates_in_flight: Default::default(),
+        second_region_cases: AtomicU64::new(0),
+        concurrent_groups: AtomicU64::new(0),
         region2,
         coverage: Mutex::new(BTreeMap::new()),
         findings: Mutex::new(Vec::new()),
@@ -849,6 +908,8 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     report.quota_refusals = shared.quota_refusals.load(Ordering::Relaxed);
     report.throttled = shared.throttled.load(Ordering::Relaxed);
     report.ambiguous = shared.ambiguous.load(Ordering::Relaxed);
+    report.second_region_cases = shared.second_region_cases.load(Ordering::Relaxed);
+    report.concurrent_groups = shared.concurrent_groups.load(Ordering::Relaxed);
     report.retries = shared.client.stats().retries as u64;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     report.cases_per_sec = report.cases as f64 / fuzz_elapsed.max(1e-9);

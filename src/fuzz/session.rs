@@ -760,14 +760,14 @@ impl Driver {
                     )
                 })
                 .collect();
+            let failing = order[position] + 1;
             let order: Vec<String> = order.iter().map(|i| (i + 1).to_string()).collect();
             deviation.reason = format!(
                 "{} calls sent at once ({}): no order of them conforms; the order {} fits \
-                 furthest and its call {} does not: {}",
+                 furthest and call {failing} fails there: {}",
                 members.len(),
                 calls.join(", "),
                 order.join(", "),
-                position + 1,
                 deviation.reason
             );
             Verdict::Diverged(deviation)
@@ -1132,6 +1132,213 @@ mod tests {
                 panic!("{found:#?}\n{session:#?}");
             }
         }
+    }
+
+    use crate::fuzz::plan::{
+        Action, By, Category, ChannelInput, ChannelRef, DestinationKind, Destinations, Envelope,
+        Field, Location, Name, PlannedDestination, PlannedStoreInput, Source, StoreTarget,
+    };
+
+    fn call(action: Action, region: PlannedRegion) -> PlannedCall {
+        PlannedCall {
+            action,
+            envelope: Envelope::plain(),
+            region,
+            concurrent: false,
+        }
+    }
+
+    fn create_store(region: PlannedRegion) -> PlannedCall {
+        call(
+            Action::CreateStore(PlannedStoreInput {
+                name: Field::Set(Name::Fresh(0)),
+                category: Category::ActivityAuditLog,
+                start_ingestion: None,
+                retention_days: None,
+            }),
+            region,
+        )
+    }
+
+    /// A Custom channel named `Fresh(name)` to the `store`-th store the
+    /// session made.
+    fn create_channel(name: u8, store: u8, region: PlannedRegion) -> PlannedCall {
+        call(
+            Action::CreateChannel(ChannelInput {
+                name: Field::Set(Name::Fresh(name)),
+                source: Field::Set(Source::Custom),
+                destinations: Field::Set(Destinations {
+                    items: vec![PlannedDestination {
+                        kind: Field::Set(DestinationKind::EventDataStore),
+                        location: Field::Set(Location::Store {
+                            target: StoreTarget::Session(store),
+                            by: By::Arn,
+                        }),
+                    }],
+                    pad_to: None,
+                }),
+                tags: Field::Absent,
+                unknown_member: false,
+            }),
+            region,
+        )
+    }
+
+    /// Runs `calls` one by one in process (each judged alone).
+    fn run_alone(
+        world: &InProcess,
+        regions: &mut [Region; 2],
+        driver: &mut Driver,
+        calls: &[PlannedCall],
+    ) {
+        for call in calls {
+            let (prepared, outcomes) =
+                InProcess::send_group(driver, regions, std::slice::from_ref(call));
+            let (verdict, _) = driver.settle(&prepared[0], &outcomes[0], |_| true);
+            assert_eq!(verdict, Verdict::Conform, "{call:?}");
+        }
+        let _ = world;
+    }
+
+    #[test]
+    fn the_same_name_in_both_regions_conforms_and_a_store_of_the_other_region_is_foreign() {
+        use PlannedRegion::{Home, Second};
+        let world = InProcess::new().unwrap();
+        let mut regions = world.regions.clone();
+        let mut driver = world.driver.clone();
+        // Store 0 in the run's Region, store 1 in the second; channel c0 in both.
+        let calls = [
+            create_store(Home),
+            create_store(Second),
+            create_channel(0, 0, Home),
+            create_channel(0, 1, Second),
+        ];
+        run_alone(&world, &mut regions, &mut driver, &calls);
+        assert_eq!(driver.channel_regions(), &[Home, Second]);
+        let second_arn = &driver.channels()[1].arn;
+        assert!(second_arn.contains(":us-west-2:"), "{second_arn}");
+        // Store 0 (of the run's Region) named from the second: foreign.
+        let (prepared, _) =
+            InProcess::send_group(&mut driver, &mut regions, &[create_channel(1, 0, Second)]);
+        assert!(
+            prepared[0].expected.success.is_none(),
+            "{:?}",
+            prepared[0].expected
+        );
+        assert!(prepared[0]
+            .expected
+            .rules
+            .contains(&crate::contract::RuleId::E2));
+    }
+
+    #[test]
+    fn a_race_for_one_name_conforms_in_either_order_and_two_winners_do_not() {
+        use PlannedRegion::Home;
+        let world = InProcess::new().unwrap();
+        let mut regions = world.regions.clone();
+        let mut driver = world.driver.clone();
+        run_alone(&world, &mut regions, &mut driver, &[create_store(Home)]);
+        let racing = [create_channel(0, 0, Home), create_channel(0, 0, Home)];
+        let (prepared, outcomes) = InProcess::send_group(&mut driver, &mut regions, &racing);
+        // The emulator answered them in order: success, then the name is taken.
+        let mut reversed = outcomes.clone();
+        reversed.reverse();
+        let mut other = driver.clone();
+        let mut both = driver.clone();
+        assert_eq!(
+            driver
+                .settle_group(&prepared, &outcomes, |_, _| true)
+                .verdict,
+            Verdict::Conform
+        );
+        // Answered the other way round (the second won), too.
+        assert_eq!(
+            other
+                .settle_group(&prepared, &reversed, |_, _| true)
+                .verdict,
+            Verdict::Conform
+        );
+        // Both winning is no order.
+        let win = outcomes[0].clone();
+        let settled = both.settle_group(&prepared, &[win.clone(), win], |_, _| true);
+        let Verdict::Diverged(deviation) = settled.verdict else {
+            panic!("{:?}", settled.verdict);
+        };
+        assert!(
+            deviation.rules.contains(&crate::contract::RuleId::C1),
+            "{deviation:?}"
+        );
+        assert!(
+            deviation.reason.contains("sent at once"),
+            "{}",
+            deviation.reason
+        );
+        // One after another in the group's order, the second must be refused.
+        assert!(settled.sequential[1].success.is_none());
+    }
+
+    #[test]
+    fn orders_that_leave_different_states_are_all_kept() {
+        use PlannedRegion::Home;
+        let world = InProcess::new().unwrap();
+        let mut regions = world.regions.clone();
+        let mut driver = world.driver.clone();
+        run_alone(
+            &world,
+            &mut regions,
+            &mut driver,
+            &[create_store(Home), create_channel(0, 0, Home)],
+        );
+        let rename = |name| {
+            call(
+                Action::UpdateChannel {
+                    channel: ChannelRef::Session {
+                        index: 0,
+                        by: By::Arn,
+                    },
+                    name: Field::Set(Name::Fresh(name)),
+                    destinations: Field::Absent,
+                },
+                Home,
+            )
+        };
+        let (prepared, outcomes) =
+            InProcess::send_group(&mut driver, &mut regions, &[rename(1), rename(2)]);
+        let settled = driver.settle_group(&prepared, &outcomes, |_, _| true);
+        assert_eq!(settled.verdict, Verdict::Conform);
+        // Either rename may have come last.
+        assert_eq!(driver.models().len(), 2);
+        // A GetChannel showing the first rename's name fits one of them only.
+        let get = call(
+            Action::GetChannel(ChannelRef::Session {
+                index: 0,
+                by: By::Arn,
+            }),
+            Home,
+        );
+        let (prepared, answered) = InProcess::send_group(&mut driver, &mut regions, &[get]);
+        // The emulator applied them in the group's order: it shows rename 2.
+        // The same answer showing rename 1 fits the other order.
+        let mut body = answered[0]
+            .success_json()
+            .cloned()
+            .expect("a GetChannel success");
+        let shown = body["Name"].as_str().unwrap_or_default().to_string();
+        assert!(shown.ends_with("c2"), "{shown}");
+        body["Name"] = Value::from(format!("{}c1", shown.trim_end_matches("c2")));
+        let shows_first = Outcome {
+            latency: Duration::ZERO,
+            result: Ok(json_response(200, &HeaderMap::new(), body)),
+        };
+        let mut one = driver.clone();
+        assert_eq!(
+            one.settle(&prepared[0], &answered[0], |_| true).0,
+            Verdict::Conform
+        );
+        assert_eq!(one.models().len(), 1);
+        let (verdict, _) = driver.settle(&prepared[0], &shows_first, |_| true);
+        assert_eq!(verdict, Verdict::Conform);
+        assert_eq!(driver.models().len(), 1);
     }
 
     #[test]
