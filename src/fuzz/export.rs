@@ -13,8 +13,9 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::plan::PlannedRegion;
+use super::render::var;
 use super::render::{VAR_CLOSE, VAR_OPEN};
-use super::session::Capture;
+use super::session::{Capture, SECOND_STORE_VAR};
 use crate::contract::shapes::PARTNER_SOURCES;
 use crate::contract::{Acceptable, RuleId};
 use crate::protocol::TargetForm;
@@ -78,6 +79,9 @@ pub fn scenario_toml(header: &Header<'_>, steps: &[ExportStep]) -> String {
         let locks: Vec<String> = locks.iter().map(|l| toml_string(l)).collect();
         let _ = writeln!(out, "locks = [{}]", locks.join(", "));
     }
+    // The steps are written apart first: a step naming the second Region's
+    // store needs a setup step that makes one there.
+    let head = std::mem::take(&mut out);
     let setup_count = steps
         .iter()
         .take(steps.len().saturating_sub(1))
@@ -106,8 +110,25 @@ pub fn scenario_toml(header: &Header<'_>, steps: &[ExportStep]) -> String {
             let _ = writeln!(out, "expect = {}", expectation(&step.expected));
         }
     }
+    let second_store = format!("${{{SECOND_STORE_VAR}}}");
+    let needs_second_store = out.contains(&second_store);
     write_cleanup(&mut out, steps);
-    out
+    if !needs_second_store {
+        return head + &out;
+    }
+    let mut setup = String::from("\n[[setup]]\n");
+    let request = crate::runner::fixture_store_request(&format!("ctf-{}-fx2", var("run_id")), true);
+    write_request(&mut setup, &request);
+    setup.push_str(SECOND_REGION);
+    let _ = writeln!(
+        setup,
+        "capture = {{ {SECOND_STORE_VAR} = \"EventDataStoreArn\" }}"
+    );
+    let _ = write!(
+        out,
+        "\n[[cleanup]]\nop = \"DeleteEventDataStore\"\ninput = {{ EventDataStore = \"{second_store}\" }}\n{SECOND_REGION}"
+    );
+    head + &setup + &out
 }
 
 /// One curl command per step, each after a comment saying what it is.

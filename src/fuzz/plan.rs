@@ -683,7 +683,16 @@ fn action(u: &mut Unstructured<'_>) -> Result<Action> {
             name: if percent(u)? < 50 {
                 Field::Absent
             } else {
-                field(u, 90, name)?
+                // A rename onto another channel's Name (OP5) needs two
+                // channels in one Region: asked for more often than `name`
+                // alone would, now that calls spread over two Regions.
+                field(u, 90, |u| {
+                    if percent(u)? < 30 {
+                        Ok(Name::Existing(u.int_in_range(0..=3)?))
+                    } else {
+                        name(u)
+                    }
+                })?
             },
             destinations: if percent(u)? < 60 {
                 Field::Absent
@@ -750,11 +759,26 @@ impl<'a> Arbitrary<'a> for PlannedCall {
     }
 }
 
+/// A CreateChannel as `action` asks, under the next fresh Name.
+fn under_another_name(action: &Action) -> Option<Action> {
+    let Action::CreateChannel(input) = action else {
+        return None;
+    };
+    let next = match input.name {
+        Field::Set(Name::Fresh(variant)) => variant.wrapping_add(1) % 4,
+        _ => 1,
+    };
+    Some(Action::CreateChannel(ChannelInput {
+        name: Field::Set(Name::Fresh(next)),
+        ..input.clone()
+    }))
+}
+
 impl<'a> Arbitrary<'a> for Session {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         let count = u.int_in_range(1..=MAX_STEPS)?;
         let mut steps: Vec<PlannedCall> = Vec::with_capacity(count);
-        for _ in 0..count {
+        while steps.len() < count {
             let mut call = PlannedCall::arbitrary(u)?;
             if let Some(previous) = steps.last() {
                 call.concurrent = now_and_then(u, 12)?;
@@ -768,6 +792,35 @@ impl<'a> Arbitrary<'a> for Session {
                     } else {
                         previous.region
                     };
+                } else if !call.concurrent && now_and_then(u, 15)? {
+                    // The channel before again under another Name, in its
+                    // Region: sessions rarely make two valid channels by
+                    // chance, and a rename onto a taken Name (OP5) and the
+                    // races between them need two.
+                    if let Some(again) = under_another_name(&previous.action) {
+                        call.action = again;
+                        call.region = previous.region;
+                        // Then, now and then, the second renamed onto the
+                        // first's Name (both made: channels 1 and 0).
+                        if now_and_then(u, 40)? {
+                            let rename = PlannedCall {
+                                action: Action::UpdateChannel {
+                                    channel: ChannelRef::Session {
+                                        index: 1,
+                                        by: By::Arn,
+                                    },
+                                    name: Field::Set(Name::Existing(0)),
+                                    destinations: Field::Absent,
+                                },
+                                envelope: Envelope::plain(),
+                                region: previous.region,
+                                concurrent: false,
+                            };
+                            steps.push(call);
+                            steps.push(rename);
+                            continue;
+                        }
+                    }
                 }
             }
             steps.push(call);
@@ -775,6 +828,7 @@ impl<'a> Arbitrary<'a> for Session {
                 break;
             }
         }
+        steps.truncate(count);
         Ok(Session { steps })
     }
 }

@@ -817,6 +817,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         &client.persistent(),
         limiter.as_ref(),
         options.fixtures.as_ref(),
+        &crate::runner::second_region(&options.region),
     )
     .await
     {
@@ -995,6 +996,7 @@ async fn make_fixtures(
     client: &Client,
     limiter: Option<&RateLimit>,
     given: Option<&GivenFixtures>,
+    region2: &str,
 ) -> Result<(Fixtures, u64), String> {
     let send = |request: Request| async move {
         if let Some(limiter) = limiter {
@@ -1029,8 +1031,28 @@ async fn make_fixtures(
         send(management).await.1,
         send(pending).await.1,
     ];
+    let fixtures = Fixtures::from_given(&given, &answers)?;
+    // The second Region's stable integration store (found or made, never
+    // deleted), so that channels are made there too.
+    let second = client.with_region(region2);
+    let [integration, _, _] = crate::runner::stable_stores(&second, &unknown)
+        .await
+        .map_err(|why| format!("in {region2}: {why}"))?;
+    let described = second
+        .send(&Request::json(
+            "GetEventDataStore",
+            serde_json::json!({ "EventDataStore": integration }),
+        ))
+        .await;
+    let body = described.success_json().ok_or_else(|| {
+        format!(
+            "GetEventDataStore in {region2}: {}",
+            crate::runner::describe_outcome(&described)
+        )
+    })?;
+    let fixtures = fixtures.with_second_integration(&integration, body)?;
     let requests = client.requests_sent().saturating_sub(before) as u64;
-    Fixtures::from_given(&given, &answers).map(|f| (f, requests))
+    Ok((fixtures, requests))
 }
 
 /// Deletes any channel of this run still there: one a lost answer made

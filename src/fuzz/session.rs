@@ -35,7 +35,22 @@ pub struct Fixtures {
     pub pending: Handle,
     /// An oracle that knows the three stores, cloned for every session.
     pub template: Oracle,
+    /// An ENABLED ActivityAuditLog store of the second Region, so that
+    /// channels can be made there too; `None`: none (given fixtures), and
+    /// only stores the session makes there can take a channel.
+    pub second_integration: Option<SecondStore>,
 }
+
+/// A store of the second Region, as made and as the model knows it.
+#[derive(Clone, Debug)]
+pub struct SecondStore {
+    pub handle: Handle,
+    pub store: Store,
+}
+
+/// The scenario variable an exported finding captures the second Region's
+/// store in (its setup makes one).
+pub const SECOND_STORE_VAR: &str = "eds_region2";
 
 /// Pre-created fixture stores, by ARN (as `ctconform run` takes them:
 /// `--var fixture.eds_integration=ARN` and so on): a run that is given
@@ -170,6 +185,7 @@ impl Fixtures {
             management: management.clone(),
             pending: pending.clone(),
             template: oracle,
+            second_integration: None,
         })
     }
 
@@ -243,7 +259,32 @@ impl Fixtures {
             management: management.clone(),
             pending: pending.clone(),
             template: Oracle::new(region),
+            second_integration: None,
         })
+    }
+
+    /// With the second Region's store, from its ARN and GetEventDataStore
+    /// answer body.
+    pub fn with_second_integration(mut self, arn: &str, body: &Value) -> Result<Fixtures, String> {
+        let parsed = shapes::parse_arn(arn, "eventdatastore")
+            .ok_or_else(|| format!("the second Region's store {arn:?} is no store ARN"))?;
+        let store = Store::described(parsed.id, body)
+            .map_err(|why| format!("the second Region's store: {why}"))?;
+        if store.status != StoreStatus::Enabled || store.category != shapes::ACTIVITY_AUDIT_LOG {
+            return Err(format!(
+                "the second Region's store {arn} is {} of category {}",
+                store.status.as_str(),
+                store.category
+            ));
+        }
+        self.second_integration = Some(SecondStore {
+            handle: Handle {
+                arn: arn.to_string(),
+                id: parsed.id.to_string(),
+            },
+            store,
+        });
+        Ok(self)
     }
 
     fn resources(&self, partners: Vec<&'static str>) -> Resources {
@@ -483,6 +524,9 @@ pub struct Driver {
     /// Who the second Region's resources belong to (live and template).
     second_identity: Identity,
     second_template_identity: Identity,
+    /// The second Region's integration store (live and template), which a
+    /// call to that Region names where one to the run's names the fixture.
+    second_integration: Option<(Handle, Handle)>,
     /// The Region each channel and store of `live` was created in.
     channel_regions: Vec<PlannedRegion>,
     store_regions: Vec<PlannedRegion>,
@@ -511,7 +555,16 @@ impl Driver {
             region: var("region2"),
             ..template.identity.clone()
         };
-        let second = Oracle::new(Region::new(second_identity.clone(), session_limits()));
+        let mut second_region = Region::new(second_identity.clone(), session_limits());
+        let second_integration = fixtures.second_integration.as_ref().map(|second| {
+            second_region.stores.push(second.store.clone());
+            let template = Handle {
+                arn: var(SECOND_STORE_VAR),
+                id: var(SECOND_STORE_VAR),
+            };
+            (second.handle.clone(), template)
+        });
+        let second = Oracle::new(second_region);
         Driver {
             models: vec![Model {
                 home: fixtures.template.clone(),
@@ -519,6 +572,7 @@ impl Driver {
             }],
             second_identity,
             second_template_identity,
+            second_integration,
             channel_regions: Vec::new(),
             store_regions: Vec::new(),
             live: fixtures.resources(partners),
@@ -594,6 +648,10 @@ impl Driver {
             &mut self.template.identity,
             &mut self.second_template_identity,
         );
+        if let Some((live, template)) = &mut self.second_integration {
+            std::mem::swap(&mut self.live.integration, live);
+            std::mem::swap(&mut self.template.integration, template);
+        }
     }
 
     /// Channels the endpoint said it created (conforming or not), for cleanup.
@@ -1025,10 +1083,25 @@ impl InProcess {
         let delete = Resource::Store(pending.arn.clone()).deletion();
         let outcome = answer_in_process(&mut region, &delete);
         exchanges.push((delete, outcome));
-        let fixtures = Fixtures::from_exchanges(&exchanges)?;
+        let mut second = Region::new(second, Limits::default());
+        let made = answer_in_process(&mut second, &fixture_store_request("ctf-inproc-fx2", true));
+        let second_store = created_arn(&made, "EventDataStoreArn", "eventdatastore")
+            .ok_or("the in-process emulator made no store in the second Region")?;
+        let described = answer_in_process(
+            &mut second,
+            &Request::json(
+                "GetEventDataStore",
+                json!({ "EventDataStore": second_store.arn }),
+            ),
+        );
+        let body = described
+            .success_json()
+            .ok_or("the in-process emulator does not describe its store")?;
+        let fixtures = Fixtures::from_exchanges(&exchanges)?
+            .with_second_integration(&second_store.arn, body)?;
         let driver = in_process_driver(&fixtures).without_templates();
         Ok(InProcess {
-            regions: [region, Region::new(second, Limits::default())],
+            regions: [region, second],
             fixtures,
             driver,
         })
