@@ -817,7 +817,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         &client.persistent(),
         limiter.as_ref(),
         options.fixtures.as_ref(),
-        &crate::runner::second_region(&options.region),
+        crate::runner::second_region(&options.region),
     )
     .await
     {
