@@ -475,17 +475,18 @@ impl Shared {
     }
 
     async fn run_worker(&self, worker: usize, client: &Client) {
+        let clients = self.clients(client);
         let mut index = worker as u64;
         while !self.stop.load(Ordering::Relaxed) {
-            self.run_session(index, worker, client).await;
+            self.run_session(index, worker, &clients).await;
             index += self.jobs as u64;
         }
     }
 
-    async fn run_session(&self, index: u64, worker: usize, client: &Client) {
+    /// `clients`: the worker's, for the run's Region and the second one.
+    async fn run_session(&self, index: u64, worker: usize, clients: &[Client; 2]) {
         let session = session_plan(self.seed, index);
         let ns = Namespace::session(&self.run_id, index);
-        let clients = self.clients(client);
         // Scenario twins are rendered again when a finding is replayed.
         let mut driver =
             Driver::new(&self.fixtures, ns, partners_for(worker, self.jobs)).without_templates();
@@ -564,7 +565,7 @@ impl Shared {
         if ran {
             self.sessions.fetch_add(1, Ordering::Relaxed);
         }
-        self.clean_up(&driver, client).await;
+        self.clean_up(&driver, clients).await;
     }
 
     fn record(&self, session: u64, worker: usize, steps: &[PlannedCall], deviation: Deviation) {
@@ -591,8 +592,7 @@ impl Shared {
 
     /// Deletes what a session's driver saw created, each in the Region it
     /// was made in: channels, then stores.
-    async fn clean_up(&self, driver: &Driver, client: &Client) {
-        let clients = self.clients(client);
+    async fn clean_up(&self, driver: &Driver, clients: &[Client; 2]) {
         for (channel, region) in driver.channels().iter().zip(driver.channel_regions()) {
             let at = region_index(*region);
             self.remove_via(&clients[at], Resource::Channel(channel.arn.clone()))
@@ -665,7 +665,7 @@ impl Replay for LiveReplayer<'_> {
             shared.in_flight(&prepared, -1);
             if outcomes.iter().any(crate::wire::is_throttled) {
                 // The replay judged nothing: not a reproduction.
-                shared.clean_up(&driver, &shared.client).await;
+                shared.clean_up(&driver, &clients).await;
                 return None;
             }
             let verdict = if prepared.len() == 1 {
@@ -702,7 +702,7 @@ impl Replay for LiveReplayer<'_> {
                 break;
             }
         }
-        shared.clean_up(&driver, &shared.client).await;
+        shared.clean_up(&driver, &clients).await;
         result.map(|verdict| (verdict, records))
     }
 }
