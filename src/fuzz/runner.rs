@@ -507,7 +507,7 @@ impl Shared {
                     }
                 }
             }
-            let exchanges = self.send_group(&clients, &prepared).await;
+            let exchanges = self.send_group(clients, &prepared).await;
             if exchanges
                 .iter()
                 .any(|e| crate::wire::is_throttled(&e.outcome))
