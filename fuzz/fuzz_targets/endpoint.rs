@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use arbitrary::{Arbitrary, Unstructured};
 use ctconform::fuzz::render::Namespace;
 use ctconform::fuzz::session::{fixture_creates, partners_for, created_arn};
+use ctconform::fuzz::plan::PlannedRegion;
 use ctconform::fuzz::{CaseVerdict, Driver, Session, SessionFixtures};
 use ctconform::runner::Resource;
 use ctconform::wire::{Client, ClientConfig, Request};
@@ -65,11 +66,20 @@ fuzz_target!(|data: &[u8]| {
     let live = live();
     let index = live.next.fetch_add(1, Ordering::Relaxed);
     let mut driver = Driver::new(&live.fixtures, Namespace::session(&live.run_id, index), partners_for(0, 1));
+    // Calls to the second Region are signed for it; a concurrent group is
+    // sent one call after another here (one of its orders).
+    let second = live
+        .client
+        .with_region(ctconform::runner::second_region(live.client.region()));
+    let client_for = |region| match region {
+        PlannedRegion::Home => &live.client,
+        PlannedRegion::Second => &second,
+    };
     let found = live.runtime.block_on(async {
         let mut found = None;
         for step in &session.steps {
             let prepared = driver.prepare(step);
-            let outcome = live.client.send(&prepared.request).await;
+            let outcome = client_for(prepared.region).send(&prepared.request).await;
             // One session at a time: a quota refusal is the account's state.
             let (verdict, _) = driver.settle(&prepared, &outcome, |_| true);
             if let CaseVerdict::Diverged(deviation) = verdict {
@@ -77,11 +87,11 @@ fuzz_target!(|data: &[u8]| {
                 break;
             }
         }
-        for channel in driver.channels() {
-            live.client.send(&Resource::Channel(channel.arn.clone()).deletion()).await;
+        for (channel, region) in driver.channels().iter().zip(driver.channel_regions()) {
+            client_for(*region).send(&Resource::Channel(channel.arn.clone()).deletion()).await;
         }
-        for store in driver.stores() {
-            live.client.send(&Resource::Store(store.arn.clone()).deletion()).await;
+        for (store, region) in driver.stores().iter().zip(driver.store_regions()) {
+            client_for(*region).send(&Resource::Store(store.arn.clone()).deletion()).await;
         }
         found
     });

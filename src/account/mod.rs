@@ -4,7 +4,7 @@
 //! `ctconform-fixture-*` (`fixtures`), the cleanup ledger of what a run made
 //! (`ledger`), run ids and the names that carry them (`run_id`), the endpoint
 //! lock channel (`endpoint_lock`), and sweeping what runs left behind
-//! (`sweep`). It speaks the wire and reads the contract; it knows nothing of
+//! (`sweep`), and the Regions a run uses besides its own (`regions`). It speaks the wire and reads the contract; it knows nothing of
 //! scenarios' verdicts or fuzz sessions.
 
 mod endpoint_lock;
@@ -12,6 +12,7 @@ mod fixtures;
 mod ledger;
 mod listing;
 mod probe;
+mod regions;
 mod run_id;
 mod shape;
 mod sweep;
@@ -24,6 +25,7 @@ pub use fixtures::{
 pub use ledger::{delete, Created, Ledger, Resource};
 pub use listing::{held, list_all, list_channels, list_stores, ListError};
 pub use probe::{unimplemented, UnknownAnswer};
+pub use regions::{second_region, third_region};
 pub use run_id::{new_run_id, run_id_age};
 pub use shape::{describe, success_problem};
 pub use sweep::{run_id_of, sweep, SweepReport, SweepTarget};

@@ -12,8 +12,10 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::plan::PlannedRegion;
+use super::render::var;
 use super::render::{VAR_CLOSE, VAR_OPEN};
-use super::session::{exercised, CreatedVar, ExportStep};
+use super::session::{exercised, CreatedVar, ExportStep, SECOND_STORE_VAR};
 use crate::contract::shapes::PARTNER_SOURCES;
 use crate::contract::{Acceptable, RuleId};
 use crate::protocol::TargetForm;
@@ -62,6 +64,9 @@ pub fn scenario_toml(header: &FindingHeader<'_>, steps: &[ExportStep]) -> String
         let locks: Vec<String> = locks.iter().map(|l| toml_string(l)).collect();
         let _ = writeln!(out, "locks = [{}]", locks.join(", "));
     }
+    // The steps are written apart first: a step naming the second Region's
+    // store needs a setup step that makes one there.
+    let head = std::mem::take(&mut out);
     let setup_count = steps
         .iter()
         .take(steps.len().saturating_sub(1))
@@ -75,6 +80,9 @@ pub fn scenario_toml(header: &FindingHeader<'_>, steps: &[ExportStep]) -> String
         };
         let _ = writeln!(out, "\n[[{phase}]]");
         write_request(&mut out, &step.template);
+        if step.region == PlannedRegion::Second {
+            out.push_str(SECOND_REGION);
+        }
         if let Some(capture) = kept_capture(step) {
             let _ = writeln!(
                 out,
@@ -87,8 +95,26 @@ pub fn scenario_toml(header: &FindingHeader<'_>, steps: &[ExportStep]) -> String
             let _ = writeln!(out, "expect = {}", expectation(&step.expected));
         }
     }
+    let second_store = format!("${{{SECOND_STORE_VAR}}}");
+    let needs_second_store = out.contains(&second_store);
     write_cleanup(&mut out, steps);
-    out
+    if !needs_second_store {
+        return head + &out;
+    }
+    let mut setup = String::from("\n[[setup]]\n");
+    let request =
+        crate::account::fixture_store_request(&format!("ctf-{}-fx2", var("run_id")), true);
+    write_request(&mut setup, &request);
+    setup.push_str(SECOND_REGION);
+    let _ = writeln!(
+        setup,
+        "capture = {{ {SECOND_STORE_VAR} = \"EventDataStoreArn\" }}"
+    );
+    let _ = write!(
+        out,
+        "\n[[cleanup]]\nop = \"DeleteEventDataStore\"\ninput = {{ EventDataStore = \"{second_store}\" }}\n{SECOND_REGION}"
+    );
+    head + &setup + &out
 }
 
 /// One curl command per step, each after a comment saying what it is.
@@ -97,6 +123,10 @@ pub fn curl_script(config: &ClientConfig, steps: &[ExportStep]) -> String {
         "# Requests of the finding as last replayed; ARNs name resources deleted since,\n\
          # so re-create them (or run the scenario) before replaying later steps.\n",
     );
+    let second = ClientConfig {
+        region: crate::account::second_region(&config.region).to_string(),
+        ..config.clone()
+    };
     for (index, step) in steps.iter().enumerate() {
         let _ = writeln!(
             out,
@@ -105,7 +135,10 @@ pub fn curl_script(config: &ClientConfig, steps: &[ExportStep]) -> String {
             step.live.operation,
             step.expected.describe()
         );
-        let _ = writeln!(out, "{}", curl_command(config, &step.live));
+        let _ = match step.region {
+            PlannedRegion::Home => writeln!(out, "{}", curl_command(config, &step.live)),
+            PlannedRegion::Second => writeln!(out, "{}", curl_command(&second, &step.live)),
+        };
     }
     out
 }
@@ -162,6 +195,9 @@ fn kept_capture(step: &ExportStep) -> Option<&CreatedVar> {
         .filter(|_| step.expected.success.is_some())
 }
 
+/// A scenario step's line sending it to the second Region.
+const SECOND_REGION: &str = "region = \"${region2}\"\n";
+
 fn write_cleanup(out: &mut String, steps: &[ExportStep]) {
     let captures: Vec<&CreatedVar> = steps.iter().filter_map(kept_capture).collect();
     // Channels first: a store a channel points at cannot be deleted.
@@ -173,6 +209,9 @@ fn write_cleanup(out: &mut String, steps: &[ExportStep]) {
             "\n[[cleanup]]\nop = \"DeleteChannel\"\ninput = {{ Channel = \"${{{}}}\" }}",
             capture.var
         );
+        if capture.region == PlannedRegion::Second {
+            out.push_str(SECOND_REGION);
+        }
     }
     for capture in stores {
         let _ = writeln!(
@@ -180,6 +219,9 @@ fn write_cleanup(out: &mut String, steps: &[ExportStep]) {
             "\n[[cleanup]]\nop = \"DeleteEventDataStore\"\ninput = {{ EventDataStore = \"${{{}}}\" }}",
             capture.var
         );
+        if capture.region == PlannedRegion::Second {
+            out.push_str(SECOND_REGION);
+        }
     }
 }
 

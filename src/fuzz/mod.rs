@@ -11,7 +11,7 @@ pub mod runner;
 pub mod session;
 pub mod shrink;
 
-pub use plan::{Session, Step};
+pub use plan::{PlannedCall, Session};
 pub use runner::{fuzz, plans, session_plan, Finding, FuzzOptions, FuzzReport, LaneError};
 pub use session::{
     CaseVerdict, Class, Deviation, Driver, GivenFixtures, InProcess, InProcessDivergence,

@@ -1,5 +1,5 @@
 //! What the fuzzer decides to send, as a structure rather than bytes: a
-//! [`Session`] is a short sequence of [`Step`]s (create, read, update and
+//! [`Session`] is a short sequence of [`PlannedCall`]s (create, read, update and
 //! delete channels and event data stores), each member of each request
 //! chosen between a valid value and the interesting invalid ones of the
 //! contract: lengths at and around every limit, pattern-breaking and
@@ -52,14 +52,46 @@ pub const RETENTION_DAYS: &[i64] = &[6, 7, 3653, 3654];
 /// One fuzz case group: steps run in order against one namespace.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Session {
-    pub steps: Vec<Step>,
+    pub steps: Vec<PlannedCall>,
 }
 
-/// One request: what it asks, and how its envelope is bent.
+/// One request: what it asks, how its envelope is bent, the Region it goes
+/// to, and whether it is sent at once with the calls before it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Step {
+pub struct PlannedCall {
     pub action: Action,
     pub envelope: Envelope,
+    /// State is per account and Region (contract sections 4 and 5): the
+    /// call is signed for this Region and judged against its model.
+    pub region: PlannedRegion,
+    /// Sent together with the call before it (and that one's group, up to
+    /// [`GROUP_MAX`] calls), all at once; ignored on a session's first call.
+    pub concurrent: bool,
+}
+
+/// The Region a call is sent to: the run's, or a second one (the
+/// scenarios' `region2`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum PlannedRegion {
+    #[default]
+    Home,
+    Second,
+}
+
+/// Most calls sent at once.
+pub const GROUP_MAX: usize = 3;
+
+/// The session's calls as groups sent at once (most of one call), in order:
+/// each range is one group.
+pub fn groups(calls: &[PlannedCall]) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for (index, call) in calls.iter().enumerate() {
+        match out.last_mut() {
+            Some(group) if call.concurrent && group.len() < GROUP_MAX => group.end = index + 1,
+            _ => out.push(index..index + 1),
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -73,7 +105,7 @@ pub enum Action {
         destinations: Field<Destinations>,
     },
     DeleteChannel(ChannelRef),
-    CreateStore(StoreInput),
+    CreateStore(PlannedStoreInput),
     GetStore(StoreRef),
     ListStores(Page),
     StopIngestion(StoreRef),
@@ -161,13 +193,13 @@ pub struct ChannelInput {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Destinations {
-    pub items: Vec<Destination>,
+    pub items: Vec<PlannedDestination>,
     /// Repeats the last item (or a valid one) up to this many entries.
     pub pad_to: Option<u16>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Destination {
+pub struct PlannedDestination {
     pub kind: Field<DestinationKind>,
     pub location: Field<Location>,
 }
@@ -222,13 +254,13 @@ pub enum Location {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tags {
-    pub items: Vec<Tag>,
+    pub items: Vec<PlannedTag>,
     /// Adds distinct valid tags up to this many.
     pub pad_to: Option<u16>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Tag {
+pub struct PlannedTag {
     pub key: Field<TagKey>,
     pub value: Field<TagValue>,
 }
@@ -293,7 +325,7 @@ pub struct Page {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct StoreInput {
+pub struct PlannedStoreInput {
     pub name: Field<Name>,
     pub category: Category,
     pub start_ingestion: Option<bool>,
@@ -477,7 +509,7 @@ fn location(u: &mut Unstructured<'_>) -> Result<Location> {
     })
 }
 
-fn destination(u: &mut Unstructured<'_>) -> Result<Destination> {
+fn destination(u: &mut Unstructured<'_>) -> Result<PlannedDestination> {
     let kind = field(u, 94, |u| {
         Ok(match percent(u)? {
             0..=84 => DestinationKind::EventDataStore,
@@ -487,7 +519,7 @@ fn destination(u: &mut Unstructured<'_>) -> Result<Destination> {
         })
     })?;
     let location = field(u, 94, location)?;
-    Ok(Destination { kind, location })
+    Ok(PlannedDestination { kind, location })
 }
 
 fn destinations(u: &mut Unstructured<'_>) -> Result<Destinations> {
@@ -508,7 +540,7 @@ fn destinations(u: &mut Unstructured<'_>) -> Result<Destinations> {
     Ok(Destinations { items, pad_to })
 }
 
-fn tag(u: &mut Unstructured<'_>, index: u8) -> Result<Tag> {
+fn tag(u: &mut Unstructured<'_>, index: u8) -> Result<PlannedTag> {
     let key = field(u, 94, |u| {
         Ok(match percent(u)? {
             0..=69 => TagKey::Plain(index),
@@ -531,7 +563,7 @@ fn tag(u: &mut Unstructured<'_>, index: u8) -> Result<Tag> {
             },
         })
     })?;
-    Ok(Tag { key, value })
+    Ok(PlannedTag { key, value })
 }
 
 fn tags(u: &mut Unstructured<'_>) -> Result<Tags> {
@@ -606,8 +638,8 @@ fn page(u: &mut Unstructured<'_>) -> Result<Page> {
     })
 }
 
-fn store_input(u: &mut Unstructured<'_>) -> Result<StoreInput> {
-    Ok(StoreInput {
+fn store_input(u: &mut Unstructured<'_>) -> Result<PlannedStoreInput> {
+    Ok(PlannedStoreInput {
         name: field(u, 95, name)?,
         category: match percent(u)? {
             0..=69 => Category::ActivityAuditLog,
@@ -638,7 +670,16 @@ fn action(u: &mut Unstructured<'_>) -> Result<Action> {
             name: if percent(u)? < 50 {
                 Field::Absent
             } else {
-                field(u, 90, name)?
+                // A rename onto another channel's Name (OP5) needs two
+                // channels in one Region: asked for more often than `name`
+                // alone would, now that calls spread over two Regions.
+                field(u, 90, |u| {
+                    if percent(u)? < 30 {
+                        Ok(Name::Existing(u.int_in_range(0..=3)?))
+                    } else {
+                        name(u)
+                    }
+                })?
             },
             destinations: if percent(u)? < 60 {
                 Field::Absent
@@ -690,25 +731,91 @@ fn envelope(u: &mut Unstructured<'_>) -> Result<Envelope> {
     })
 }
 
-impl<'a> Arbitrary<'a> for Step {
+impl<'a> Arbitrary<'a> for PlannedCall {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(Step {
+        Ok(PlannedCall {
             action: action(u)?,
             envelope: envelope(u)?,
+            region: if now_and_then(u, 25)? {
+                PlannedRegion::Second
+            } else {
+                PlannedRegion::Home
+            },
+            concurrent: false,
         })
     }
+}
+
+/// A CreateChannel as `action` asks, under the next fresh Name.
+fn under_another_name(action: &Action) -> Option<Action> {
+    let Action::CreateChannel(input) = action else {
+        return None;
+    };
+    let next = match input.name {
+        Field::Set(Name::Fresh(variant)) => variant.wrapping_add(1) % 4,
+        _ => 1,
+    };
+    Some(Action::CreateChannel(ChannelInput {
+        name: Field::Set(Name::Fresh(next)),
+        ..input.clone()
+    }))
 }
 
 impl<'a> Arbitrary<'a> for Session {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         let count = u.int_in_range(1..=MAX_STEPS)?;
-        let mut steps = Vec::with_capacity(count);
-        for _ in 0..count {
-            steps.push(Step::arbitrary(u)?);
+        let mut steps: Vec<PlannedCall> = Vec::with_capacity(count);
+        while steps.len() < count {
+            let mut call = PlannedCall::arbitrary(u)?;
+            if let Some(previous) = steps.last() {
+                call.concurrent = now_and_then(u, 12)?;
+                // Half the groups race for one thing: the same request
+                // again (one Name, one partner Source, one quota slot),
+                // now and then in the other Region, where both succeed.
+                if call.concurrent && u.arbitrary()? {
+                    call.action = previous.action.clone();
+                    call.region = if now_and_then(u, 25)? {
+                        call.region
+                    } else {
+                        previous.region
+                    };
+                } else if !call.concurrent && now_and_then(u, 15)? {
+                    // The channel before again under another Name, in its
+                    // Region: sessions rarely make two valid channels by
+                    // chance, and a rename onto a taken Name (OP5) and the
+                    // races between them need two.
+                    if let Some(again) = under_another_name(&previous.action) {
+                        call.action = again;
+                        call.region = previous.region;
+                        // Then, now and then, the second renamed onto the
+                        // first's Name (both made: channels 1 and 0).
+                        if now_and_then(u, 40)? {
+                            let rename = PlannedCall {
+                                action: Action::UpdateChannel {
+                                    channel: ChannelRef::Session {
+                                        index: 1,
+                                        by: By::Arn,
+                                    },
+                                    name: Field::Set(Name::Existing(0)),
+                                    destinations: Field::Absent,
+                                },
+                                envelope: Envelope::plain(),
+                                region: previous.region,
+                                concurrent: false,
+                            };
+                            steps.push(call);
+                            steps.push(rename);
+                            continue;
+                        }
+                    }
+                }
+            }
+            steps.push(call);
             if u.is_empty() {
                 break;
             }
         }
+        steps.truncate(count);
         Ok(Session { steps })
     }
 }
@@ -734,6 +841,48 @@ mod tests {
         };
         assert_eq!((destinations.items.len(), destinations.pad_to), (1, None));
         assert!(!input.unknown_member, "{input:?}");
+    }
+
+    fn call(concurrent: bool) -> PlannedCall {
+        PlannedCall {
+            concurrent,
+            ..Session::arbitrary(&mut Unstructured::new(&[]))
+                .unwrap()
+                .steps[0]
+                .clone()
+        }
+    }
+
+    #[test]
+    fn groups_follow_the_concurrent_flags_and_hold_at_most_three() {
+        let calls: Vec<PlannedCall> = [true, false, true, false, true, true, true]
+            .into_iter()
+            .map(call)
+            .collect();
+        assert_eq!(groups(&calls), vec![0..1, 1..3, 3..6, 6..7]);
+        assert!(groups(&[]).is_empty());
+    }
+
+    #[test]
+    fn seeds_make_both_regions_and_concurrent_groups() {
+        let mut second = 0;
+        let mut grouped = 0;
+        for seed in 0..200u32 {
+            let bytes: Vec<u8> = (0..4096u32)
+                .map(|i| ((i + seed * 977) * 7919 % 251) as u8 ^ seed as u8)
+                .collect();
+            let session = Session::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+            second += session
+                .steps
+                .iter()
+                .filter(|s| s.region == PlannedRegion::Second)
+                .count();
+            grouped += groups(&session.steps)
+                .iter()
+                .filter(|g| g.len() > 1)
+                .count();
+        }
+        assert!(second > 0 && grouped > 0, "{second} {grouped}");
     }
 
     #[test]

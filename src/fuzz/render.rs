@@ -1,4 +1,4 @@
-//! From a plan [`Step`] to the [`Request`] that goes on the wire, given the
+//! From a plan [`PlannedCall`] to the [`Request`] that goes on the wire, given the
 //! session's namespace and the resources it can refer to; and from a
 //! `Request` to the [`Call`] the contract judges (`CallParts`), read the
 //! same way the emulator reads an HTTP request, so the oracle and the
@@ -11,9 +11,10 @@
 use serde_json::{json, Map, Value};
 
 use super::plan::{
-    Action, BodyBend, By, Category, ChannelInput, ChannelRef, ContentTypeChoice, Destination,
-    DestinationKind, Destinations, Field, Fill, Json, Location, MethodChoice, Name, Page, Source,
-    Step, StoreInput, StoreRef, StoreTarget, TagKey, TagValue, Tags, TargetChoice,
+    Action, BodyBend, By, Category, ChannelInput, ChannelRef, ContentTypeChoice, DestinationKind,
+    Destinations, Field, Fill, Json, Location, MethodChoice, Name, Page, PlannedCall,
+    PlannedDestination, PlannedStoreInput, Source, StoreRef, StoreTarget, TagKey, TagValue, Tags,
+    TargetChoice,
 };
 use crate::contract::{Call, CallBody, Identity, MediaType, Operation, RequestedOperation};
 use crate::protocol::{self, Target, TargetForm};
@@ -91,7 +92,7 @@ pub struct Resources {
 }
 
 /// Renders one step as the request to send.
-pub fn render(step: &Step, ns: &Namespace, res: &Resources) -> Request {
+pub fn render(step: &PlannedCall, ns: &Namespace, res: &Resources) -> Request {
     let (operation, body) = render_action(&step.action, ns, res);
     let envelope = &step.envelope;
     let body = match envelope.body {
@@ -365,7 +366,7 @@ fn location_text(location: &Location, res: &Resources) -> String {
     }
 }
 
-fn destination(destination: &Destination, res: &Resources) -> Value {
+fn destination(destination: &PlannedDestination, res: &Resources) -> Value {
     let mut item = Map::new();
     put(&mut item, "Type", &destination.kind, Kind::Text, |kind| {
         match kind {
@@ -504,7 +505,12 @@ fn page_members(body: &mut Map<String, Value>, page: &Page) {
     }
 }
 
-fn store_input(body: &mut Map<String, Value>, input: &StoreInput, ns: &Namespace, res: &Resources) {
+fn store_input(
+    body: &mut Map<String, Value>,
+    input: &PlannedStoreInput,
+    ns: &Namespace,
+    res: &Resources,
+) {
     put(body, "Name", &input.name, Kind::Text, |n| {
         store_name(n, ns, res).into()
     });

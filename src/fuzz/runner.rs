@@ -19,16 +19,16 @@ use rand::{RngCore, SeedableRng};
 use serde::Serialize;
 
 use super::export::{self, FindingHeader};
-use super::plan::{Session, Step};
+use super::plan::{groups, PlannedCall, PlannedRegion, Session};
 use super::render::Namespace;
 use super::session::{
-    partners_for, CaseVerdict, Class, Deviation, Driver, ExportStep, GivenFixtures,
+    partners_for, CaseVerdict, Class, Deviation, Driver, ExportStep, GivenFixtures, Prepared,
     SessionFixtures, SetupError,
 };
 use super::shrink::{self, Replay};
 use crate::account::{self, Resource};
 use crate::contract::shapes::{CHANNEL_QUOTA, STORE_QUOTA};
-use crate::contract::{Operation, RuleId};
+use crate::contract::{Operation, RequestedOperation, RuleId};
 use crate::emulator::{Emulator, EmulatorConfig, Listener};
 use crate::wire::{Client, ClientConfig, Exchange, Received, Request};
 
@@ -125,6 +125,8 @@ pub struct FuzzReport {
     pub seed: u64,
     pub run_id: String,
     pub jobs: usize,
+    /// The second Region sessions also use.
+    pub region2: String,
     pub sessions: u64,
     pub cases: u64,
     pub requests: u64,
@@ -141,6 +143,10 @@ pub struct FuzzReport {
     /// Cases that diverged only after a retry whose earlier attempt may
     /// have been processed: not findings, their session ended there.
     pub ambiguous: u64,
+    /// Cases sent to the second Region (`region2`).
+    pub second_region_cases: u64,
+    /// Groups of calls sent at once and judged by linearisability.
+    pub concurrent_groups: u64,
     pub findings: Vec<Finding>,
     /// Cases per contract rule (every rule listed, 0 included).
     pub coverage: BTreeMap<String, u64>,
@@ -237,7 +243,7 @@ impl RateLimit {
 struct RawFinding {
     session: u64,
     worker: usize,
-    steps: Vec<Step>,
+    steps: Vec<PlannedCall>,
     deviation: Deviation,
     occurrences: u64,
 }
@@ -269,8 +275,16 @@ struct Shared {
     quota_refusals: AtomicU64,
     throttled: AtomicU64,
     ambiguous: AtomicU64,
-    channels_live: AtomicI64,
-    stores_made: AtomicI64,
+    /// Per Region (the run's, the second): quotas count per Region.
+    channels_live: [AtomicI64; 2],
+    stores_made: [AtomicI64; 2],
+    /// Creates sent and not yet settled, per Region: channels, stores.
+    creates_in_flight: [[AtomicI64; 2]; 2],
+    /// Cases sent to the second Region, and groups of calls sent at once.
+    second_region_cases: AtomicU64,
+    concurrent_groups: AtomicU64,
+    /// The second Region's name.
+    region2: String,
     coverage: Mutex<BTreeMap<RuleId, u64>>,
     findings: Mutex<Vec<RawFinding>>,
     cleanup_failures: Mutex<Vec<String>>,
@@ -281,11 +295,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Shared {
-    /// Sends through the run's own client: setup, replays, fixture cleanup.
-    async fn send(&self, request: &Request) -> Received {
-        self.send_via(&self.client, request).await
-    }
-
     /// Sends through `client` (each thread of sessions has its own).
     async fn send_via(&self, client: &Client, request: &Request) -> Received {
         self.send_recorded_via(client, request).await.outcome
@@ -318,94 +327,158 @@ impl Shared {
         true
     }
 
-    /// Whether the account may be at its quota, counting what every
-    /// session holds plus one request in flight per worker.
-    fn quota_full(&self, operation: Operation) -> bool {
-        let margin = self.jobs as i64;
-        match operation {
-            Operation::CreateChannel => {
-                self.channels_live.load(Ordering::Relaxed) + margin >= CHANNEL_QUOTA as i64
+    /// Whether the account may have been at its quota in `region` when the
+    /// create being judged arrived: what every session holds there, plus
+    /// every other create of that kind sent there and not yet settled (which
+    /// may have been made first). Quotas count per Region.
+    fn quota_full(&self, operation: Operation, region: PlannedRegion) -> bool {
+        let at = region_index(region);
+        let Some(kind) = create_kind(operation) else {
+            return false;
+        };
+        let (held, quota) = match kind {
+            0 => (&self.channels_live[at], CHANNEL_QUOTA),
+            _ => (&self.stores_made[at], STORE_QUOTA),
+        };
+        // The count in flight includes the create being judged.
+        let others = self.creates_in_flight[at][kind].load(Ordering::Relaxed) - 1;
+        held.load(Ordering::Relaxed) + others.max(0) >= quota as i64
+    }
+
+    /// Counts a group's creates as in flight (`delta` 1) or settled (-1).
+    fn in_flight(&self, group: &[Prepared], delta: i64) {
+        for prepared in group {
+            if let RequestedOperation::Known(operation) = prepared.parts.operation {
+                if let Some(kind) = create_kind(operation) {
+                    self.creates_in_flight[region_index(prepared.region)][kind]
+                        .fetch_add(delta, Ordering::Relaxed);
+                }
             }
-            Operation::CreateEventDataStore => {
-                self.stores_made.load(Ordering::Relaxed) + margin >= STORE_QUOTA as i64
-            }
-            _ => false,
         }
     }
 
-    fn count_capture(&self, member: &str) {
-        let counter = if member == "ChannelArn" {
-            &self.channels_live
+    fn count_capture(&self, capture: &super::session::CreatedVar) {
+        let at = region_index(capture.region);
+        let counter = if capture.member == "ChannelArn" {
+            &self.channels_live[at]
         } else {
-            &self.stores_made
+            &self.stores_made[at]
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The run's client and the same signing for the second Region.
+    fn clients(&self, client: &Client) -> [Client; 2] {
+        [client.clone(), client.with_region(&self.region2)]
+    }
+
+    /// Sends a group's calls at once, each to its Region.
+    /// The caller counts them settled (`in_flight(group, -1)`) once judged.
+    async fn send_group(&self, clients: &[Client; 2], group: &[Prepared]) -> Vec<Exchange> {
+        self.in_flight(group, 1);
+        futures_util::future::join_all(group.iter().map(|prepared| {
+            self.send_recorded_via(&clients[region_index(prepared.region)], &prepared.request)
+        }))
+        .await
+    }
+
     async fn run_worker(&self, worker: usize, client: &Client) {
+        let clients = self.clients(client);
         let mut index = worker as u64;
         while !self.stop.load(Ordering::Relaxed) {
-            self.run_session(index, worker, client).await;
+            self.run_session(index, worker, &clients).await;
             index += self.jobs as u64;
         }
     }
 
-    async fn run_session(&self, index: u64, worker: usize, client: &Client) {
+    /// `clients`: the worker's, for the run's Region and the second one.
+    async fn run_session(&self, index: u64, worker: usize, clients: &[Client; 2]) {
         let session = session_plan(self.seed, index);
         let ns = Namespace::session(&self.run_id, index);
         // Scenario twins are rendered again when a finding is replayed.
         let mut driver =
             Driver::new(&self.fixtures, ns, partners_for(worker, self.jobs)).without_templates();
         let mut ran = false;
-        for (step_index, step) in session.steps.iter().enumerate() {
-            if !self.take_case() {
+        'session: for group in groups(&session.steps) {
+            let calls = &session.steps[group.clone()];
+            if !(0..calls.len()).all(|_| self.take_case()) {
                 break;
             }
             ran = true;
-            let prepared = driver.prepare(step);
+            // Every call of a group is read against the state before it.
+            let prepared: Vec<Prepared> = calls.iter().map(|c| driver.prepare(c)).collect();
             {
                 let mut coverage = lock(&self.coverage);
-                for rule in super::session::exercised(&prepared.expected) {
-                    *coverage.entry(rule).or_default() += 1;
+                for member in &prepared {
+                    for rule in super::session::exercised(&member.expected) {
+                        *coverage.entry(rule).or_default() += 1;
+                    }
                 }
             }
-            let exchange = self.send_recorded_via(client, &prepared.request).await;
-            let outcome = &exchange.outcome;
-            if crate::wire::is_throttled(outcome) {
+            let exchanges = self.send_group(clients, &prepared).await;
+            if exchanges
+                .iter()
+                .any(|e| crate::wire::is_throttled(&e.outcome))
+            {
+                self.in_flight(&prepared, -1);
                 // Refused before any work: nothing to judge, and the
                 // session's later steps may need what this one would make.
                 self.throttled.fetch_add(1, Ordering::Relaxed);
                 break;
             }
-            let (verdict, capture) = driver.settle(&prepared, outcome, |op| self.quota_full(op));
-            if let Some(capture) = capture {
-                self.count_capture(capture.member);
+            let outcomes: Vec<Received> = exchanges.iter().map(|e| e.outcome.clone()).collect();
+            let (verdict, captures) = if prepared.len() == 1 {
+                let region = prepared[0].region;
+                let (verdict, capture) =
+                    driver.settle(&prepared[0], &outcomes[0], |op| self.quota_full(op, region));
+                (verdict, vec![capture])
+            } else {
+                let settled = driver.settle_group(&prepared, &outcomes, |op, region| {
+                    self.quota_full(op, region)
+                });
+                (settled.verdict, settled.captures)
+            };
+            for capture in captures.iter().flatten() {
+                self.count_capture(capture);
+            }
+            self.in_flight(&prepared, -1);
+            let second = prepared
+                .iter()
+                .filter(|p| p.region == PlannedRegion::Second)
+                .count();
+            self.second_region_cases
+                .fetch_add(second as u64, Ordering::Relaxed);
+            if prepared.len() > 1 {
+                self.concurrent_groups.fetch_add(1, Ordering::Relaxed);
             }
             match verdict {
                 CaseVerdict::Exhausted => {
                     self.quota_refusals.fetch_add(1, Ordering::Relaxed);
                 }
-                CaseVerdict::Diverged(_) if exchange.maybe_processed_before() => {
+                CaseVerdict::Diverged(_)
+                    if exchanges.iter().any(Exchange::maybe_processed_before) =>
+                {
                     // An earlier attempt may have done the work its retry
                     // met (a create meeting its own channel): the model no
                     // longer knows the state, so this is no finding.
                     self.ambiguous.fetch_add(1, Ordering::Relaxed);
-                    break;
+                    break 'session;
                 }
                 CaseVerdict::Diverged(deviation) => {
-                    self.record(index, worker, &session.steps[..=step_index], deviation);
-                    break;
+                    self.record(index, worker, &session.steps[..group.end], deviation);
+                    break 'session;
                 }
+                CaseVerdict::Open => break 'session,
                 CaseVerdict::Conform | CaseVerdict::NotSent => {}
             }
         }
         if ran {
             self.sessions.fetch_add(1, Ordering::Relaxed);
         }
-        self.clean_up(&driver, client).await;
+        self.clean_up(&driver, clients).await;
     }
 
-    fn record(&self, session: u64, worker: usize, steps: &[Step], deviation: Deviation) {
+    fn record(&self, session: u64, worker: usize, steps: &[PlannedCall], deviation: Deviation) {
         let mut findings = lock(&self.findings);
         let key = finding_key(&deviation);
         if let Some(known) = findings
@@ -427,17 +500,21 @@ impl Shared {
         }
     }
 
-    /// Deletes what a session's driver saw created: channels, then stores.
-    async fn clean_up(&self, driver: &Driver, client: &Client) {
-        for channel in driver.channels() {
-            self.remove_via(client, Resource::Channel(channel.arn.clone()))
+    /// Deletes what a session's driver saw created, each in the Region it
+    /// was made in: channels, then stores.
+    async fn clean_up(&self, driver: &Driver, clients: &[Client; 2]) {
+        for (channel, region) in driver.channels().iter().zip(driver.channel_regions()) {
+            let at = region_index(*region);
+            self.remove_via(&clients[at], Resource::Channel(channel.arn.clone()))
                 .await;
+            self.channels_live[at].fetch_sub(1, Ordering::Relaxed);
         }
-        self.channels_live
-            .fetch_sub(driver.channels().len() as i64, Ordering::Relaxed);
-        for store in driver.stores() {
-            self.remove_via(client, Resource::Store(store.arn.clone()))
-                .await;
+        for (store, region) in driver.stores().iter().zip(driver.store_regions()) {
+            self.remove_via(
+                &clients[region_index(*region)],
+                Resource::Store(store.arn.clone()),
+            )
+            .await;
         }
     }
 
@@ -468,7 +545,7 @@ struct LiveReplayer<'a> {
 impl Replay for LiveReplayer<'_> {
     type Record = Vec<ExportStep>;
 
-    async fn replay(&mut self, steps: &[Step]) -> Option<(CaseVerdict, Vec<ExportStep>)> {
+    async fn replay(&mut self, steps: &[PlannedCall]) -> Option<(CaseVerdict, Vec<ExportStep>)> {
         if self.stop_at.is_some_and(|end| Instant::now() >= end) {
             return None;
         }
@@ -480,24 +557,80 @@ impl Replay for LiveReplayer<'_> {
             .with_template_literals(self.literal_prefix.clone(), base_code(index));
         let mut records = Vec::new();
         let mut result = None;
-        for (step_index, step) in steps.iter().enumerate() {
-            let prepared = driver.prepare(step);
-            let outcome = shared.send(&prepared.request).await;
-            if crate::wire::is_throttled(&outcome) {
+        let clients = shared.clients(&shared.client);
+        let all = groups(steps);
+        for (group_index, group) in all.iter().enumerate() {
+            let prepared: Vec<Prepared> = steps[group.clone()]
+                .iter()
+                .map(|c| driver.prepare(c))
+                .collect();
+            let outcomes: Vec<Received> = shared
+                .send_group(&clients, &prepared)
+                .await
+                .into_iter()
+                .map(|e| e.outcome)
+                .collect();
+            // Replays run after the sessions: what they make is deleted at
+            // once and counts towards no session's quota.
+            shared.in_flight(&prepared, -1);
+            if outcomes.iter().any(crate::wire::is_throttled) {
                 // The replay judged nothing: not a reproduction.
-                shared.clean_up(&driver, &shared.client).await;
+                shared.clean_up(&driver, &clients).await;
                 return None;
             }
-            let (verdict, capture) = driver.settle(&prepared, &outcome, |op| shared.quota_full(op));
-            records.push(prepared.recorded(&outcome, capture));
-            if step_index + 1 == steps.len() {
+            let verdict = if prepared.len() == 1 {
+                let region = prepared[0].region;
+                let (verdict, capture) = driver.settle(&prepared[0], &outcomes[0], |op| {
+                    shared.quota_full(op, region)
+                });
+                records.push(prepared[0].clone().recorded(&outcomes[0], capture));
+                verdict
+            } else {
+                let settled = driver.settle_group(&prepared, &outcomes, |op, region| {
+                    shared.quota_full(op, region)
+                });
+                // Exported one call after another (see `export_finding`).
+                for (((prepared, outcome), capture), expected) in prepared
+                    .into_iter()
+                    .zip(&outcomes)
+                    .zip(settled.captures)
+                    .zip(settled.sequential)
+                {
+                    records.push(
+                        Prepared {
+                            expected,
+                            ..prepared
+                        }
+                        .recorded(outcome, capture),
+                    );
+                }
+                settled.verdict
+            };
+            if group_index + 1 == all.len() {
                 result = Some(verdict);
-            } else if matches!(verdict, CaseVerdict::Diverged(_)) {
+            } else if matches!(verdict, CaseVerdict::Diverged(_) | CaseVerdict::Open) {
                 break;
             }
         }
-        shared.clean_up(&driver, &shared.client).await;
+        shared.clean_up(&driver, &clients).await;
         result.map(|verdict| (verdict, records))
+    }
+}
+
+/// Which create counter an operation moves: channels 0, stores 1.
+fn create_kind(operation: Operation) -> Option<usize> {
+    match operation {
+        Operation::CreateChannel => Some(0),
+        Operation::CreateEventDataStore => Some(1),
+        _ => None,
+    }
+}
+
+/// Where a Region's counters and client are kept.
+fn region_index(region: PlannedRegion) -> usize {
+    match region {
+        PlannedRegion::Home => 0,
+        PlannedRegion::Second => 1,
     }
 }
 
@@ -515,6 +648,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         seed: options.seed,
         run_id: run_id.clone(),
         jobs: options.jobs.max(1),
+        region2: crate::account::second_region(&options.region).to_string(),
         sessions: 0,
         cases: 0,
         requests: 0,
@@ -525,6 +659,8 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         throttled: 0,
         retries: 0,
         ambiguous: 0,
+        second_region_cases: 0,
+        concurrent_groups: 0,
         findings: Vec::new(),
         coverage: RuleId::ALL.iter().map(|r| (r.to_string(), 0)).collect(),
         cleanup_failures: Vec::new(),
@@ -588,6 +724,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         &client.persistent(),
         limiter.as_ref(),
         options.fixtures.as_ref(),
+        crate::account::second_region(&options.region),
     )
     .await
     {
@@ -608,6 +745,8 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     // What the region already holds counts towards its quotas: the stores
     // of earlier runs stay pending deletion for days.
     let (channels_held, stores_held) = account::held(&client).await;
+    let region2 = crate::account::second_region(&options.region).to_string();
+    let (channels_held2, stores_held2) = account::held(&client.with_region(&region2)).await;
     let shared = Arc::new(Shared {
         client,
         config,
@@ -637,8 +776,18 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
         quota_refusals: AtomicU64::new(0),
         throttled: AtomicU64::new(0),
         ambiguous: AtomicU64::new(0),
-        channels_live: AtomicI64::new(channels_held.unwrap_or(0) as i64),
-        stores_made: AtomicI64::new(stores_held.unwrap_or(3) as i64),
+        channels_live: [
+            AtomicI64::new(channels_held.unwrap_or(0) as i64),
+            AtomicI64::new(channels_held2.unwrap_or(0) as i64),
+        ],
+        stores_made: [
+            AtomicI64::new(stores_held.unwrap_or(3) as i64),
+            AtomicI64::new(stores_held2.unwrap_or(0) as i64),
+        ],
+        creates_in_flight: Default::default(),
+        second_region_cases: AtomicU64::new(0),
+        concurrent_groups: AtomicU64::new(0),
+        region2,
         coverage: Mutex::new(BTreeMap::new()),
         findings: Mutex::new(Vec::new()),
         cleanup_failures: Mutex::new(Vec::new()),
@@ -667,6 +816,8 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     report.quota_refusals = shared.quota_refusals.load(Ordering::Relaxed);
     report.throttled = shared.throttled.load(Ordering::Relaxed);
     report.ambiguous = shared.ambiguous.load(Ordering::Relaxed);
+    report.second_region_cases = shared.second_region_cases.load(Ordering::Relaxed);
+    report.concurrent_groups = shared.concurrent_groups.load(Ordering::Relaxed);
     report.retries = shared.client.stats().retries as u64;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     report.cases_per_sec = report.cases as f64 / fuzz_elapsed.max(1e-9);
@@ -778,6 +929,7 @@ async fn make_fixtures(
     client: &Client,
     limiter: Option<&RateLimit>,
     given: Option<&GivenFixtures>,
+    region2: &str,
 ) -> Result<(SessionFixtures, u64), SetupError> {
     let send = |request: Request| async move {
         if let Some(limiter) = limiter {
@@ -812,8 +964,28 @@ async fn make_fixtures(
         send(management).await.1,
         send(pending).await.1,
     ];
+    let fixtures = SessionFixtures::from_given(&given, &answers)?;
+    // The second Region's stable integration store (found or made, never
+    // deleted), so that channels are made there too.
+    let second = client.with_region(region2);
+    let [integration, _, _] = account::stable_stores(&second, &unknown)
+        .await
+        .map_err(|why| SetupError::SecondRegion(region2.to_string(), why.to_string()))?;
+    let described = second
+        .send(&Request::json(
+            "GetEventDataStore",
+            serde_json::json!({ "EventDataStore": integration }),
+        ))
+        .await;
+    let body = described.success_json().ok_or_else(|| {
+        SetupError::SecondRegion(
+            region2.to_string(),
+            format!("GetEventDataStore: {}", account::describe(&described)),
+        )
+    })?;
+    let fixtures = fixtures.with_second_integration(region2, &integration, body)?;
     let requests = client.requests_sent().saturating_sub(before) as u64;
-    SessionFixtures::from_given(&given, &answers).map(|f| (f, requests))
+    Ok((fixtures, requests))
 }
 
 /// Deletes any channel of this run still there: one a lost answer made
@@ -822,7 +994,14 @@ async fn make_fixtures(
 /// stores still enabled (a session's delete refused while such a channel
 /// pointed at them).
 async fn sweep_channels(shared: &Shared) {
-    let client = shared.client.persistent();
+    for client in shared.clients(&shared.client) {
+        sweep_region(shared, &client).await;
+    }
+}
+
+/// [`sweep_channels`] in the Region `client` signs for.
+async fn sweep_region(shared: &Shared, region_client: &Client) {
+    let client = region_client.persistent();
     let prefix = format!("ctf-{}-", shared.run_id);
     let channels = match account::list_channels(&client).await {
         Ok(channels) => channels,
@@ -836,10 +1015,11 @@ async fn sweep_channels(shared: &Shared) {
         .filter(|(_, name)| name.starts_with(&prefix))
     {
         shared
-            .remove_via(&shared.client, Resource::Channel(arn.clone()))
+            .remove_via(region_client, Resource::Channel(arn.clone()))
             .await;
         lock(&shared.cleanup_failures).push(format!(
-            "channel {name} ({arn}) was left by a session; deleted now"
+            "channel {name} ({arn}) was left by a session in {}; deleted now",
+            region_client.region()
         ));
     }
     // Stores a session could not delete while such a channel pointed at them.
@@ -850,7 +1030,7 @@ async fn sweep_channels(shared: &Shared) {
         // gone, so every store of the run is simply deleted again.
         if name.starts_with(&prefix) {
             shared
-                .remove_via(&shared.client, Resource::Store(arn))
+                .remove_via(region_client, Resource::Store(arn.to_string()))
                 .await;
         }
     }
@@ -924,7 +1104,7 @@ async fn shrink_and_export(
             &raw,
             deviation,
             &records,
-            shrunk.steps.len(),
+            &shrunk.steps,
             shrunk.replays,
         ));
     }
@@ -937,9 +1117,10 @@ fn export_finding(
     raw: &RawFinding,
     deviation: Deviation,
     records: &[ExportStep],
-    steps_shrunk: usize,
+    shrunk: &[PlannedCall],
     replays: usize,
 ) -> Finding {
+    let steps_shrunk = shrunk.len();
     let rules: Vec<String> = deviation.rules.iter().map(|r| r.to_string()).collect();
     let rule_part = if rules.is_empty() {
         "ok".to_string()
@@ -972,8 +1153,26 @@ fn export_finding(
         ),
         format!("Acceptable: {}.", deviation.expected),
     ];
+    // The scenario format sends one request at a time: a group sent at once
+    // is written one call after another, each judged against the calls
+    // before it, which a race does not reproduce.
+    let raced: Vec<String> = groups(shrunk)
+        .into_iter()
+        .filter(|group| group.len() > 1)
+        .map(|group| format!("{}-{}", group.start + 1, group.end))
+        .collect();
+    let raced = (!raced.is_empty()).then(|| {
+        format!(
+            "Steps {} were sent at once (a concurrent group); this scenario sends them one \
+             after another in that order, so it may pass where the race still fails: replay \
+             the finding with `ctconform fuzz --seed {}`.",
+            raced.join(", "),
+            shared.seed
+        )
+    });
     let notes: Vec<String> = notes
         .into_iter()
+        .chain(raced)
         .chain(
             deviation
                 .broken

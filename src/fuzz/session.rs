@@ -10,10 +10,10 @@ use std::time::Duration;
 use http::HeaderMap;
 use serde_json::{json, Value};
 
-use super::plan::{Session, Step};
+use super::plan::{groups, PlannedCall, PlannedRegion, Session};
 use super::render::{call_parts, render, var, CallParts, Handle, Namespace, Resources};
 use crate::account::{fixture_store_request, FixtureError, FixtureRole, Resource};
-use crate::contract::shapes::{self, PARTNER_SOURCES};
+use crate::contract::shapes::{self, StoreStatus, PARTNER_SOURCES};
 use crate::contract::{
     read_call, Acceptable, Identity, Limits, Operation, Oracle, ReadCall, Region,
     RequestedOperation, RuleId, Store,
@@ -34,7 +34,22 @@ pub struct SessionFixtures {
     pub pending: Handle,
     /// An oracle that knows the three stores, cloned for every session.
     pub template: Oracle,
+    /// An ENABLED ActivityAuditLog store of the second Region, so that
+    /// channels can be made there too; `None`: none (given fixtures), and
+    /// only stores the session makes there can take a channel.
+    pub second_integration: Option<SecondStore>,
 }
+
+/// A store of the second Region, as made and as the model knows it.
+#[derive(Clone, Debug)]
+pub struct SecondStore {
+    pub handle: Handle,
+    pub store: Store,
+}
+
+/// The scenario variable an exported finding captures the second Region's
+/// store in (its setup makes one).
+pub const SECOND_STORE_VAR: &str = "eds_region2";
 
 /// Pre-created fixture stores, by ARN (as `ctconform run` takes them:
 /// `--var fixture.eds_integration=ARN` and so on): a run that is given
@@ -147,6 +162,9 @@ pub enum SetupError {
     Diverged(String, String),
     /// The stable fixture stores could not be found or made.
     Account(FixtureError),
+    /// The second Region's integration store could not be found, made or
+    /// used: the Region and why.
+    SecondRegion(String, String),
 }
 
 impl std::fmt::Display for SetupError {
@@ -188,6 +206,9 @@ impl std::fmt::Display for SetupError {
                 write!(f, "fixture {operation}: {why}")
             }
             SetupError::Account(error) => write!(f, "{error}"),
+            SetupError::SecondRegion(region, why) => {
+                write!(f, "the integration store in {region}: {why}")
+            }
         }
     }
 }
@@ -246,6 +267,7 @@ impl SessionFixtures {
             management: management.clone(),
             pending: pending.clone(),
             template: oracle,
+            second_integration: None,
         })
     }
 
@@ -307,7 +329,38 @@ impl SessionFixtures {
             management: management.clone(),
             pending: pending.clone(),
             template: Oracle::new(region),
+            second_integration: None,
         })
+    }
+
+    /// With the second Region's store, from its ARN and GetEventDataStore
+    /// answer body.
+    pub fn with_second_integration(
+        mut self,
+        region: &str,
+        arn: &str,
+        body: &Value,
+    ) -> Result<SessionFixtures, SetupError> {
+        let unusable = |why: String| SetupError::SecondRegion(region.to_string(), why);
+        let parsed = shapes::parse_arn(arn, "eventdatastore")
+            .ok_or_else(|| unusable(format!("its store {arn:?} is no store ARN")))?;
+        let store = Store::described(parsed.id, body)
+            .map_err(|why| unusable(format!("its store: {why}")))?;
+        if store.status != StoreStatus::Enabled || store.category != shapes::ACTIVITY_AUDIT_LOG {
+            return Err(unusable(format!(
+                "its store {arn} is {} of category {}",
+                store.status.as_str(),
+                store.category
+            )));
+        }
+        self.second_integration = Some(SecondStore {
+            handle: Handle {
+                arn: arn.to_string(),
+                id: parsed.id.to_string(),
+            },
+            store,
+        });
+        Ok(self)
     }
 
     fn resources(&self, partners: Vec<&'static str>) -> Resources {
@@ -413,6 +466,9 @@ pub enum CaseVerdict {
     Exhausted,
     /// The request was never sent (the client refused to build it).
     NotSent,
+    /// A concurrent group's answers fit orders leaving more states than
+    /// the session keeps (`MAX_MODELS`): not judged further.
+    Open,
     Diverged(Deviation),
 }
 
@@ -421,6 +477,8 @@ pub enum CaseVerdict {
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub request: Request,
+    /// The Region it is signed for and judged in.
+    pub region: PlannedRegion,
     /// The request with scenario variables, when the driver renders them.
     pub template: Option<Request>,
     pub parts: CallParts,
@@ -428,11 +486,17 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The contract's reading of the request.
+    pub fn read(&self) -> ReadCall<'_> {
+        read_call(&self.parts.call(&self.request))
+    }
+
     /// The step as the exporter writes it, once its answer is in; without
     /// a rendered template the live request stands in.
     pub fn recorded(self, outcome: &Received, capture: Option<CreatedVar>) -> ExportStep {
         let template = self.template.unwrap_or_else(|| self.request.clone());
         ExportStep {
+            region: self.region,
             live: self.request,
             template,
             expected: self.expected,
@@ -446,6 +510,9 @@ impl Prepared {
 /// variables), what the oracle allowed, and what came back.
 #[derive(Clone, Debug)]
 pub struct ExportStep {
+    /// The Region the step was sent to: the second one is written
+    /// `region = "${region2}"`, as the scenarios name it.
+    pub region: PlannedRegion,
     pub live: Request,
     pub template: Request,
     pub expected: Acceptable,
@@ -459,12 +526,101 @@ pub struct ExportStep {
 pub struct CreatedVar {
     pub var: String,
     pub member: &'static str,
+    /// The Region it was made in.
+    pub region: PlannedRegion,
+}
+
+/// What the endpoint must hold, as far as a session knows: one oracle per
+/// Region (state is per account and Region, contract sections 4 and 5), so
+/// a resource of one Region named in the other is foreign to that one's
+/// model, and names, partner sources and quotas count per Region.
+#[derive(Clone, Debug)]
+pub struct Model {
+    home: Oracle,
+    second: Oracle,
+}
+
+impl Model {
+    pub fn oracle(&self, region: PlannedRegion) -> &Oracle {
+        match region {
+            PlannedRegion::Home => &self.home,
+            PlannedRegion::Second => &self.second,
+        }
+    }
+
+    fn oracle_mut(&mut self, region: PlannedRegion) -> &mut Oracle {
+        match region {
+            PlannedRegion::Home => &mut self.home,
+            PlannedRegion::Second => &mut self.second,
+        }
+    }
+
+    /// The same channels and stores in both Regions.
+    fn same_state(&self, other: &Model) -> bool {
+        [(&self.home, &other.home), (&self.second, &other.second)]
+            .iter()
+            .all(|(a, b)| {
+                a.region().channels == b.region().channels && a.region().stores == b.region().stores
+            })
+    }
+}
+
+/// Most models a session keeps at once. Concurrent groups whose orders all
+/// conform but leave different states keep one model per state; past this
+/// many, a session ends its judging (`CaseVerdict::Open`) rather than guess.
+pub const MAX_MODELS: usize = 16;
+
+/// How a group of calls sent at once was judged.
+#[derive(Clone, Debug)]
+pub struct GroupSettled {
+    pub verdict: CaseVerdict,
+    /// What each member created, in the group's order.
+    pub captures: Vec<Option<CreatedVar>>,
+    /// Each member's acceptable set when the group is replayed one call
+    /// after another in its own order (what an exported scenario can say).
+    pub sequential: Vec<Acceptable>,
+}
+
+/// Every order of `n` calls.
+fn orders(n: usize) -> Vec<Vec<usize>> {
+    if n <= 1 {
+        return vec![(0..n).collect()];
+    }
+    let mut out = Vec::new();
+    for first in 0..n {
+        for rest in orders(n - 1) {
+            let mut order = vec![first];
+            order.extend(rest.into_iter().map(|i| if i >= first { i + 1 } else { i }));
+            out.push(order);
+        }
+    }
+    out
+}
+
+/// The Region a call goes to, by name, for reports.
+pub fn region_label(region: PlannedRegion) -> &'static str {
+    match region {
+        PlannedRegion::Home => "the run's Region",
+        PlannedRegion::Second => "region2",
+    }
 }
 
 /// Runs one session's steps through the oracle, tracking what it made.
 #[derive(Clone, Debug)]
 pub struct Driver {
-    oracle: Oracle,
+    /// The states the endpoint may be in: one, unless a concurrent group's
+    /// answers fit orders that leave different states; a later answer is
+    /// judged against each, and those it fits are kept.
+    models: Vec<Model>,
+    /// Who the second Region's resources belong to (live and template).
+    second_identity: Identity,
+    second_template_identity: Identity,
+    /// The second Region's integration store (live and template), which a
+    /// call to that Region names where one to the run's names the fixture.
+    second_integration: Option<(Handle, Handle)>,
+    /// The Region each channel and store of `live` was created in.
+    channel_regions: Vec<PlannedRegion>,
+    store_regions: Vec<PlannedRegion>,
     ns: Namespace,
     live: Resources,
     template_ns: Namespace,
@@ -481,10 +637,37 @@ impl Driver {
             exact_prefix: ns.exact_prefix.clone(),
             short_code: ns.short_code.clone(),
         };
+        let second_identity = Identity {
+            region: crate::account::second_region(&fixtures.identity.region).to_string(),
+            ..fixtures.identity.clone()
+        };
+        let template = template_resources(partners.clone());
+        let second_template_identity = Identity {
+            region: var("region2"),
+            ..template.identity.clone()
+        };
+        let mut second_region = Region::new(second_identity.clone(), session_limits());
+        let second_integration = fixtures.second_integration.as_ref().map(|second| {
+            second_region.stores.push(second.store.clone());
+            let template = Handle {
+                arn: var(SECOND_STORE_VAR),
+                id: var(SECOND_STORE_VAR),
+            };
+            (second.handle.clone(), template)
+        });
+        let second = Oracle::new(second_region);
         Driver {
-            oracle: fixtures.template.clone(),
-            live: fixtures.resources(partners.clone()),
-            template: template_resources(partners),
+            models: vec![Model {
+                home: fixtures.template.clone(),
+                second,
+            }],
+            second_identity,
+            second_template_identity,
+            second_integration,
+            channel_regions: Vec::new(),
+            store_regions: Vec::new(),
+            live: fixtures.resources(partners),
+            template,
             ns,
             template_ns,
             render_templates: true,
@@ -505,7 +688,7 @@ impl Driver {
         self
     }
 
-    pub fn prepare(&self, step: &Step) -> Prepared {
+    pub fn prepare(&mut self, step: &PlannedCall) -> Prepared {
         self.prepare_and(step, |_| ()).0
     }
 
@@ -514,26 +697,52 @@ impl Driver {
     /// same reading as the oracle, which borrows the rendered body rather
     /// than copying it.
     pub fn prepare_and<T>(
-        &self,
-        step: &Step,
+        &mut self,
+        step: &PlannedCall,
         also: impl FnOnce(&ReadCall<'_>) -> T,
     ) -> (Prepared, T) {
+        // A call to the second Region names that Region in the ARNs it
+        // makes up (unknown, another Region's); the resources the session
+        // made are named as made, whichever Region the call goes to.
+        let second = step.region == PlannedRegion::Second;
+        if second {
+            self.swap_identities();
+        }
         let request = render(step, &self.ns, &self.live);
         let template = self
             .render_templates
             .then(|| render(step, &self.template_ns, &self.template));
+        if second {
+            self.swap_identities();
+        }
         let parts = call_parts(&request);
         let (expected, also) = {
             let read = read_call(&parts.call(&request));
-            (self.oracle.expect_read(&read), also(&read))
+            (
+                self.models[0].oracle(step.region).expect_read(&read),
+                also(&read),
+            )
         };
         let prepared = Prepared {
+            region: step.region,
             request,
             template,
             parts,
             expected,
         };
         (prepared, also)
+    }
+
+    fn swap_identities(&mut self) {
+        std::mem::swap(&mut self.live.identity, &mut self.second_identity);
+        std::mem::swap(
+            &mut self.template.identity,
+            &mut self.second_template_identity,
+        );
+        if let Some((live, template)) = &mut self.second_integration {
+            std::mem::swap(&mut self.live.integration, live);
+            std::mem::swap(&mut self.template.integration, template);
+        }
     }
 
     /// Channels the endpoint said it created (conforming or not), for cleanup.
@@ -545,60 +754,179 @@ impl Driver {
         &self.live.stores
     }
 
+    /// The Region each of [`Driver::channels`] was created in.
+    pub fn channel_regions(&self) -> &[PlannedRegion] {
+        &self.channel_regions
+    }
+
+    /// The Region each of [`Driver::stores`] was created in.
+    pub fn store_regions(&self) -> &[PlannedRegion] {
+        &self.store_regions
+    }
+
+    /// The states the endpoint may be in now (at least one).
+    pub fn models(&self) -> &[Model] {
+        &self.models
+    }
+
     /// Judges the answer to `prepared` and follows the state. `quota_full`
-    /// says whether the account may be at its quota for that operation.
+    /// says whether the account may be at its quota for that operation in
+    /// the call's Region.
     pub fn settle(
         &mut self,
         prepared: &Prepared,
         outcome: &Received,
         quota_full: impl Fn(Operation) -> bool,
     ) -> (CaseVerdict, Option<CreatedVar>) {
-        let expected = &prepared.expected;
-        let response = match &outcome.result {
-            Err(Fault::Client(_)) => return (CaseVerdict::NotSent, None),
-            Err(fault) => {
-                let deviation = deviation(
-                    Class::Transport,
-                    expected,
-                    format!("fault: {}", fault.kind()),
-                    fault.to_string(),
-                );
-                return (CaseVerdict::Diverged(deviation), None);
-            }
-            Ok(response) => response,
-        };
-        let status = response.status;
-        let code = response.error_code.as_deref();
-        let actual = match code {
-            Some(code) => format!("{status} {code}"),
-            None => status.to_string(),
-        };
-        let capture = self.track_created(prepared, outcome);
-        let body = response.json.as_ref().ok();
-        if status >= 500 {
-            let preview = String::from_utf8_lossy(&response.body[..response.body.len().min(200)])
-                .into_owned();
-            let reason = format!("answered {actual}: {preview}");
-            return (
-                CaseVerdict::Diverged(deviation(Class::ServerError, expected, actual, reason)),
-                capture,
-            );
+        if let Err(Fault::Client(_)) = &outcome.result {
+            return (CaseVerdict::NotSent, None);
         }
-        match self.oracle.observe(expected, status, code, body) {
-            Ok(()) => (CaseVerdict::Conform, capture),
-            Err(_) if is_quota_refusal(expected, code, &quota_full) => {
-                (CaseVerdict::Exhausted, capture)
+        let capture = self.track_created(prepared, outcome);
+        let region = prepared.region;
+        let mut first_divergence = None;
+        let mut accepted = None;
+        let mut fits = Vec::with_capacity(self.models.len());
+        for (index, model) in self.models.iter_mut().enumerate() {
+            // The first model's set was read in `prepare`.
+            let here;
+            let expected = if index == 0 {
+                &prepared.expected
+            } else {
+                here = model.oracle(region).expect_read(&prepared.read());
+                &here
+            };
+            let verdict = judge(model.oracle_mut(region), expected, outcome, &quota_full);
+            let fit = matches!(verdict, CaseVerdict::Conform | CaseVerdict::Exhausted);
+            fits.push(fit);
+            if fit {
+                accepted.get_or_insert(verdict);
+            } else {
+                first_divergence.get_or_insert(verdict);
             }
-            Err(divergence) => {
-                let class = match status {
-                    200..=299 if expected.success.is_some() => Class::BadSuccess,
-                    200..=299 => Class::UnexpectedSuccess,
-                    400..=499 => Class::WrongError,
-                    _ => Class::WrongStatus,
-                };
-                let deviation = deviation(class, expected, actual, divergence.reason);
-                (CaseVerdict::Diverged(deviation), capture)
+        }
+        match accepted {
+            Some(verdict) => {
+                // A model that refused the answer is not the endpoint's state.
+                let mut fit = fits.into_iter();
+                self.models.retain(|_| fit.next().unwrap_or(false));
+                (verdict, capture)
             }
+            // Nothing fits: every model is left as it was (a refused answer
+            // moves none).
+            None => (first_divergence.unwrap_or(CaseVerdict::NotSent), capture),
+        }
+    }
+
+    /// Judges the answers to calls sent at once by linearisability: they
+    /// conform if some order of them, applied one by one to the model,
+    /// makes every answer acceptable to the oracle. The states of every
+    /// such order are kept (as many models, the same states merged).
+    pub fn settle_group(
+        &mut self,
+        members: &[Prepared],
+        outcomes: &[Received],
+        quota_full: impl Fn(Operation, PlannedRegion) -> bool,
+    ) -> GroupSettled {
+        let captures: Vec<Option<CreatedVar>> = members
+            .iter()
+            .zip(outcomes)
+            .map(|(prepared, outcome)| match &outcome.result {
+                Err(Fault::Client(_)) => None,
+                _ => self.track_created(prepared, outcome),
+            })
+            .collect();
+        // One after another in the group's own order, on the first model.
+        let sequential = {
+            let mut model = self.models[0].clone();
+            members
+                .iter()
+                .zip(outcomes)
+                .map(|(prepared, outcome)| {
+                    let oracle = model.oracle_mut(prepared.region);
+                    let expected = oracle.expect_read(&prepared.read());
+                    let _ = judge(oracle, &expected, outcome, &|op| {
+                        quota_full(op, prepared.region)
+                    });
+                    expected
+                })
+                .collect()
+        };
+        // Calls the client never sent are no part of the race.
+        let sent: Vec<usize> = (0..members.len())
+            .filter(|&i| !matches!(outcomes[i].result, Err(Fault::Client(_))))
+            .collect();
+        let mut next: Vec<Model> = Vec::new();
+        // The order that went furthest before an answer did not fit.
+        let mut furthest: Option<(usize, Vec<usize>, Deviation)> = None;
+        for model in &self.models {
+            for order in orders(sent.len()) {
+                let order: Vec<usize> = order.into_iter().map(|i| sent[i]).collect();
+                let mut state = model.clone();
+                let mut failed = None;
+                for (position, &member) in order.iter().enumerate() {
+                    let prepared = &members[member];
+                    let oracle = state.oracle_mut(prepared.region);
+                    let expected = oracle.expect_read(&prepared.read());
+                    let verdict = judge(oracle, &expected, &outcomes[member], &|op| {
+                        quota_full(op, prepared.region)
+                    });
+                    if let CaseVerdict::Diverged(deviation) = verdict {
+                        failed = Some((position, deviation));
+                        break;
+                    }
+                }
+                match failed {
+                    None => {
+                        if !next.iter().any(|kept| kept.same_state(&state)) {
+                            next.push(state);
+                        }
+                    }
+                    Some((position, deviation)) => {
+                        if furthest.as_ref().is_none_or(|(p, _, _)| position > *p) {
+                            furthest = Some((position, order.clone(), deviation));
+                        }
+                    }
+                }
+            }
+        }
+        let verdict = if !next.is_empty() {
+            if next.len() > MAX_MODELS {
+                CaseVerdict::Open
+            } else {
+                self.models = next;
+                CaseVerdict::Conform
+            }
+        } else if let Some((position, order, mut deviation)) = furthest {
+            let calls: Vec<String> = members
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    format!(
+                        "{} {} in {}",
+                        i + 1,
+                        p.request.operation,
+                        region_label(p.region)
+                    )
+                })
+                .collect();
+            let failing = order[position] + 1;
+            let order: Vec<String> = order.iter().map(|i| (i + 1).to_string()).collect();
+            deviation.reason = format!(
+                "{} calls sent at once ({}): no order of them conforms; the order {} fits \
+                 furthest and call {failing} fails there: {}",
+                members.len(),
+                calls.join(", "),
+                order.join(", "),
+                deviation.reason
+            );
+            CaseVerdict::Diverged(deviation)
+        } else {
+            CaseVerdict::NotSent
+        };
+        GroupSettled {
+            verdict,
+            captures,
+            sequential,
         }
     }
 
@@ -621,12 +949,13 @@ impl Driver {
                 .to_string(),
             crate::wire::RequestBody::Raw(_) => String::new(),
         };
-        let (live_list, live_names, template_list, template_names) = if prefix == "ch" {
+        let (live_list, live_names, template_list, template_names, regions) = if prefix == "ch" {
             (
                 &mut self.live.channels,
                 &mut self.live.channel_names,
                 &mut self.template.channels,
                 &mut self.template.channel_names,
+                &mut self.channel_regions,
             )
         } else {
             (
@@ -634,11 +963,13 @@ impl Driver {
                 &mut self.live.store_names,
                 &mut self.template.stores,
                 &mut self.template.store_names,
+                &mut self.store_regions,
             )
         };
         // Both lists grow together, so the live count names the variable.
         let var_name = format!("{prefix}{}", live_list.len());
         live_list.push(handle);
+        regions.push(prepared.region);
         live_names.push(name(&prepared.request));
         if let Some(template) = &prepared.template {
             // Scenarios cannot cut an id out of a captured ARN: the ARN stands in.
@@ -651,7 +982,57 @@ impl Driver {
         Some(CreatedVar {
             var: var_name,
             member,
+            region: prepared.region,
         })
+    }
+}
+
+/// One answer against one oracle: conforming (the oracle follows it), a
+/// quota refusal others may have caused, or a divergence.
+fn judge(
+    oracle: &mut Oracle,
+    expected: &Acceptable,
+    outcome: &Received,
+    quota_full: &impl Fn(Operation) -> bool,
+) -> CaseVerdict {
+    let response = match &outcome.result {
+        Err(Fault::Client(_)) => return CaseVerdict::NotSent,
+        Err(fault) => {
+            let deviation = deviation(
+                Class::Transport,
+                expected,
+                format!("fault: {}", fault.kind()),
+                fault.to_string(),
+            );
+            return CaseVerdict::Diverged(deviation);
+        }
+        Ok(response) => response,
+    };
+    let status = response.status;
+    let code = response.error_code.as_deref();
+    let actual = match code {
+        Some(code) => format!("{status} {code}"),
+        None => status.to_string(),
+    };
+    let body = response.json.as_ref().ok();
+    if status >= 500 {
+        let preview =
+            String::from_utf8_lossy(&response.body[..response.body.len().min(200)]).into_owned();
+        let reason = format!("answered {actual}: {preview}");
+        return CaseVerdict::Diverged(deviation(Class::ServerError, expected, actual, reason));
+    }
+    match oracle.observe(expected, status, code, body) {
+        Ok(()) => CaseVerdict::Conform,
+        Err(_) if is_quota_refusal(expected, code, quota_full) => CaseVerdict::Exhausted,
+        Err(divergence) => {
+            let class = match status {
+                200..=299 if expected.success.is_some() => Class::BadSuccess,
+                200..=299 => Class::UnexpectedSuccess,
+                400..=499 => Class::WrongError,
+                _ => Class::WrongStatus,
+            };
+            CaseVerdict::Diverged(deviation(class, expected, actual, divergence.reason))
+        }
     }
 }
 
@@ -747,7 +1128,8 @@ pub struct InProcessDivergence {
 /// `contract_oracle` fuzz target's world. Each session starts from a copy.
 #[derive(Clone, Debug)]
 pub struct InProcess {
-    region: Region,
+    /// The emulator's state of the run's Region and of the second one.
+    regions: [Region; 2],
     fixtures: SessionFixtures,
     /// The driver every live session starts from, built once: a session
     /// copies it rather than formatting names and resources anew.
@@ -765,9 +1147,19 @@ fn in_process_driver(fixtures: &SessionFixtures) -> Driver {
     )
 }
 
+fn emulator_region(regions: &mut [Region; 2], region: PlannedRegion) -> &mut Region {
+    match region {
+        PlannedRegion::Home => &mut regions[0],
+        PlannedRegion::Second => &mut regions[1],
+    }
+}
+
 impl InProcess {
     pub fn new() -> Result<InProcess, SetupError> {
-        let identity = Identity::new("us-east-1", "123456789012");
+        let account = "123456789012";
+        let identity = Identity::new("us-east-1", account);
+        let region2 = crate::account::second_region("us-east-1");
+        let second = Identity::new(region2, account);
         let mut region = Region::new(identity, Limits::default());
         let mut exchanges = Vec::new();
         for request in fixture_creates("ctf-inproc-") {
@@ -779,10 +1171,28 @@ impl InProcess {
         let delete = Resource::Store(pending.arn.clone()).deletion();
         let outcome = answer_in_process(&mut region, &delete);
         exchanges.push((delete, outcome));
-        let fixtures = SessionFixtures::from_exchanges(&exchanges)?;
+        let mut second = Region::new(second, Limits::default());
+        let made = answer_in_process(&mut second, &fixture_store_request("ctf-inproc-fx2", true));
+        let second_store = created_arn(&made, "EventDataStoreArn", "eventdatastore")
+            .ok_or_else(|| SetupError::NotCreated(vec![describe(&made)]))?;
+        let described = answer_in_process(
+            &mut second,
+            &Request::json(
+                "GetEventDataStore",
+                json!({ "EventDataStore": second_store.arn }),
+            ),
+        );
+        let body = described
+            .success_json()
+            .ok_or_else(|| SetupError::SecondRegion(region2.to_string(), describe(&described)))?;
+        let fixtures = SessionFixtures::from_exchanges(&exchanges)?.with_second_integration(
+            region2,
+            &second_store.arn,
+            body,
+        )?;
         let driver = in_process_driver(&fixtures).without_templates();
         Ok(InProcess {
-            region,
+            regions: [region, second],
             fixtures,
             driver,
         })
@@ -790,33 +1200,74 @@ impl InProcess {
 
     /// Runs a session in process and keeps each step as the exporter needs it.
     pub fn run_recorded(&self, session: &Session) -> Vec<ExportStep> {
-        let mut region = self.region.clone();
+        let mut regions = self.regions.clone();
         let mut driver = in_process_driver(&self.fixtures);
         let mut records = Vec::new();
-        for step in &session.steps {
-            let (prepared, outcome) =
-                driver.prepare_and(step, |read| answer_read(&mut region, read));
-            let (_, capture) = driver.settle(&prepared, &outcome, |_| true);
-            records.push(prepared.recorded(&outcome, capture));
+        for group in groups(&session.steps) {
+            let (prepared, outcomes) =
+                Self::send_group(&mut driver, &mut regions, &session.steps[group]);
+            if prepared.len() == 1 {
+                let (_, capture) = driver.settle(&prepared[0], &outcomes[0], |_| true);
+                records.push(prepared[0].clone().recorded(&outcomes[0], capture));
+            } else {
+                let settled = driver.settle_group(&prepared, &outcomes, |_, _| true);
+                for (((prepared, outcome), capture), expected) in prepared
+                    .into_iter()
+                    .zip(&outcomes)
+                    .zip(settled.captures)
+                    .zip(settled.sequential)
+                {
+                    records.push(
+                        Prepared {
+                            expected,
+                            ..prepared
+                        }
+                        .recorded(outcome, capture),
+                    );
+                }
+            }
         }
         records
+    }
+
+    /// Prepares a group against the state before it and has the emulator
+    /// answer its calls in the group's order (one linearisation of them).
+    fn send_group(
+        driver: &mut Driver,
+        regions: &mut [Region; 2],
+        calls: &[PlannedCall],
+    ) -> (Vec<Prepared>, Vec<Received>) {
+        calls
+            .iter()
+            .map(|call| {
+                let region = emulator_region(regions, call.region);
+                driver.prepare_and(call, |read| answer_read(region, read))
+            })
+            .unzip()
     }
 
     /// Runs a session against a fresh copy of the emulator's state; the
     /// number of steps run, or the first divergence.
     pub fn run(&self, session: &Session) -> Result<usize, Box<InProcessDivergence>> {
-        let mut region = self.region.clone();
+        let mut regions = self.regions.clone();
         let mut driver = self.driver.clone();
-        for (index, step) in session.steps.iter().enumerate() {
-            let (prepared, outcome) =
-                driver.prepare_and(step, |read| answer_read(&mut region, read));
+        for group in groups(&session.steps) {
+            let start = group.start;
+            let (prepared, outcomes) =
+                Self::send_group(&mut driver, &mut regions, &session.steps[group]);
             // The in-process emulator has the contract's own quotas.
-            let quota_full = |_: Operation| true;
-            if let (CaseVerdict::Diverged(deviation), _) =
-                driver.settle(&prepared, &outcome, quota_full)
-            {
+            let verdict = if prepared.len() == 1 {
+                driver.settle(&prepared[0], &outcomes[0], |_| true).0
+            } else {
+                driver
+                    .settle_group(&prepared, &outcomes, |_, _| true)
+                    .verdict
+            };
+            if let CaseVerdict::Diverged(deviation) = verdict {
+                let last = prepared.len() - 1;
+                let prepared = prepared.into_iter().nth(last).expect("a group has a call");
                 return Err(Box::new(InProcessDivergence {
-                    step: index,
+                    step: start + last,
                     request: prepared.request,
                     expected: prepared.expected,
                     deviation,
@@ -845,6 +1296,213 @@ mod tests {
                 panic!("{found:#?}\n{session:#?}");
             }
         }
+    }
+
+    use crate::fuzz::plan::{
+        Action, By, Category, ChannelInput, ChannelRef, DestinationKind, Destinations, Envelope,
+        Field, Location, Name, PlannedDestination, PlannedStoreInput, Source, StoreTarget,
+    };
+
+    fn call(action: Action, region: PlannedRegion) -> PlannedCall {
+        PlannedCall {
+            action,
+            envelope: Envelope::plain(),
+            region,
+            concurrent: false,
+        }
+    }
+
+    fn create_store(region: PlannedRegion) -> PlannedCall {
+        call(
+            Action::CreateStore(PlannedStoreInput {
+                name: Field::Set(Name::Fresh(0)),
+                category: Category::ActivityAuditLog,
+                start_ingestion: None,
+                retention_days: None,
+            }),
+            region,
+        )
+    }
+
+    /// A Custom channel named `Fresh(name)` to the `store`-th store the
+    /// session made.
+    fn create_channel(name: u8, store: u8, region: PlannedRegion) -> PlannedCall {
+        call(
+            Action::CreateChannel(ChannelInput {
+                name: Field::Set(Name::Fresh(name)),
+                source: Field::Set(Source::Custom),
+                destinations: Field::Set(Destinations {
+                    items: vec![PlannedDestination {
+                        kind: Field::Set(DestinationKind::EventDataStore),
+                        location: Field::Set(Location::Store {
+                            target: StoreTarget::Session(store),
+                            by: By::Arn,
+                        }),
+                    }],
+                    pad_to: None,
+                }),
+                tags: Field::Absent,
+                unknown_member: false,
+            }),
+            region,
+        )
+    }
+
+    /// Runs `calls` one by one in process (each judged alone).
+    fn run_alone(
+        world: &InProcess,
+        regions: &mut [Region; 2],
+        driver: &mut Driver,
+        calls: &[PlannedCall],
+    ) {
+        for call in calls {
+            let (prepared, outcomes) =
+                InProcess::send_group(driver, regions, std::slice::from_ref(call));
+            let (verdict, _) = driver.settle(&prepared[0], &outcomes[0], |_| true);
+            assert_eq!(verdict, CaseVerdict::Conform, "{call:?}");
+        }
+        let _ = world;
+    }
+
+    #[test]
+    fn the_same_name_in_both_regions_conforms_and_a_store_of_the_other_region_is_foreign() {
+        use PlannedRegion::{Home, Second};
+        let world = InProcess::new().unwrap();
+        let mut regions = world.regions.clone();
+        let mut driver = world.driver.clone();
+        // Store 0 in the run's Region, store 1 in the second; channel c0 in both.
+        let calls = [
+            create_store(Home),
+            create_store(Second),
+            create_channel(0, 0, Home),
+            create_channel(0, 1, Second),
+        ];
+        run_alone(&world, &mut regions, &mut driver, &calls);
+        assert_eq!(driver.channel_regions(), &[Home, Second]);
+        let second_arn = &driver.channels()[1].arn;
+        assert!(second_arn.contains(":us-west-2:"), "{second_arn}");
+        // Store 0 (of the run's Region) named from the second: foreign.
+        let (prepared, _) =
+            InProcess::send_group(&mut driver, &mut regions, &[create_channel(1, 0, Second)]);
+        assert!(
+            prepared[0].expected.success.is_none(),
+            "{:?}",
+            prepared[0].expected
+        );
+        assert!(prepared[0]
+            .expected
+            .rules
+            .contains(&crate::contract::RuleId::E2));
+    }
+
+    #[test]
+    fn a_race_for_one_name_conforms_in_either_order_and_two_winners_do_not() {
+        use PlannedRegion::Home;
+        let world = InProcess::new().unwrap();
+        let mut regions = world.regions.clone();
+        let mut driver = world.driver.clone();
+        run_alone(&world, &mut regions, &mut driver, &[create_store(Home)]);
+        let racing = [create_channel(0, 0, Home), create_channel(0, 0, Home)];
+        let (prepared, outcomes) = InProcess::send_group(&mut driver, &mut regions, &racing);
+        // The emulator answered them in order: success, then the name is taken.
+        let mut reversed = outcomes.clone();
+        reversed.reverse();
+        let mut other = driver.clone();
+        let mut both = driver.clone();
+        assert_eq!(
+            driver
+                .settle_group(&prepared, &outcomes, |_, _| true)
+                .verdict,
+            CaseVerdict::Conform
+        );
+        // Answered the other way round (the second won), too.
+        assert_eq!(
+            other
+                .settle_group(&prepared, &reversed, |_, _| true)
+                .verdict,
+            CaseVerdict::Conform
+        );
+        // Both winning is no order.
+        let win = outcomes[0].clone();
+        let settled = both.settle_group(&prepared, &[win.clone(), win], |_, _| true);
+        let CaseVerdict::Diverged(deviation) = settled.verdict else {
+            panic!("{:?}", settled.verdict);
+        };
+        assert!(
+            deviation.rules.contains(&crate::contract::RuleId::C1),
+            "{deviation:?}"
+        );
+        assert!(
+            deviation.reason.contains("sent at once"),
+            "{}",
+            deviation.reason
+        );
+        // One after another in the group's order, the second must be refused.
+        assert!(settled.sequential[1].success.is_none());
+    }
+
+    #[test]
+    fn orders_that_leave_different_states_are_all_kept() {
+        use PlannedRegion::Home;
+        let world = InProcess::new().unwrap();
+        let mut regions = world.regions.clone();
+        let mut driver = world.driver.clone();
+        run_alone(
+            &world,
+            &mut regions,
+            &mut driver,
+            &[create_store(Home), create_channel(0, 0, Home)],
+        );
+        let rename = |name| {
+            call(
+                Action::UpdateChannel {
+                    channel: ChannelRef::Session {
+                        index: 0,
+                        by: By::Arn,
+                    },
+                    name: Field::Set(Name::Fresh(name)),
+                    destinations: Field::Absent,
+                },
+                Home,
+            )
+        };
+        let (prepared, outcomes) =
+            InProcess::send_group(&mut driver, &mut regions, &[rename(1), rename(2)]);
+        let settled = driver.settle_group(&prepared, &outcomes, |_, _| true);
+        assert_eq!(settled.verdict, CaseVerdict::Conform);
+        // Either rename may have come last.
+        assert_eq!(driver.models().len(), 2);
+        // A GetChannel showing the first rename's name fits one of them only.
+        let get = call(
+            Action::GetChannel(ChannelRef::Session {
+                index: 0,
+                by: By::Arn,
+            }),
+            Home,
+        );
+        let (prepared, answered) = InProcess::send_group(&mut driver, &mut regions, &[get]);
+        // The emulator applied them in the group's order: it shows rename 2.
+        // The same answer showing rename 1 fits the other order.
+        let mut body = answered[0]
+            .success_json()
+            .cloned()
+            .expect("a GetChannel success");
+        let shown = body["Name"].as_str().unwrap_or_default().to_string();
+        assert!(shown.ends_with("c2"), "{shown}");
+        body["Name"] = Value::from(format!("{}c1", shown.trim_end_matches("c2")));
+        let shows_first = Received {
+            latency: Duration::ZERO,
+            result: Ok(json_response(200, &HeaderMap::new(), body)),
+        };
+        let mut one = driver.clone();
+        assert_eq!(
+            one.settle(&prepared[0], &answered[0], |_| true).0,
+            CaseVerdict::Conform
+        );
+        assert_eq!(one.models().len(), 1);
+        let (verdict, _) = driver.settle(&prepared[0], &shows_first, |_| true);
+        assert_eq!(verdict, CaseVerdict::Conform);
+        assert_eq!(driver.models().len(), 1);
     }
 
     #[test]

@@ -9,9 +9,9 @@
 use std::future::Future;
 
 use super::plan::{
-    Action, By, Category, ChannelInput, ChannelRef, Destination, DestinationKind, Destinations,
-    Envelope, Field, Fill, Location, Name, Page, Source, Step, StoreInput, StoreRef, StoreTarget,
-    TagKey, TagValue, Tags,
+    groups, Action, By, Category, ChannelInput, ChannelRef, DestinationKind, Destinations,
+    Envelope, Field, Fill, Location, Name, Page, PlannedCall, PlannedDestination, PlannedRegion,
+    PlannedStoreInput, Source, StoreRef, StoreTarget, TagKey, TagValue, Tags,
 };
 use super::session::{CaseVerdict, Deviation};
 
@@ -22,7 +22,7 @@ pub trait Replay {
     type Record;
     fn replay(
         &mut self,
-        steps: &[Step],
+        steps: &[PlannedCall],
     ) -> impl Future<Output = Option<(CaseVerdict, Self::Record)>>;
 }
 
@@ -39,7 +39,7 @@ pub fn same_divergence(target: &Deviation, found: &CaseVerdict) -> bool {
 /// The shrunk steps, the record of their last replay (if any replay kept
 /// the divergence) and how many replays it took.
 pub struct Shrunk<R> {
-    pub steps: Vec<Step>,
+    pub steps: Vec<PlannedCall>,
     pub record: Option<(Deviation, R)>,
     pub replays: usize,
 }
@@ -48,7 +48,7 @@ pub struct Shrunk<R> {
 /// replaces the current steps; stops when none does or after `budget` replays.
 pub async fn shrink<R: Replay>(
     replayer: &mut R,
-    steps: Vec<Step>,
+    steps: Vec<PlannedCall>,
     target: &Deviation,
     budget: usize,
 ) -> Shrunk<R::Record> {
@@ -101,22 +101,38 @@ pub async fn shrink<R: Replay>(
 
 /// What shrinking minimises, in order: steps, rules broken, plan size. A
 /// candidate is kept only when it costs strictly less, so shrinking ends.
-fn cost(steps: &[Step], rules: usize) -> (usize, usize, usize) {
+fn cost(steps: &[PlannedCall], rules: usize) -> (usize, usize, usize) {
     (steps.len(), rules, format!("{steps:?}").len())
 }
 
-/// Simpler versions of a session, most radical first.
-pub fn candidates(steps: &[Step]) -> Vec<Vec<Step>> {
+/// Simpler versions of a session, most radical first. A group of calls
+/// sent at once is kept or dropped whole, or sent one call after another
+/// (if the divergence stays, it was no race); never cut apart otherwise.
+pub fn candidates(steps: &[PlannedCall]) -> Vec<Vec<PlannedCall>> {
     let mut out = Vec::new();
-    let last = steps.len().saturating_sub(1);
-    // Everything before the last step at once, then one step at a time.
+    let grouped: Vec<Vec<PlannedCall>> = groups(steps)
+        .into_iter()
+        .map(|range| steps[range].to_vec())
+        .collect();
+    let last = grouped.len().saturating_sub(1);
+    // Everything before the last group at once, then one group at a time.
     if last > 1 {
-        out.push(steps[last..].to_vec());
+        out.push(flatten(grouped[last..].to_vec()));
     }
     for index in 0..last {
-        let mut fewer = steps.to_vec();
+        let mut fewer = grouped.clone();
         fewer.remove(index);
-        out.push(fewer);
+        out.push(flatten(fewer));
+    }
+    for index in (0..grouped.len()).rev() {
+        if grouped[index].len() > 1 {
+            let mut split = grouped.clone();
+            let members = split.remove(index);
+            for (offset, member) in members.into_iter().enumerate() {
+                split.insert(index + offset, vec![member]);
+            }
+            out.push(flatten(split));
+        }
     }
     for index in (0..steps.len()).rev() {
         for simpler in simpler_step(&steps[index]) {
@@ -128,20 +144,43 @@ pub fn candidates(steps: &[Step]) -> Vec<Vec<Step>> {
     out
 }
 
-fn simpler_step(step: &Step) -> Vec<Step> {
+/// Groups back into calls, each group's flags saying where it starts.
+fn flatten(grouped: Vec<Vec<PlannedCall>>) -> Vec<PlannedCall> {
+    grouped
+        .into_iter()
+        .flat_map(|group| {
+            group
+                .into_iter()
+                .enumerate()
+                .map(|(position, call)| PlannedCall {
+                    concurrent: position > 0,
+                    ..call
+                })
+        })
+        .collect()
+}
+
+fn simpler_step(step: &PlannedCall) -> Vec<PlannedCall> {
     let mut out = Vec::new();
+    if step.region != PlannedRegion::Home {
+        out.push(PlannedCall {
+            region: PlannedRegion::Home,
+            ..step.clone()
+        });
+    }
     if step.envelope != Envelope::plain() {
         for envelope in simpler_envelope(&step.envelope) {
-            out.push(Step {
+            out.push(PlannedCall {
                 action: step.action.clone(),
                 envelope,
+                ..step.clone()
             });
         }
     }
     for action in simpler_action(&step.action) {
-        out.push(Step {
+        out.push(PlannedCall {
             action,
-            envelope: step.envelope.clone(),
+            ..step.clone()
         });
     }
     out
@@ -236,8 +275,8 @@ fn simpler_source(source: &Source) -> Vec<Source> {
     }
 }
 
-fn valid_destination() -> Destination {
-    Destination {
+fn valid_destination() -> PlannedDestination {
+    PlannedDestination {
         kind: Field::Set(DestinationKind::EventDataStore),
         location: Field::Set(Location::Store {
             target: StoreTarget::Integration,
@@ -264,7 +303,7 @@ fn simpler_location(location: &Location) -> Vec<Location> {
     }
 }
 
-fn simpler_destination(destination: &Destination) -> Vec<Destination> {
+fn simpler_destination(destination: &PlannedDestination) -> Vec<PlannedDestination> {
     let mut out = Vec::new();
     for kind in simpler_field(
         &destination.kind,
@@ -278,7 +317,7 @@ fn simpler_destination(destination: &Destination) -> Vec<Destination> {
         },
         false,
     ) {
-        out.push(Destination {
+        out.push(PlannedDestination {
             kind,
             location: destination.location.clone(),
         });
@@ -293,7 +332,7 @@ fn simpler_destination(destination: &Destination) -> Vec<Destination> {
         simpler_location,
         false,
     ) {
-        out.push(Destination {
+        out.push(PlannedDestination {
             kind: destination.kind.clone(),
             location,
         });
@@ -471,28 +510,28 @@ fn simpler_page(page: &Page) -> Vec<Page> {
     out
 }
 
-fn simpler_store_input(input: &StoreInput) -> Vec<StoreInput> {
+fn simpler_store_input(input: &PlannedStoreInput) -> Vec<PlannedStoreInput> {
     let mut out = Vec::new();
     if input.category != Category::ActivityAuditLog {
-        out.push(StoreInput {
+        out.push(PlannedStoreInput {
             category: Category::ActivityAuditLog,
             ..input.clone()
         });
     }
     if input.start_ingestion.is_some() {
-        out.push(StoreInput {
+        out.push(PlannedStoreInput {
             start_ingestion: None,
             ..input.clone()
         });
     }
     if input.retention_days.is_some() {
-        out.push(StoreInput {
+        out.push(PlannedStoreInput {
             retention_days: None,
             ..input.clone()
         });
     }
     for name in simpler_field(&input.name, Name::Fresh(0), simpler_name, false) {
-        out.push(StoreInput {
+        out.push(PlannedStoreInput {
             name,
             ..input.clone()
         });
@@ -580,7 +619,7 @@ mod tests {
 
     #[test]
     fn candidates_drop_steps_and_simplify() {
-        let create = Step {
+        let create = PlannedCall {
             action: Action::CreateChannel(ChannelInput {
                 name: Field::Set(Name::Exact {
                     len: 2,
@@ -592,17 +631,31 @@ mod tests {
                 unknown_member: true,
             }),
             envelope: Envelope::plain(),
+            region: PlannedRegion::Home,
+            concurrent: false,
         };
-        let list = Step {
+        let list = PlannedCall {
             action: Action::ListChannels(Page {
                 max_results: Field::Absent,
                 bogus_token: false,
             }),
             envelope: Envelope::plain(),
+            region: PlannedRegion::Home,
+            concurrent: false,
         };
-        let found = candidates(&[list, create.clone()]);
-        assert!(found.contains(&vec![create]));
+        let found = candidates(&[list.clone(), create.clone()]);
+        assert!(found.contains(&vec![create.clone()]));
         assert!(found.iter().all(|c| !c.is_empty()));
+        // A group is dropped whole, or sent one call after another.
+        let mut second = create.clone();
+        second.concurrent = true;
+        let raced = [list.clone(), create.clone(), second.clone()];
+        let found = candidates(&raced);
+        assert!(found.contains(&vec![create.clone(), second.clone()]));
+        assert!(found.contains(&vec![list, create.clone(), create]));
+        assert!(found
+            .iter()
+            .all(|c| groups(c).iter().all(|g| g.len() == 1 || g.len() == 2)));
         assert!(found.len() > 5);
     }
 }

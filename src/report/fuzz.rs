@@ -29,6 +29,10 @@ pub fn fuzz_pretty(report: &FuzzReport) -> String {
         report.requests_per_sec,
         report.sessions
     ));
+    out.push_str(&format!(
+        "  {} cases in {}; {} groups of calls sent at once\n",
+        report.second_region_cases, report.region2, report.concurrent_groups
+    ));
     if report.quota_refusals > 0 {
         out.push_str(&format!(
             "  {} creates refused for a shared quota (not judged)\n",

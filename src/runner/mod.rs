@@ -21,8 +21,9 @@ use serde_json::Value;
 // The account model the runner stands on, re-exported for the callers
 // that reach it through the runner.
 pub use crate::account::{
-    found_busy, is_fixture_store_name, list_channels, new_run_id, run_id_age, run_id_of, sweep,
-    unimplemented, Created, Resource, SweepReport, SweepTarget, UnknownAnswer, LOCK_CHANNEL_NAME,
+    found_busy, is_fixture_store_name, list_channels, new_run_id, run_id_age, run_id_of,
+    second_region, sweep, third_region, unimplemented, Created, Resource, SweepReport, SweepTarget,
+    UnknownAnswer, LOCK_CHANNEL_NAME,
 };
 pub use result::{
     Answer, CallResult, Counts, RunReport, ScenarioResult, SentRequest, StepResult, Verdict,
@@ -369,26 +370,6 @@ fn creates_stores(scenario: &Scenario) -> bool {
         .all_steps()
         .flat_map(|step| std::iter::once(step).chain(step.nested()))
         .any(|step| step.op == crate::contract::Operation::CreateEventDataStore)
-}
-
-/// The default `region2`: a second Region for the scenarios that check
-/// that state is per Region (us-west-2, or us-east-2 when the run's is us-west-2).
-pub fn second_region(region: &str) -> &'static str {
-    if region == "us-west-2" {
-        "us-east-2"
-    } else {
-        "us-west-2"
-    }
-}
-
-/// The default `region3`: a Region other than the run's and `region2`, which
-/// only the store-quota scenario fills (a full Region stays full: stores
-/// pending deletion count for 7 days).
-pub fn third_region(region: &str, region2: &str) -> &'static str {
-    ["eu-west-1", "eu-central-1", "ap-southeast-2"]
-        .into_iter()
-        .find(|candidate| *candidate != region && *candidate != region2)
-        .unwrap_or("eu-west-1")
 }
 
 /// Channels of this run still present: leaks. Deleted on sight, still reported.

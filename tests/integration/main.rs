@@ -21,6 +21,7 @@ mod emulator_load;
 mod first_week;
 mod fuzz;
 mod fuzz_faults;
+mod fuzz_regions;
 mod hostile;
 mod independent;
 mod inputs;
