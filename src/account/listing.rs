@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::shape::describe;
 use crate::contract::Operation;
-use crate::wire::{Client, Request};
+use crate::wire::{is_throttled, Client, Request};
 
 /// More pages than this is an endpoint that never stops paging.
 const MAX_PAGES: usize = 100;
@@ -21,6 +21,9 @@ pub struct ListError {
 pub enum ListErrorKind {
     /// A page was not a success: the answer in a few words.
     Refused(String),
+    /// A page was throttled past the retry budget: the answer in a few
+    /// words. It says nothing of the endpoint (contract section 8).
+    Throttled(String),
     /// More than `MAX_PAGES` pages: `NextToken` never ends.
     Endless,
 }
@@ -30,12 +33,23 @@ impl std::fmt::Display for ListError {
         let operation = self.operation;
         match &self.kind {
             ListErrorKind::Refused(answer) => write!(f, "{operation}: {answer}"),
+            ListErrorKind::Throttled(answer) => write!(
+                f,
+                "{operation}: throttled past the retry budget (last {answer})"
+            ),
             ListErrorKind::Endless => write!(f, "{operation}: more than {MAX_PAGES} pages"),
         }
     }
 }
 
 impl std::error::Error for ListError {}
+
+impl ListError {
+    /// The listing was throttled, not refused: it judged nothing.
+    pub fn throttled(&self) -> bool {
+        matches!(self.kind, ListErrorKind::Throttled(_))
+    }
+}
 
 /// Every element of `member` over all pages of `operation`.
 pub async fn list_all(
@@ -53,10 +67,12 @@ pub async fn list_all(
         let outcome = client.send(&Request::json(operation.name(), input)).await;
         let Some(body) = outcome.success_json() else {
             let answer = describe(&outcome);
-            return Err(ListError {
-                operation,
-                kind: ListErrorKind::Refused(answer),
-            });
+            let kind = if is_throttled(&outcome) {
+                ListErrorKind::Throttled(answer)
+            } else {
+                ListErrorKind::Refused(answer)
+            };
+            return Err(ListError { operation, kind });
         };
         items.extend(
             body.get(member)

@@ -465,7 +465,17 @@ impl ScenarioRun<'_> {
                     Ok(remaining) => {
                         vars.set(Layer::Runner, STORE_QUOTA_REMAINING, Value::from(remaining))
                     }
-                    Err(problem) => return self.unsendable(step, problem),
+                    Err(problem) => {
+                        // Throttling that outlasted the retries tested nothing
+                        // (contract section 8): indeterminate, not an error.
+                        let throttled =
+                            matches!(&problem.kind, StepErrorKind::Listing(why) if why.throttled());
+                        let mut result = self.unsendable(step, problem);
+                        if throttled {
+                            result.verdict = Verdict::Indeterminate;
+                        }
+                        return result;
+                    }
                 }
             }
         }
