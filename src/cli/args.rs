@@ -6,7 +6,7 @@ use clap::ValueEnum;
 
 use ctconform::wire::{self, CredentialSource, Pace};
 
-use super::{Error, Expected};
+use super::{CommandError, Expected};
 
 /// `--credentials`: whose credentials sign.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -58,10 +58,10 @@ impl WireFlags {
     }
 }
 
-fn pace(text: &str) -> Result<Pace, Error> {
+fn pace(text: &str) -> Result<Pace, CommandError> {
     let rate = |part: &str| match part.trim().parse::<f64>() {
         Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
-        _ => Err(Error::value(
+        _ => Err(CommandError::value(
             text,
             Expected::PacingRate {
                 part: part.to_string(),
@@ -74,21 +74,21 @@ fn pace(text: &str) -> Result<Pace, Error> {
         "aws" => Ok(Pace::Rates(wire::AWS_READ_RATE, wire::AWS_WRITE_RATE)),
         other => match other.split_once(':') {
             Some((reads, writes)) => Ok(Pace::Rates(rate(reads)?, rate(writes)?)),
-            None => Err(Error::value(text, Expected::Pacing)),
+            None => Err(CommandError::value(text, Expected::Pacing)),
         },
     }
 }
 
 /// A rate in requests per second, above 0.
-pub fn rate(text: &str) -> Result<f64, Error> {
+pub fn rate(text: &str) -> Result<f64, CommandError> {
     match text.trim().parse::<f64>() {
         Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
-        _ => Err(Error::value(text, Expected::Rate)),
+        _ => Err(CommandError::value(text, Expected::Rate)),
     }
 }
 
 /// `10s`, `500ms`, `2m`, `1h`, `1d`, or plain seconds.
-pub fn duration(text: &str) -> Result<Duration, Error> {
+pub fn duration(text: &str) -> Result<Duration, CommandError> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -96,7 +96,7 @@ pub fn duration(text: &str) -> Result<Duration, Error> {
     let (number, unit) = text.split_at(split);
     let value: f64 = number
         .parse()
-        .map_err(|_| Error::value(text, Expected::Duration))?;
+        .map_err(|_| CommandError::value(text, Expected::Duration))?;
     let seconds = match unit {
         "" | "s" => value,
         "ms" => value / 1000.0,
@@ -104,7 +104,7 @@ pub fn duration(text: &str) -> Result<Duration, Error> {
         "h" => value * 3600.0,
         "d" => value * 86400.0,
         _ => {
-            return Err(Error::value(
+            return Err(CommandError::value(
                 text,
                 Expected::DurationUnit {
                     unit: unit.to_string(),
@@ -113,26 +113,26 @@ pub fn duration(text: &str) -> Result<Duration, Error> {
         }
     };
     if !seconds.is_finite() || seconds <= 0.0 || seconds > 365.0 * 86400.0 {
-        return Err(Error::value(text, Expected::PositiveDuration));
+        return Err(CommandError::value(text, Expected::PositiveDuration));
     }
     Ok(Duration::from_secs_f64(seconds))
 }
 
 /// A count of at least 1.
-pub fn positive(text: &str) -> Result<usize, Error> {
+pub fn positive(text: &str) -> Result<usize, CommandError> {
     match text.trim().parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
-        _ => Err(Error::value(text, Expected::Count)),
+        _ => Err(CommandError::value(text, Expected::Count)),
     }
 }
 
 /// `KEY=VALUE`.
-pub fn key_value(text: &str) -> Result<(String, String), Error> {
+pub fn key_value(text: &str) -> Result<(String, String), CommandError> {
     match text.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => {
             Ok((key.trim().to_string(), value.to_string()))
         }
-        _ => Err(Error::value(text, Expected::KeyValue)),
+        _ => Err(CommandError::value(text, Expected::KeyValue)),
     }
 }
 

@@ -6,7 +6,7 @@ use clap::Args;
 use serde_json::Value;
 
 use super::error::Remote;
-use super::{args, Error, Exit};
+use super::{args, CommandError, Exit};
 use ctconform::protocol::TargetForm;
 use ctconform::wire::{self, Client, ClientConfig, Request};
 
@@ -54,7 +54,7 @@ pub async fn call(args: CallArgs) -> Exit {
     let mut request = match (&args.body, &args.raw_body) {
         (Some(json), _) => match serde_json::from_str::<Value>(json) {
             Ok(value) => Request::json(&args.operation, value),
-            Err(error) => return Exit::Usage(Error::BodyNotJson(error.to_string())),
+            Err(error) => return Exit::Usage(CommandError::BodyNotJson(error.to_string())),
         },
         (None, Some(raw)) => Request::raw(&args.operation, raw.clone().into_bytes()),
         (None, None) => Request::json(&args.operation, serde_json::json!({})),
@@ -69,7 +69,7 @@ pub async fn call(args: CallArgs) -> Exit {
         return Exit::Usage(error.into());
     }
     if !wire::is_loopback(&args.endpoint) && !args.allow_remote {
-        return Exit::Usage(Error::Remote {
+        return Exit::Usage(CommandError::Remote {
             endpoint: args.endpoint,
             acts: Remote::Call,
         });

@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::matrix::Matrix;
 use super::run::load_checked;
-use super::{Error, Exit, Expected};
+use super::{CommandError, Exit, Expected};
 use ctconform::contract::{RuleId, RULES};
 use ctconform::fuzz::{fuzz, FuzzOptions};
 use ctconform::scenario::Scenario;
@@ -26,10 +26,10 @@ pub struct CheckArgs {
 }
 
 /// The name of a `--var`, given as run takes it (`K=V`) or bare (`K`).
-fn var_name(text: &str) -> Result<String, Error> {
+fn var_name(text: &str) -> Result<String, CommandError> {
     let name = text.split_once('=').map_or(text, |(name, _)| name);
     if name.is_empty() {
-        return Err(Error::value(text, Expected::VarName));
+        return Err(CommandError::value(text, Expected::VarName));
     }
     Ok(name.to_string())
 }
@@ -72,7 +72,7 @@ pub async fn coverage(args: CoverageArgs) -> Exit {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(error) => {
-                return Exit::Usage(Error::Read {
+                return Exit::Usage(CommandError::Read {
                     path: path.clone(),
                     why: error.to_string(),
                 })
@@ -93,7 +93,7 @@ pub async fn coverage(args: CoverageArgs) -> Exit {
             };
             let report = fuzz(options).await;
             if let Some(error) = report.error.or(report.setup_failure) {
-                return Exit::Usage(Error::CoverageFuzz(error));
+                return Exit::Usage(CommandError::CoverageFuzz(error));
             }
             Some(report.coverage)
         }

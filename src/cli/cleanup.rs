@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{ArgGroup, Args};
 
 use super::error::Remote;
-use super::{args, Error, Exit};
+use super::{args, CommandError, Exit};
 use ctconform::runner::{self, SweepTarget};
 use ctconform::wire::{self, Client, ClientConfig};
 
@@ -63,7 +63,7 @@ pub async fn cleanup(args: CleanupArgs) -> Exit {
     config.credentials = args.credentials.source(&args.endpoint);
     args.wire.apply(&mut config);
     if !wire::is_loopback(&args.endpoint) && !args.allow_remote {
-        return Exit::Usage(Error::Remote {
+        return Exit::Usage(CommandError::Remote {
             endpoint: args.endpoint.clone(),
             acts: Remote::Cleanup {
                 region: args.region.clone(),
@@ -86,19 +86,19 @@ pub async fn cleanup(args: CleanupArgs) -> Exit {
     }
 }
 
-fn sweep_target(args: &CleanupArgs) -> Result<SweepTarget, Error> {
+fn sweep_target(args: &CleanupArgs) -> Result<SweepTarget, CommandError> {
     match (&args.run_id, args.older_than) {
         (Some(id), _) => {
             // Only a well-formed id: `hello` would match names that merely
             // look like a run's (`ctc-hello-x`) but no run made.
             if runner::run_id_age(id).is_none() {
-                return Err(Error::NotRunId(id.clone()));
+                return Err(CommandError::NotRunId(id.clone()));
             }
             Ok(SweepTarget::RunId(id.clone()))
         }
         (None, Some(age)) => Ok(SweepTarget::OlderThan(age)),
         (None, None) if args.fixtures => Ok(SweepTarget::Fixtures),
-        (None, None) => Err(Error::Flags(
+        (None, None) => Err(CommandError::Flags(
             "name what to clean: --run-id ID, --older-than DURATION or --fixtures",
         )),
     }

@@ -1,6 +1,6 @@
 //! Why a command stops before its verdict (exit 2): a closed kind with its
 //! context, rendered here and nowhere else (as hurl's parser errors). Flag
-//! values that do not parse are [`Error::Value`]; clap adds which flag.
+//! values that do not parse are [`CommandError::Value`]; clap adds which flag.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -12,7 +12,7 @@ use ctconform::wire::WireError;
 /// A usage or input error: the invocation, its input or its surroundings
 /// are wrong, and nothing (more) was sent.
 #[derive(Debug)]
-pub enum Error {
+pub enum CommandError {
     /// A flag's value, as given, that is not what the flag takes.
     Value { text: String, expected: Expected },
     /// Flags that cannot go together, or one that is missing.
@@ -57,7 +57,7 @@ pub enum Error {
     EndpointBusy,
 }
 
-/// What a flag takes, for [`Error::Value`].
+/// What a flag takes, for [`CommandError::Value`].
 #[derive(Debug)]
 pub enum Expected {
     /// `auto`, `aws`, `off` or `READS:WRITES`.
@@ -88,7 +88,7 @@ pub enum Expected {
     AccountId,
 }
 
-/// What a command would do off this machine, for [`Error::Remote`].
+/// What a command would do off this machine, for [`CommandError::Remote`].
 #[derive(Debug)]
 pub enum Remote {
     /// `call`: one call on the account of these credentials.
@@ -101,7 +101,7 @@ pub enum Remote {
     Run { plan: String },
 }
 
-/// What did not start, for [`Error::Start`].
+/// What did not start, for [`CommandError::Start`].
 #[derive(Debug)]
 pub enum Start {
     Runtime,
@@ -110,9 +110,9 @@ pub enum Start {
     Listener(String),
 }
 
-impl Error {
-    pub fn value(text: &str, expected: Expected) -> Error {
-        Error::Value {
+impl CommandError {
+    pub fn value(text: &str, expected: Expected) -> CommandError {
+        CommandError::Value {
             text: text.to_string(),
             expected,
         }
@@ -121,10 +121,10 @@ impl Error {
 
 const ALLOW_REMOTE: &str = "pass --allow-remote (or CTCONFORM_ALLOW_REMOTE=1) to proceed";
 
-impl fmt::Display for Error {
+impl fmt::Display for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Value { text, expected } => match expected {
+            CommandError::Value { text, expected } => match expected {
                 Expected::Pacing => write!(
                     f,
                     "`{text}` is not a pacing: auto, aws, off or READS:WRITES (e.g. 20:2)"
@@ -155,25 +155,25 @@ impl fmt::Display for Error {
                 Expected::FaultStatus => write!(f, "the fault status is 500 or 503"),
                 Expected::AccountId => write!(f, "an account id is 12 digits"),
             },
-            Error::Flags(what) => f.write_str(what),
-            Error::BodyNotJson(why) => write!(
+            CommandError::Flags(what) => f.write_str(what),
+            CommandError::BodyNotJson(why) => write!(
                 f,
                 "--body is not JSON ({why}); use --raw-body to send it anyway"
             ),
-            Error::UnknownRule(id) => write!(
+            CommandError::UnknownRule(id) => write!(
                 f,
                 "unknown rule id `{id}` (`ctconform coverage` lists them)"
             ),
-            Error::NotRunId(id) => write!(
+            CommandError::NotRunId(id) => write!(
                 f,
                 "`{id}` is not a run id (`r` and 8 lowercase letters or digits; reports print it first, e.g. r0f3k2abc)"
             ),
-            Error::NoScenarioPath(path) => write!(
+            CommandError::NoScenarioPath(path) => write!(
                 f,
                 "{} is neither a scenario file nor a directory of them",
                 path.display()
             ),
-            Error::Scenarios(diagnostics) => {
+            CommandError::Scenarios(diagnostics) => {
                 for diagnostic in diagnostics {
                     writeln!(f, "{diagnostic}")?;
                 }
@@ -183,8 +183,8 @@ impl fmt::Display for Error {
                     diagnostics.len()
                 )
             }
-            Error::NothingSelected => f.write_str("no scenario matches the selection"),
-            Error::Remote { endpoint, acts } => match acts {
+            CommandError::NothingSelected => f.write_str("no scenario matches the selection"),
+            CommandError::Remote { endpoint, acts } => match acts {
                 Remote::Call => write!(
                     f,
                     "{endpoint} is not on this machine: the call would act on the account of \
@@ -209,38 +209,38 @@ impl fmt::Display for Error {
                 ),
                 Remote::Run { plan } => write!(f, "{plan}; {ALLOW_REMOTE}"),
             },
-            Error::Wire(error) => write!(f, "{error}"),
-            Error::Unreachable { endpoint, why } => write!(f, "cannot reach {endpoint}: {why}"),
-            Error::Start { what, why } => match what {
+            CommandError::Wire(error) => write!(f, "{error}"),
+            CommandError::Unreachable { endpoint, why } => write!(f, "cannot reach {endpoint}: {why}"),
+            CommandError::Start { what, why } => match what {
                 Start::Runtime => write!(f, "cannot start the async runtime: {why}"),
                 Start::Emulator => write!(f, "cannot start the embedded emulator: {why}"),
                 Start::Listener(addr) => write!(f, "cannot listen on {addr}: {why}"),
             },
-            Error::Read { path, why } => write!(f, "{}: {why}", path.display()),
-            Error::Write { path, why } => write!(f, "cannot write {}: {why}", path.display()),
-            Error::NoDirectory { path, dir } => write!(
+            CommandError::Read { path, why } => write!(f, "{}: {why}", path.display()),
+            CommandError::Write { path, why } => write!(f, "cannot write {}: {why}", path.display()),
+            CommandError::NoDirectory { path, dir } => write!(
                 f,
                 "cannot write {}: no directory {}; nothing was sent",
                 path.display(),
                 dir.display()
             ),
-            Error::Matrix(why) => write!(f, "lifecycle matrix: {why}"),
-            Error::Baseline(why) => write!(f, "{why}"),
-            Error::Fuzzer(why) => f.write_str(why),
-            Error::CoverageFuzz(why) => write!(f, "the fuzzer could not run: {why}"),
-            Error::FuzzReport(why) => write!(f, "the fuzz report: {why}"),
-            Error::EndpointBusy => f.write_str(
+            CommandError::Matrix(why) => write!(f, "lifecycle matrix: {why}"),
+            CommandError::Baseline(why) => write!(f, "{why}"),
+            CommandError::Fuzzer(why) => f.write_str(why),
+            CommandError::CoverageFuzz(why) => write!(f, "the fuzzer could not run: {why}"),
+            CommandError::FuzzReport(why) => write!(f, "the fuzz report: {why}"),
+            CommandError::EndpointBusy => f.write_str(
                 "nothing was tested: the endpoint stayed busy with another run until the deadline",
             ),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for CommandError {}
 
-impl From<WireError> for Error {
-    fn from(error: WireError) -> Error {
-        Error::Wire(error)
+impl From<WireError> for CommandError {
+    fn from(error: WireError) -> CommandError {
+        CommandError::Wire(error)
     }
 }
 
@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn remote_errors_say_how_to_proceed() {
-        let error = Error::Remote {
+        let error = CommandError::Remote {
             endpoint: "https://cloudtrail.us-east-1.amazonaws.com".into(),
             acts: Remote::Call,
         };
@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn value_errors_quote_the_value() {
-        let error = Error::value("7x", Expected::DurationUnit { unit: "x".into() });
+        let error = CommandError::value("7x", Expected::DurationUnit { unit: "x".into() });
         assert_eq!(
             error.to_string(),
             "`7x`: unknown unit `x` (use ms, s, m, h or d)"

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::error::Remote;
-use super::{args, Error, Exit};
+use super::{args, CommandError, Exit};
 use ctconform::fuzz::{fuzz, FuzzOptions, GivenFixtures};
 use ctconform::wire;
 
@@ -151,36 +151,36 @@ fn progress_display(
 
 /// `Ok(true)` when divergences were found, `Err` for a usage error or a
 /// run that could not start.
-async fn run(args: FuzzArgs) -> Result<bool, Error> {
+async fn run(args: FuzzArgs) -> Result<bool, CommandError> {
     let threads = default_threads(args.endpoint.as_deref());
     let jobs = args
         .jobs
         .unwrap_or_else(|| default_jobs(args.endpoint.as_deref(), threads));
     if jobs == 0 {
-        return Err(Error::Flags("--jobs must be at least 1"));
+        return Err(CommandError::Flags("--jobs must be at least 1"));
     }
     if args.rate.is_some_and(|r| r <= 0.0 || !r.is_finite()) {
-        return Err(Error::Flags(
+        return Err(CommandError::Flags(
             "--rate must be a positive number of requests per second",
         ));
     }
     if let Some(endpoint) = &args.endpoint {
         wire::validate_endpoint(endpoint)?;
         if !wire::is_loopback(endpoint) && !args.allow_remote {
-            return Err(Error::Remote {
+            return Err(CommandError::Remote {
                 endpoint: endpoint.clone(),
                 acts: Remote::Fuzz,
             });
         }
     }
     if args.cases == Some(0) {
-        return Err(Error::Flags("--cases must be at least 1"));
+        return Err(CommandError::Flags("--cases must be at least 1"));
     }
     if args.duration == Some(Duration::ZERO) {
-        return Err(Error::Flags("--duration must be longer than 0s"));
+        return Err(CommandError::Flags("--duration must be longer than 0s"));
     }
     let fixtures =
-        GivenFixtures::from_vars(&args.vars).map_err(|e| Error::Fuzzer(e.to_string()))?;
+        GivenFixtures::from_vars(&args.vars).map_err(|e| CommandError::Fuzzer(e.to_string()))?;
     // Fresh by default, so that nightly runs explore new plans; printed
     // first, so that even a killed run can be replayed.
     let seed = args.seed.unwrap_or_else(rand::random);
@@ -217,13 +217,14 @@ async fn run(args: FuzzArgs) -> Result<bool, Error> {
         bar.finish_and_clear();
     }
     if let Some(error) = &report.error {
-        return Err(Error::Fuzzer(error.clone()));
+        return Err(CommandError::Fuzzer(error.clone()));
     }
     match args.format {
         FuzzReportFormat::Pretty => print!("{}", ctconform::report::fuzz_pretty(&report)),
         FuzzReportFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| Error::FuzzReport(e.to_string()))?
+            serde_json::to_string_pretty(&report)
+                .map_err(|e| CommandError::FuzzReport(e.to_string()))?
         ),
     }
     Ok(report.diverged())

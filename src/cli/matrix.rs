@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use serde::Deserialize;
 
-use super::Error;
+use super::CommandError;
 
 /// The matrix shipped with ctconform, derived from the contract.
 pub const BUILT_IN: &str = include_str!("../../docs/lifecycle-matrix.toml");
@@ -55,8 +55,9 @@ impl Cell {
 impl Matrix {
     /// Parses and checks the matrix's own form: every row has exactly one
     /// cell per observer, each cell either determined or not.
-    pub fn parse(text: &str) -> Result<Matrix, Error> {
-        let matrix: Matrix = toml::from_str(text).map_err(|e| Error::Matrix(e.to_string()))?;
+    pub fn parse(text: &str) -> Result<Matrix, CommandError> {
+        let matrix: Matrix =
+            toml::from_str(text).map_err(|e| CommandError::Matrix(e.to_string()))?;
         let observers: BTreeSet<&str> = matrix.observers.iter().map(|o| o.id.as_str()).collect();
         let mut problems = Vec::new();
         for row in &matrix.rows {
@@ -85,7 +86,7 @@ impl Matrix {
         if problems.is_empty() {
             Ok(matrix)
         } else {
-            Err(Error::Matrix(problems.join("; ")))
+            Err(CommandError::Matrix(problems.join("; ")))
         }
     }
 

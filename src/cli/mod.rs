@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use error::{Error, Expected};
+pub use error::{CommandError, Expected};
 
 /// Conformance test harness and fuzzer for the AWS CloudTrail CreateChannel API.
 #[derive(Debug, Parser)]
@@ -52,7 +52,7 @@ pub enum Exit {
     /// Divergences were found.
     Diverged,
     /// The invocation or its input was wrong; nothing (more) was sent.
-    Usage(Error),
+    Usage(CommandError),
     /// Standard output was closed: end quietly.
     BrokenPipe,
 }
@@ -66,7 +66,7 @@ pub fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            return report(Exit::Usage(Error::Start {
+            return report(Exit::Usage(CommandError::Start {
                 what: error::Start::Runtime,
                 why: error.to_string(),
             }))

@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::error::{Remote, Start};
-use super::{args, Error, Exit, Expected};
+use super::{args, CommandError, Exit, Expected};
 use ctconform::contract::{shapes, Limits, Operation};
 use ctconform::emulator::{Emulator, EmulatorConfig};
 use ctconform::report::{self, Style};
@@ -121,11 +121,11 @@ pub enum SnapshotFlag {
 }
 
 /// Loads and checks every scenario under `dir`; diagnostics as `file:line:col: message`.
-pub fn load_checked(dir: &std::path::Path, known_vars: &[String]) -> Result<Suite, Error> {
+pub fn load_checked(dir: &std::path::Path, known_vars: &[String]) -> Result<Suite, CommandError> {
     if !dir.is_dir() && !dir.is_file() {
-        return Err(Error::NoScenarioPath(dir.to_path_buf()));
+        return Err(CommandError::NoScenarioPath(dir.to_path_buf()));
     }
-    Suite::load(dir, known_vars).map_err(Error::Scenarios)
+    Suite::load(dir, known_vars).map_err(CommandError::Scenarios)
 }
 
 pub async fn run(args: RunArgs) -> Exit {
@@ -149,14 +149,14 @@ pub async fn run(args: RunArgs) -> Exit {
         .iter()
         .find(|rule| ctconform::contract::RuleId::parse(rule).is_none())
     {
-        return Exit::Usage(Error::UnknownRule(unknown.clone()));
+        return Exit::Usage(CommandError::UnknownRule(unknown.clone()));
     }
     if let Err(error) = check_output_paths(&args) {
         return Exit::Usage(error);
     }
     let scenarios = scenarios.select(selection).into_scenarios();
     if scenarios.is_empty() {
-        return Exit::Usage(Error::NothingSelected);
+        return Exit::Usage(CommandError::NothingSelected);
     }
     let baseline = match load_baseline(&args) {
         Ok(baseline) => baseline,
@@ -182,7 +182,7 @@ pub async fn run(args: RunArgs) -> Exit {
     if !loopback {
         let plan = remote_plan(&config, &scenarios, &args.vars, args.create_stores);
         if !args.allow_remote {
-            return Exit::Usage(Error::Remote {
+            return Exit::Usage(CommandError::Remote {
                 endpoint: endpoint.clone(),
                 acts: Remote::Run { plan },
             });
@@ -271,7 +271,7 @@ pub async fn run(args: RunArgs) -> Exit {
     let exit = write_report(&args, &report, style, live_lines);
     if runner::found_busy(&report.notes) {
         // Another run's doing, not the endpoint's: no verdict either way.
-        return Exit::Usage(Error::EndpointBusy);
+        return Exit::Usage(CommandError::EndpointBusy);
     }
     if interrupted.load(Ordering::SeqCst) {
         // Skipped scenarios are no verdict: an interrupted run never conforms.
@@ -287,14 +287,14 @@ pub async fn run(args: RunArgs) -> Exit {
 /// Every file the report goes to must be writable before the first
 /// request: a report lost after the run is a run wasted (and, on a real
 /// account, resources touched for nothing).
-fn check_output_paths(args: &RunArgs) -> Result<(), Error> {
+fn check_output_paths(args: &RunArgs) -> Result<(), CommandError> {
     let paths = args
         .output
         .iter()
         .chain(args.reports.iter().map(|(_, path)| path));
     for path in paths {
         if path.is_dir() {
-            return Err(Error::Write {
+            return Err(CommandError::Write {
                 path: path.clone(),
                 why: "it is a directory".into(),
             });
@@ -304,7 +304,7 @@ fn check_output_paths(args: &RunArgs) -> Result<(), Error> {
             _ => std::path::Path::new("."),
         };
         if !dir.is_dir() {
-            return Err(Error::NoDirectory {
+            return Err(CommandError::NoDirectory {
                 path: path.clone(),
                 dir: dir.to_path_buf(),
             });
@@ -314,11 +314,13 @@ fn check_output_paths(args: &RunArgs) -> Result<(), Error> {
 }
 
 /// The `--baseline` file: required to exist unless it is being written.
-fn load_baseline(args: &RunArgs) -> Result<Option<Baseline>, Error> {
+fn load_baseline(args: &RunArgs) -> Result<Option<Baseline>, CommandError> {
     match &args.baseline {
         None => Ok(None),
         Some(path) if args.baseline_update && !path.exists() => Ok(Some(Baseline::default())),
-        Some(path) => Baseline::load(path).map(Some).map_err(Error::Baseline),
+        Some(path) => Baseline::load(path)
+            .map(Some)
+            .map_err(CommandError::Baseline),
     }
 }
 
@@ -328,13 +330,13 @@ fn apply_baseline(
     args: &RunArgs,
     baseline: &Baseline,
     report: &mut RunReport,
-) -> Result<(), Error> {
+) -> Result<(), CommandError> {
     let Some(path) = &args.baseline else {
         return Ok(());
     };
     let baseline = if args.baseline_update {
         let updated = baseline.updated(report);
-        updated.save(path).map_err(Error::Baseline)?;
+        updated.save(path).map_err(CommandError::Baseline)?;
         let before = classify(baseline, report);
         report.notes.push(format!(
             "baseline {} written: {} divergence(s) ({} added, {} fixed ones dropped)",
@@ -382,7 +384,7 @@ fn skip_tags(args: &RunArgs, loopback: bool) -> Vec<String> {
     skip
 }
 
-async fn start_emulator(args: &RunArgs) -> Result<Emulator, Error> {
+async fn start_emulator(args: &RunArgs) -> Result<Emulator, CommandError> {
     let config = EmulatorConfig {
         region: args.region.clone(),
         limits: Limits {
@@ -393,7 +395,7 @@ async fn start_emulator(args: &RunArgs) -> Result<Emulator, Error> {
     };
     Emulator::start_local(config)
         .await
-        .map_err(|error| Error::Start {
+        .map_err(|error| CommandError::Start {
             what: Start::Emulator,
             why: error.to_string(),
         })
@@ -401,12 +403,12 @@ async fn start_emulator(args: &RunArgs) -> Result<Emulator, Error> {
 
 /// Refuses to reach an unknown endpoint quietly: the first call tells
 /// whether anything answers at all.
-async fn probe(client: &Client, endpoint: &str) -> Result<(), Error> {
+async fn probe(client: &Client, endpoint: &str) -> Result<(), CommandError> {
     let outcome = client
         .send(&Request::json("ListChannels", serde_json::json!({})))
         .await;
     match outcome.fault() {
-        Some(wire::Fault::Connect(why)) => Err(Error::Unreachable {
+        Some(wire::Fault::Connect(why)) => Err(CommandError::Unreachable {
             endpoint: endpoint.to_string(),
             why: why.to_string(),
         }),
@@ -570,12 +572,12 @@ fn progress(total: usize) -> indicatif::ProgressBar {
 }
 
 /// `json=report.json`: a format and a file for `--report`.
-fn format_file(text: &str) -> Result<(RunReportFormat, PathBuf), Error> {
+fn format_file(text: &str) -> Result<(RunReportFormat, PathBuf), CommandError> {
     let (format, file) = args::key_value(text)?;
     let format = RunReportFormat::from_str(&format, true)
-        .map_err(|_| Error::value(&format, Expected::ReportFormat))?;
+        .map_err(|_| CommandError::value(&format, Expected::ReportFormat))?;
     if file.is_empty() {
-        return Err(Error::value(text, Expected::ReportFile));
+        return Err(CommandError::value(text, Expected::ReportFile));
     }
     Ok((format, PathBuf::from(file)))
 }
@@ -593,7 +595,7 @@ fn write_report(args: &RunArgs, report: &RunReport, style: Style, lines_done: bo
     for (format, path) in &args.reports {
         let text = render(*format, report, Style::Plain, false);
         if let Err(error) = std::fs::write(path, text) {
-            return Exit::Usage(Error::Write {
+            return Exit::Usage(CommandError::Write {
                 path: path.clone(),
                 why: error.to_string(),
             });
@@ -608,7 +610,7 @@ fn write_report(args: &RunArgs, report: &RunReport, style: Style, lines_done: bo
     match &args.output {
         Some(path) => {
             if let Err(error) = std::fs::write(path, &text) {
-                return Exit::Usage(Error::Write {
+                return Exit::Usage(CommandError::Write {
                     path: path.clone(),
                     why: error.to_string(),
                 });

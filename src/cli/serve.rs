@@ -7,7 +7,7 @@ use clap::Args;
 use std::time::Duration;
 
 use super::error::Start;
-use super::{args, Error, Exit, Expected};
+use super::{args, CommandError, Exit, Expected};
 use ctconform::contract::Limits;
 use ctconform::emulator::{parse_rate, ChaosConfig, Emulator, EmulatorConfig};
 
@@ -64,19 +64,19 @@ pub struct ServeArgs {
     latency: Option<Duration>,
 }
 
-fn fail_status(value: &str) -> Result<u16, Error> {
+fn fail_status(value: &str) -> Result<u16, CommandError> {
     match value.trim() {
         "500" => Ok(500),
         "503" => Ok(503),
-        _ => Err(Error::value(value, Expected::FaultStatus)),
+        _ => Err(CommandError::value(value, Expected::FaultStatus)),
     }
 }
 
-fn parse_account(value: &str) -> Result<String, Error> {
+fn parse_account(value: &str) -> Result<String, CommandError> {
     if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
         Ok(value.to_string())
     } else {
-        Err(Error::value(value, Expected::AccountId))
+        Err(CommandError::value(value, Expected::AccountId))
     }
 }
 
@@ -90,7 +90,9 @@ pub async fn serve(args: ServeArgs) -> Exit {
             .split_once(':')
             .filter(|(id, s)| !id.is_empty() && !s.is_empty())
         else {
-            return Exit::Usage(Error::Flags("--access-key takes ACCESS_KEY_ID:SECRET"));
+            return Exit::Usage(CommandError::Flags(
+                "--access-key takes ACCESS_KEY_ID:SECRET",
+            ));
         };
         signatures = signatures.map(|verifier| verifier.with_key(id, secret));
     }
@@ -117,7 +119,7 @@ pub async fn serve(args: ServeArgs) -> Exit {
     let emulator = match Emulator::start_with_chaos(config, Some(chaos), args.addr).await {
         Ok(emulator) => emulator,
         Err(error) => {
-            return Exit::Usage(Error::Start {
+            return Exit::Usage(CommandError::Start {
                 what: Start::Listener(args.addr.to_string()),
                 why: error.to_string(),
             })

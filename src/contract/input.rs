@@ -34,21 +34,21 @@ impl<T> Member<T> {
 /// Where an object sits in the body, written out only for a message (most
 /// members are read without one).
 #[derive(Clone, Copy, Debug)]
-enum Path<'a> {
+enum BodyPath<'a> {
     Body,
     Item {
-        parent: &'a Path<'a>,
+        parent: &'a BodyPath<'a>,
         key: &'a str,
         index: usize,
     },
 }
 
-impl std::fmt::Display for Path<'_> {
+impl std::fmt::Display for BodyPath<'_> {
     /// `Tags[1].` for the second tag; nothing for the body itself.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Path::Body => Ok(()),
-            Path::Item { parent, key, index } => write!(f, "{parent}{key}[{index}]."),
+            BodyPath::Body => Ok(()),
+            BodyPath::Item { parent, key, index } => write!(f, "{parent}{key}[{index}]."),
         }
     }
 }
@@ -61,7 +61,7 @@ const SCAN_UP_TO: usize = 16;
 /// Reads members of one JSON object, collecting type errors as it goes.
 pub struct Reader<'a> {
     object: &'a Map<String, Value>,
-    path: Path<'a>,
+    path: BodyPath<'a>,
     errors: &'a mut Vec<Violation>,
 }
 
@@ -70,7 +70,7 @@ impl<'a> Reader<'a> {
     pub fn new(object: &'a Map<String, Value>, errors: &'a mut Vec<Violation>) -> Self {
         Reader {
             object,
-            path: Path::Body,
+            path: BodyPath::Body,
             errors,
         }
     }
@@ -142,7 +142,7 @@ impl<'a> Reader<'a> {
                 Value::Object(object) => {
                     let mut item = Reader {
                         object,
-                        path: Path::Item {
+                        path: BodyPath::Item {
                             parent: &self.path,
                             key,
                             index,

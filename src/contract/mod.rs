@@ -17,7 +17,7 @@ pub use oracle::{
     acceptable, judge_call, judge_read, read_call, Acceptable, Call, CallBody, Divergence, Judged,
     MediaType, Oracle, ReadCall, RequestedOperation, SuccessCheck,
 };
-pub use rules::{Counts, ErrorCode, Limit, Rule, RuleId, Section, RULES};
+pub use rules::{ErrorCode, Limit, LimitUnit, Rule, RuleId, Section, RULES};
 pub use state::{DescribedStoreError, Evaluation, Fresh, Identity, Limits, Plan, Region, Store};
 pub use violation::{Strictness, Violation};
 

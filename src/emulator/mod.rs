@@ -59,13 +59,13 @@ impl Default for EmulatorConfig {
 }
 
 /// The state of every account and region the emulator has seen.
-struct Shared {
+struct EmulatorState {
     config: EmulatorConfig,
     regions: Mutex<HashMap<String, Arc<Mutex<Region>>>>,
     chaos: Option<Arc<Chaos>>,
 }
 
-impl Shared {
+impl EmulatorState {
     fn region(&self, name: &str) -> Arc<Mutex<Region>> {
         let mut regions = lock(&self.regions);
         let region = regions.entry(name.to_string()).or_insert_with(|| {
@@ -90,7 +90,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A running emulator; dropping it stops the server.
 pub struct Emulator {
     address: SocketAddr,
-    shared: Arc<Shared>,
+    shared: Arc<EmulatorState>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -110,7 +110,7 @@ impl Emulator {
     ) -> std::io::Result<Emulator> {
         let listener = TcpListener::bind(address).await?;
         let address = listener.local_addr()?;
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(EmulatorState {
             config,
             regions: Mutex::new(HashMap::new()),
             chaos: chaos
@@ -187,7 +187,7 @@ impl Drop for Emulator {
 /// A listener bound by [`Emulator::another_listener`], not yet served.
 pub struct Listener {
     listener: std::net::TcpListener,
-    shared: Arc<Shared>,
+    shared: Arc<EmulatorState>,
 }
 
 impl Listener {
@@ -205,12 +205,12 @@ impl Listener {
     }
 }
 
-fn router(shared: Arc<Shared>) -> Router {
+fn router(shared: Arc<EmulatorState>) -> Router {
     let chaos = shared.chaos.clone();
     chaos::layer(Router::new().fallback(handle).with_state(shared), chaos)
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+async fn handle(State(shared): State<Arc<EmulatorState>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = match to_bytes(body, shared.config.max_body_bytes).await {
         Ok(body) => body,

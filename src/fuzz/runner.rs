@@ -254,7 +254,7 @@ fn finding_key(d: &Deviation) -> (Class, Vec<RuleId>, String, String) {
     (d.class, rules, d.expected.clone(), d.actual.clone())
 }
 
-struct Shared {
+struct RunContext {
     client: Client,
     config: ClientConfig,
     limiter: Option<RateLimit>,
@@ -294,7 +294,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-impl Shared {
+impl RunContext {
     /// Sends through `client` (each thread of sessions has its own).
     async fn send_via(&self, client: &Client, request: &Request) -> Received {
         self.send_recorded_via(client, request).await.outcome
@@ -533,7 +533,7 @@ impl Shared {
 
 /// Replays candidate sessions for the shrinker, each in a fresh namespace.
 struct LiveReplayer<'a> {
-    shared: &'a Shared,
+    shared: &'a RunContext,
     partners: Vec<&'static str>,
     next_session: u64,
     literal_prefix: String,
@@ -747,7 +747,7 @@ pub async fn fuzz(options: FuzzOptions) -> FuzzReport {
     let (channels_held, stores_held) = account::held(&client).await;
     let region2 = crate::account::second_region(&options.region).to_string();
     let (channels_held2, stores_held2) = account::held(&client.with_region(&region2)).await;
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(RunContext {
         client,
         config,
         limiter,
@@ -888,7 +888,7 @@ fn lane_client(
 /// embedded emulator, this runtime also serves the thread's `listener`, so
 /// the server side of each exchange stays on the thread too.
 fn run_lane(
-    shared: &Arc<Shared>,
+    shared: &Arc<RunContext>,
     lane: usize,
     lanes: usize,
     client: Client,
@@ -993,14 +993,14 @@ async fn make_fixtures(
 /// no session. Each is reported among the cleanup failures. Then the run's
 /// stores still enabled (a session's delete refused while such a channel
 /// pointed at them).
-async fn sweep_channels(shared: &Shared) {
+async fn sweep_channels(shared: &RunContext) {
     for client in shared.clients(&shared.client) {
         sweep_region(shared, &client).await;
     }
 }
 
 /// [`sweep_channels`] in the Region `client` signs for.
-async fn sweep_region(shared: &Shared, region_client: &Client) {
+async fn sweep_region(shared: &RunContext, region_client: &Client) {
     let client = region_client.persistent();
     let prefix = format!("ctf-{}-", shared.run_id);
     let channels = match account::list_channels(&client).await {
@@ -1040,7 +1040,7 @@ async fn sweep_region(shared: &Shared, region_client: &Client) {
 const MAX_SHRUNK: usize = 10;
 
 async fn shrink_and_export(
-    shared: &Shared,
+    shared: &RunContext,
     raw: Vec<RawFinding>,
     options: &FuzzOptions,
 ) -> Vec<Finding> {
@@ -1112,7 +1112,7 @@ async fn shrink_and_export(
 }
 
 fn export_finding(
-    shared: &Shared,
+    shared: &RunContext,
     options: &FuzzOptions,
     raw: &RawFinding,
     deviation: Deviation,

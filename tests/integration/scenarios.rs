@@ -92,7 +92,7 @@ fn the_corpus_readme_counts_what_the_folders_hold() {
 /// file and the value it sends.
 #[test]
 fn boundary_scenarios_sit_at_the_limits_of_their_rules() {
-    use ctconform::contract::rules::{self, Counts};
+    use ctconform::contract::rules::{self, LimitUnit};
     use ctconform::scenario::{interpolate_value, Body, ExpectKind, Layer, Vars};
     use serde_json::{json, Value};
 
@@ -161,8 +161,8 @@ fn boundary_scenarios_sit_at_the_limits_of_their_rules() {
                     Err(_) => value.get(key),
                 });
         let measured = match (sent, limit.counts) {
-            (Some(Value::String(text)), Counts::Characters) => text.chars().count(),
-            (Some(Value::Array(items)), Counts::Entries) => items.len(),
+            (Some(Value::String(text)), LimitUnit::Characters) => text.chars().count(),
+            (Some(Value::Array(items)), LimitUnit::Entries) => items.len(),
             (other, _) => {
                 problems.push(format!("{at}: {} is {other:?}", limit.member));
                 continue;

@@ -1,7 +1,7 @@
 //! D1-D4: the channel's `Destinations` and each destination's `Type` and
 //! `Location` (contract §2). What a location names (E1-E4) is `store.rs`.
 
-use super::{abbreviate, Counts, Limit, Rule, RuleId, Section, PARAMETER};
+use super::{abbreviate, Limit, LimitUnit, Rule, RuleId, Section, PARAMETER};
 use crate::contract::input::Member;
 use crate::contract::rules::ErrorCode::*;
 use crate::contract::shapes::{self, DestinationType};
@@ -11,7 +11,7 @@ use crate::contract::violation::Violation;
 pub const DESTINATIONS: Limit = Limit {
     name: "destinations",
     member: "Destinations",
-    counts: Counts::Entries,
+    counts: LimitUnit::Entries,
     min: 1,
     max: 200,
 };
@@ -20,7 +20,7 @@ pub const DESTINATIONS: Limit = Limit {
 pub const LOCATION: Limit = Limit {
     name: "location",
     member: "Destinations.0.Location",
-    counts: Counts::Characters,
+    counts: LimitUnit::Characters,
     min: 3,
     max: 1024,
 };

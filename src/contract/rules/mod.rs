@@ -215,7 +215,7 @@ impl Rule {
 
 /// What a limit counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Counts {
+pub enum LimitUnit {
     /// Unicode scalar values, as the model's length traits do.
     Characters,
     /// Entries of a list, or resources in the account.
@@ -231,7 +231,7 @@ pub struct Limit {
     /// Where a CreateChannel request carries the limited value, as a path
     /// of members and list indexes (`Tags.0.Key`); empty for account quotas.
     pub member: &'static str,
-    pub counts: Counts,
+    pub counts: LimitUnit,
     pub min: usize,
     pub max: usize,
 }
@@ -351,8 +351,8 @@ pub fn markdown_table() -> String {
             .map(|limit| {
                 let probes: Vec<String> = limit.around().iter().map(u16::to_string).collect();
                 let unit = match limit.counts {
-                    Counts::Characters => "characters",
-                    Counts::Entries => "entries",
+                    LimitUnit::Characters => "characters",
+                    LimitUnit::Entries => "entries",
                 };
                 let member = if limit.member.is_empty() {
                     String::new()
@@ -490,7 +490,7 @@ mod tests {
         let limit = Limit {
             name: "x",
             member: "X",
-            counts: Counts::Characters,
+            counts: LimitUnit::Characters,
             min: 3,
             max: 128,
         };

@@ -1,6 +1,6 @@
 //! N1-N3: the channel's `Name` (contract §2).
 
-use super::{abbreviate, Counts, Limit, Rule, RuleId, Section, PARAMETER};
+use super::{abbreviate, Limit, LimitUnit, Rule, RuleId, Section, PARAMETER};
 use crate::contract::input::Member;
 use crate::contract::shapes;
 use crate::contract::violation::Violation;
@@ -9,7 +9,7 @@ use crate::contract::violation::Violation;
 pub const NAME: Limit = Limit {
     name: "name",
     member: "Name",
-    counts: Counts::Characters,
+    counts: LimitUnit::Characters,
     min: 3,
     max: 128,
 };

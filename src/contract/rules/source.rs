@@ -1,6 +1,6 @@
 //! S1-S2: the channel's `Source` (contract §2 and §6).
 
-use super::{Counts, Limit, Rule, RuleId, Section};
+use super::{Limit, LimitUnit, Rule, RuleId, Section};
 use crate::contract::input::Member;
 use crate::contract::rules::ErrorCode::*;
 use crate::contract::shapes::{self, SourceKind};
@@ -10,7 +10,7 @@ use crate::contract::violation::Violation;
 pub const SOURCE: Limit = Limit {
     name: "source",
     member: "Source",
-    counts: Counts::Characters,
+    counts: LimitUnit::Characters,
     min: 1,
     max: 256,
 };

@@ -2,7 +2,7 @@
 //! checks read the account's channels, so they live with the model
 //! (`contract::state`); the quota's value is `shapes::CHANNEL_QUOTA`, an account fact.
 
-use super::{Counts, Limit, Rule, RuleId, Section};
+use super::{Limit, LimitUnit, Rule, RuleId, Section};
 use crate::contract::rules::ErrorCode::*;
 use crate::contract::shapes;
 
@@ -12,7 +12,7 @@ use crate::contract::shapes;
 pub const CHANNEL_QUOTA: Limit = Limit {
     name: "channel-quota",
     member: "",
-    counts: Counts::Entries,
+    counts: LimitUnit::Entries,
     min: 0,
     max: shapes::CHANNEL_QUOTA,
 };

@@ -2,7 +2,7 @@
 //! Their checks read the account, so they live with the model
 //! (`contract::state`, `contract::store_input`).
 
-use super::{Counts, Limit, Rule, RuleId, Section};
+use super::{Limit, LimitUnit, Rule, RuleId, Section};
 use crate::contract::rules::ErrorCode::*;
 use crate::contract::shapes;
 
@@ -11,7 +11,7 @@ use crate::contract::shapes;
 pub const STORE_QUOTA: Limit = Limit {
     name: "store-quota",
     member: "",
-    counts: Counts::Entries,
+    counts: LimitUnit::Entries,
     min: 0,
     max: shapes::STORE_QUOTA,
 };

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::{abbreviate, Counts, Limit, Rule, RuleId, Section};
+use super::{abbreviate, Limit, LimitUnit, Rule, RuleId, Section};
 use crate::contract::input::Member;
 use crate::contract::rules::ErrorCode::{self, *};
 use crate::contract::shapes;
@@ -13,7 +13,7 @@ use crate::contract::violation::Violation;
 pub const TAGS: Limit = Limit {
     name: "tags",
     member: "Tags",
-    counts: Counts::Entries,
+    counts: LimitUnit::Entries,
     min: 0,
     max: 50,
 };
@@ -22,7 +22,7 @@ pub const TAGS: Limit = Limit {
 pub const MODEL_TAGS: Limit = Limit {
     name: "model-tags",
     member: "Tags",
-    counts: Counts::Entries,
+    counts: LimitUnit::Entries,
     min: 0,
     max: 200,
 };
@@ -31,7 +31,7 @@ pub const MODEL_TAGS: Limit = Limit {
 pub const KEY: Limit = Limit {
     name: "key",
     member: "Tags.0.Key",
-    counts: Counts::Characters,
+    counts: LimitUnit::Characters,
     min: 1,
     max: 128,
 };
@@ -40,7 +40,7 @@ pub const KEY: Limit = Limit {
 pub const VALUE: Limit = Limit {
     name: "value",
     member: "Tags.0.Value",
-    counts: Counts::Characters,
+    counts: LimitUnit::Characters,
     min: 0,
     max: 256,
 };
