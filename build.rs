@@ -10,7 +10,7 @@ fn main() {
     let mut files = Vec::new();
     collect(&root.join("scenarios"), &mut files);
     files.sort();
-    let mut code = String::from("/// `(path relative to the crate, file text)` of every scenario file.\npub static EMBEDDED: &[(&str, &str)] = &[\n");
+    let mut code = String::from("/// `(path relative to the crate, file text)` of every scenario file.\npub(crate) static EMBEDDED: &[(&str, &str)] = &[\n");
     for file in &files {
         let relative = file
             .strip_prefix(root)

@@ -2,6 +2,9 @@
 //! library. It reaches the library only through its public API, so whatever
 //! the binary needs is deliberately public.
 
+// Items are `pub` only where the binary's modules share them.
+#![deny(unreachable_pub)]
+
 mod cli;
 
 #[cfg(feature = "mimalloc")]

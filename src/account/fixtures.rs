@@ -56,7 +56,7 @@ impl FixtureRole {
 
 /// The stable names of the fixture stores, found and reused by every run
 /// and by the fuzzer; nothing else is named so.
-pub const FIXTURE_STORE_NAMES: [&str; 3] = [
+pub(super) const FIXTURE_STORE_NAMES: [&str; 3] = [
     "ctconform-fixture-integration",
     "ctconform-fixture-management",
     "ctconform-fixture-pending",

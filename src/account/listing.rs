@@ -105,7 +105,7 @@ pub async fn held(client: &Client) -> (Option<usize>, Option<usize>) {
 }
 
 /// A string member of a listed item, or empty.
-pub fn text(item: &Value, key: &str) -> String {
+pub(super) fn text(item: &Value, key: &str) -> String {
     item.get(key)
         .and_then(Value::as_str)
         .unwrap_or_default()

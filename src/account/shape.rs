@@ -60,7 +60,7 @@ impl JsonType {
 
 /// Why a 2xx answer is not a well-formed success, on one line; `None` for
 /// a well-formed one and for answers that are not 2xx.
-pub fn success_body_problem(response: &Response) -> Option<String> {
+pub(super) fn success_body_problem(response: &Response) -> Option<String> {
     if !(200..300).contains(&response.status) {
         return None;
     }

@@ -21,7 +21,7 @@ use crate::contract::Operation;
 use crate::wire::{Client, Request};
 
 /// The name prefixes of ctconform's resources: scenarios, fuzzer.
-pub const RESOURCE_PREFIXES: [&str; 2] = ["ctc-", "ctf-"];
+pub(super) const RESOURCE_PREFIXES: [&str; 2] = ["ctc-", "ctf-"];
 
 /// Which runs' resources to sweep.
 #[derive(Clone, Debug, PartialEq, Eq)]

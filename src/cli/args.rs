@@ -10,7 +10,7 @@ use super::{CommandError, Expected};
 
 /// `--credentials`: whose credentials sign.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum CredentialsFlag {
+pub(super) enum CredentialsFlag {
     /// The fixed local identity for loopback endpoints, the AWS chain otherwise.
     #[default]
     Auto,
@@ -21,7 +21,7 @@ pub enum CredentialsFlag {
 }
 
 impl CredentialsFlag {
-    pub fn source(self, endpoint: &str) -> CredentialSource {
+    pub(super) fn source(self, endpoint: &str) -> CredentialSource {
         match self {
             CredentialsFlag::Auto if wire::is_loopback(endpoint) => CredentialSource::Loopback,
             CredentialsFlag::Auto | CredentialsFlag::Chain => CredentialSource::Chain,
@@ -33,7 +33,7 @@ impl CredentialsFlag {
 /// `--retries` and `--pace`: how the wire client retries and paces its
 /// requests (`run`, `fuzz` and `cleanup` alike; see docs/staging.md).
 #[derive(Clone, Debug, clap::Args)]
-pub struct WireFlags {
+pub(super) struct WireFlags {
     /// Retries after a throttling answer or a transient fault (5xx, reset,
     /// timeout), with capped exponential backoff and full jitter as the AWS
     /// SDKs' standard mode (2 retries: 3 attempts); 0 sends each request once.
@@ -47,12 +47,12 @@ pub struct WireFlags {
 }
 
 impl WireFlags {
-    pub fn retry(&self) -> wire::RetryPolicy {
+    pub(super) fn retry(&self) -> wire::RetryPolicy {
         wire::RetryPolicy::with_retries(self.retries)
     }
 
     /// The flags on `config` (whose endpoint is already set).
-    pub fn apply(&self, config: &mut wire::ClientConfig) {
+    pub(super) fn apply(&self, config: &mut wire::ClientConfig) {
         config.retry = self.retry();
         config.pacing.per_operation = self.pace.per_operation(&config.endpoint);
     }
@@ -80,7 +80,7 @@ fn pace(text: &str) -> Result<Pace, CommandError> {
 }
 
 /// A rate in requests per second, above 0.
-pub fn rate(text: &str) -> Result<f64, CommandError> {
+pub(super) fn rate(text: &str) -> Result<f64, CommandError> {
     match text.trim().parse::<f64>() {
         Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
         _ => Err(CommandError::value(text, Expected::Rate)),
@@ -88,7 +88,7 @@ pub fn rate(text: &str) -> Result<f64, CommandError> {
 }
 
 /// `10s`, `500ms`, `2m`, `1h`, `1d`, or plain seconds.
-pub fn duration(text: &str) -> Result<Duration, CommandError> {
+pub(super) fn duration(text: &str) -> Result<Duration, CommandError> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -119,7 +119,7 @@ pub fn duration(text: &str) -> Result<Duration, CommandError> {
 }
 
 /// A count of at least 1.
-pub fn positive(text: &str) -> Result<usize, CommandError> {
+pub(super) fn positive(text: &str) -> Result<usize, CommandError> {
     match text.trim().parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(CommandError::value(text, Expected::Count)),
@@ -127,7 +127,7 @@ pub fn positive(text: &str) -> Result<usize, CommandError> {
 }
 
 /// `KEY=VALUE`.
-pub fn key_value(text: &str) -> Result<(String, String), CommandError> {
+pub(super) fn key_value(text: &str) -> Result<(String, String), CommandError> {
     match text.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => {
             Ok((key.trim().to_string(), value.to_string()))
@@ -137,7 +137,7 @@ pub fn key_value(text: &str) -> Result<(String, String), CommandError> {
 }
 
 /// The default region: `AWS_REGION`, `AWS_DEFAULT_REGION`, else `us-east-1`.
-pub fn default_region() -> String {
+pub(super) fn default_region() -> String {
     std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .ok()

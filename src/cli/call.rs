@@ -11,7 +11,7 @@ use ctconform::protocol::TargetForm;
 use ctconform::wire::{self, Client, ClientConfig, Request};
 
 #[derive(Debug, Args)]
-pub struct CallArgs {
+pub(super) struct CallArgs {
     /// The operation, e.g. CreateChannel (any name: unknown ones are sent as is).
     operation: String,
     /// The endpoint URL.
@@ -50,7 +50,7 @@ pub struct CallArgs {
     credentials: args::CredentialsFlag,
 }
 
-pub async fn call(args: CallArgs) -> Exit {
+pub(super) async fn call(args: CallArgs) -> Exit {
     let mut request = match (&args.body, &args.raw_body) {
         (Some(json), _) => match serde_json::from_str::<Value>(json) {
             Ok(value) => Request::json(&args.operation, value),

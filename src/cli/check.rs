@@ -15,7 +15,7 @@ use ctconform::fuzz::{fuzz, FuzzOptions};
 use ctconform::scenario::Scenario;
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(super) struct CheckArgs {
     /// Where the scenario files are (a directory, or one file).
     #[arg(default_value = "scenarios")]
     dir: PathBuf,
@@ -34,7 +34,7 @@ fn var_name(text: &str) -> Result<String, CommandError> {
     Ok(name.to_string())
 }
 
-pub fn check(args: CheckArgs) -> Exit {
+pub(super) fn check(args: CheckArgs) -> Exit {
     match load_checked(&args.dir, &args.vars) {
         Ok(scenarios) => {
             println!(
@@ -49,7 +49,7 @@ pub fn check(args: CheckArgs) -> Exit {
 }
 
 #[derive(Debug, Args)]
-pub struct CoverageArgs {
+pub(super) struct CoverageArgs {
     /// Where the scenario files are.
     #[arg(default_value = "scenarios")]
     dir: PathBuf,
@@ -63,7 +63,7 @@ pub struct CoverageArgs {
     matrix: Option<PathBuf>,
 }
 
-pub async fn coverage(args: CoverageArgs) -> Exit {
+pub(super) async fn coverage(args: CoverageArgs) -> Exit {
     let scenarios = match load_checked(&args.dir, &[]) {
         Ok(scenarios) => scenarios,
         Err(error) => return Exit::Usage(error),
@@ -137,7 +137,7 @@ pub async fn coverage(args: CoverageArgs) -> Exit {
 }
 
 /// Rule → the scenarios naming it, in contract order.
-pub fn coverage_table(scenarios: &[Scenario]) -> Vec<(RuleId, Vec<String>)> {
+pub(super) fn coverage_table(scenarios: &[Scenario]) -> Vec<(RuleId, Vec<String>)> {
     let mut by_rule: BTreeMap<RuleId, Vec<String>> = BTreeMap::new();
     for scenario in scenarios {
         for rule in scenario

@@ -16,7 +16,7 @@ use ctconform::wire::{self, Client, ClientConfig};
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("which").required(true).args(["run_id", "older_than", "fixtures"])))]
-pub struct CleanupArgs {
+pub(super) struct CleanupArgs {
     /// The endpoint to clean.
     #[arg(long, env = "CTCONFORM_ENDPOINT")]
     endpoint: String,
@@ -50,7 +50,7 @@ pub struct CleanupArgs {
     timeout: Duration,
 }
 
-pub async fn cleanup(args: CleanupArgs) -> Exit {
+pub(super) async fn cleanup(args: CleanupArgs) -> Exit {
     let target = match sweep_target(&args) {
         Ok(target) => target,
         Err(error) => return Exit::Usage(error),

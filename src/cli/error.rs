@@ -12,7 +12,7 @@ use ctconform::wire::WireError;
 /// A usage or input error: the invocation, its input or its surroundings
 /// are wrong, and nothing (more) was sent.
 #[derive(Debug)]
-pub enum CommandError {
+pub(crate) enum CommandError {
     /// A flag's value, as given, that is not what the flag takes.
     Value { text: String, expected: Expected },
     /// Flags that cannot go together, or one that is missing.
@@ -59,7 +59,7 @@ pub enum CommandError {
 
 /// What a flag takes, for [`CommandError::Value`].
 #[derive(Debug)]
-pub enum Expected {
+pub(crate) enum Expected {
     /// `auto`, `aws`, `off` or `READS:WRITES`.
     Pacing,
     /// One side of `READS:WRITES`, not a positive rate.
@@ -90,7 +90,7 @@ pub enum Expected {
 
 /// What a command would do off this machine, for [`CommandError::Remote`].
 #[derive(Debug)]
-pub enum Remote {
+pub(crate) enum Remote {
     /// `call`: one call on the account of these credentials.
     Call,
     /// `cleanup`: deletes what runs left, in `region` of whose account.
@@ -103,7 +103,7 @@ pub enum Remote {
 
 /// What did not start, for [`CommandError::Start`].
 #[derive(Debug)]
-pub enum Start {
+pub(crate) enum Start {
     Runtime,
     Emulator,
     /// A listener on this address.
@@ -111,7 +111,7 @@ pub enum Start {
 }
 
 impl CommandError {
-    pub fn value(text: &str, expected: Expected) -> CommandError {
+    pub(crate) fn value(text: &str, expected: Expected) -> CommandError {
         CommandError::Value {
             text: text.to_string(),
             expected,

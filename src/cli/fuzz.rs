@@ -13,7 +13,7 @@ use ctconform::wire;
 
 /// The forms a fuzz report is printed in (`--format`): fewer than a run's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FuzzReportFormat {
+pub(super) enum FuzzReportFormat {
     Pretty,
     Json,
 }
@@ -21,7 +21,7 @@ pub enum FuzzReportFormat {
 /// Fuzz an endpoint (or the embedded emulator) with structured, stateful
 /// request sequences judged by the contract's oracle.
 #[derive(Debug, Args)]
-pub struct FuzzArgs {
+pub(super) struct FuzzArgs {
     /// The endpoint under test; without it, the embedded emulator.
     #[arg(long, env = "CTCONFORM_ENDPOINT")]
     pub endpoint: Option<String>,
@@ -69,7 +69,7 @@ pub struct FuzzArgs {
     pub credentials: args::CredentialsFlag,
 }
 
-pub async fn fuzz_command(args: FuzzArgs) -> Exit {
+pub(super) async fn fuzz_command(args: FuzzArgs) -> Exit {
     match run(args).await {
         Ok(true) => Exit::Diverged,
         Ok(false) => Exit::Conform,

@@ -11,25 +11,25 @@ use serde::Deserialize;
 use super::CommandError;
 
 /// The matrix shipped with ctconform, derived from the contract.
-pub const BUILT_IN: &str = include_str!("../../docs/lifecycle-matrix.toml");
+pub(super) const BUILT_IN: &str = include_str!("../../docs/lifecycle-matrix.toml");
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Matrix {
+pub(super) struct Matrix {
     pub observers: Vec<Observer>,
     pub rows: Vec<Row>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Observer {
+pub(super) struct Observer {
     pub id: String,
     pub title: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Row {
+pub(super) struct Row {
     pub id: String,
     pub title: String,
     /// Observer id → cell.
@@ -39,7 +39,7 @@ pub struct Row {
 /// One cell: determined (`expect` and its `scenarios`) or `not_determined`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Cell {
+pub(super) struct Cell {
     pub expect: Option<String>,
     #[serde(default)]
     pub scenarios: Vec<String>,
@@ -47,7 +47,7 @@ pub struct Cell {
 }
 
 impl Cell {
-    pub fn is_determined(&self) -> bool {
+    pub(super) fn is_determined(&self) -> bool {
         self.expect.is_some()
     }
 }
@@ -55,7 +55,7 @@ impl Cell {
 impl Matrix {
     /// Parses and checks the matrix's own form: every row has exactly one
     /// cell per observer, each cell either determined or not.
-    pub fn parse(text: &str) -> Result<Matrix, CommandError> {
+    pub(super) fn parse(text: &str) -> Result<Matrix, CommandError> {
         let matrix: Matrix =
             toml::from_str(text).map_err(|e| CommandError::Matrix(e.to_string()))?;
         let observers: BTreeSet<&str> = matrix.observers.iter().map(|o| o.id.as_str()).collect();
@@ -92,7 +92,7 @@ impl Matrix {
 
     /// What is wrong with the matrix against the corpus: determined cells
     /// without a scenario, and scenario names no scenario has.
-    pub fn gaps(&self, known: &BTreeSet<&str>) -> Vec<String> {
+    pub(super) fn gaps(&self, known: &BTreeSet<&str>) -> Vec<String> {
         let mut gaps = Vec::new();
         for row in &self.rows {
             for (observer, cell) in row.cells.iter().filter(|(_, c)| c.is_determined()) {
@@ -116,7 +116,7 @@ impl Matrix {
 
     /// The matrix as text: a grid of scenario counts ("-" not determined,
     /// "0" a gap), then every determined cell with its scenarios.
-    pub fn render(&self) -> String {
+    pub(super) fn render(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -170,7 +170,7 @@ impl Matrix {
         out
     }
 
-    pub fn determined_cells(&self) -> usize {
+    pub(super) fn determined_cells(&self) -> usize {
         self.rows
             .iter()
             .flat_map(|row| row.cells.values())

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use error::{CommandError, Expected};
+pub(crate) use error::{CommandError, Expected};
 
 /// Conformance test harness and fuzzer for the AWS CloudTrail CreateChannel API.
 #[derive(Debug, Parser)]
@@ -46,7 +46,7 @@ enum Command {
 }
 
 /// How a subcommand ended.
-pub enum Exit {
+pub(crate) enum Exit {
     /// Everything conformed.
     Conform,
     /// Divergences were found.
@@ -57,7 +57,7 @@ pub enum Exit {
     BrokenPipe,
 }
 
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     quiet_on_broken_pipe();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

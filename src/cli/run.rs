@@ -23,7 +23,7 @@ use ctconform::wire::{self, Client, ClientConfig, Request};
 use ctconform::Suite;
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(super) struct RunArgs {
     /// The endpoint to test; without it, the embedded reference emulator.
     #[arg(long, env = "CTCONFORM_ENDPOINT")]
     endpoint: Option<String>,
@@ -105,7 +105,7 @@ pub struct RunArgs {
 
 /// The forms a run's report is written in (`--format`, `--report FORMAT=FILE`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum RunReportFormat {
+pub(super) enum RunReportFormat {
     Pretty,
     Json,
     Junit,
@@ -114,21 +114,24 @@ pub enum RunReportFormat {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SnapshotFlag {
+pub(super) enum SnapshotFlag {
     Verify,
     Record,
     Off,
 }
 
 /// Loads and checks every scenario under `dir`; diagnostics as `file:line:col: message`.
-pub fn load_checked(dir: &std::path::Path, known_vars: &[String]) -> Result<Suite, CommandError> {
+pub(super) fn load_checked(
+    dir: &std::path::Path,
+    known_vars: &[String],
+) -> Result<Suite, CommandError> {
     if !dir.is_dir() && !dir.is_file() {
         return Err(CommandError::NoScenarioPath(dir.to_path_buf()));
     }
     Suite::load(dir, known_vars).map_err(CommandError::Scenarios)
 }
 
-pub async fn run(args: RunArgs) -> Exit {
+pub(super) async fn run(args: RunArgs) -> Exit {
     let known_vars: Vec<String> = args.vars.iter().map(|(k, _)| k.clone()).collect();
     let scenarios = match load_checked(&args.scenarios, &known_vars) {
         Ok(scenarios) => scenarios,

@@ -12,7 +12,7 @@ use ctconform::contract::Limits;
 use ctconform::emulator::{parse_rate, ChaosConfig, Emulator, EmulatorConfig};
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(super) struct ServeArgs {
     /// Address to listen on (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:4566")]
     addr: SocketAddr,
@@ -80,7 +80,7 @@ fn parse_account(value: &str) -> Result<String, CommandError> {
     }
 }
 
-pub async fn serve(args: ServeArgs) -> Exit {
+pub(super) async fn serve(args: ServeArgs) -> Exit {
     let chaos_text = describe_chaos(&args);
     let mut signatures = args
         .verify_signatures

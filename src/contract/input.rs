@@ -59,7 +59,7 @@ impl std::fmt::Display for BodyPath<'_> {
 const SCAN_UP_TO: usize = 16;
 
 /// Reads members of one JSON object, collecting type errors as it goes.
-pub struct Reader<'a> {
+pub(super) struct Reader<'a> {
     object: &'a Map<String, Value>,
     path: BodyPath<'a>,
     errors: &'a mut Vec<Violation>,
@@ -67,7 +67,7 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// Reads a request body (the top-level object).
-    pub fn new(object: &'a Map<String, Value>, errors: &'a mut Vec<Violation>) -> Self {
+    pub(super) fn new(object: &'a Map<String, Value>, errors: &'a mut Vec<Violation>) -> Self {
         Reader {
             object,
             path: BodyPath::Body,
@@ -98,7 +98,7 @@ impl<'a> Reader<'a> {
         Member::WrongType
     }
 
-    pub fn string(&mut self, key: &str) -> Member<String> {
+    pub(super) fn string(&mut self, key: &str) -> Member<String> {
         match self.member(key) {
             None => Member::Absent,
             Some(Value::String(text)) => Member::Present(text.clone()),
@@ -106,7 +106,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn integer(&mut self, key: &str) -> Member<i64> {
+    pub(super) fn integer(&mut self, key: &str) -> Member<i64> {
         match self.member(key) {
             None => Member::Absent,
             Some(Value::Number(number)) if number.is_i64() => {
@@ -116,7 +116,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn boolean(&mut self, key: &str) -> Member<bool> {
+    pub(super) fn boolean(&mut self, key: &str) -> Member<bool> {
         match self.member(key) {
             None => Member::Absent,
             Some(Value::Bool(flag)) => Member::Present(*flag),
@@ -126,7 +126,7 @@ impl<'a> Reader<'a> {
 
     /// A list whose elements are objects, each read by `read`; a list with
     /// an element of another type counts as a wrong-typed member.
-    pub fn list_of_objects<T>(
+    pub(super) fn list_of_objects<T>(
         &mut self,
         key: &str,
         mut read: impl FnMut(&mut Reader<'_>) -> T,
@@ -161,7 +161,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A list kept as raw JSON (event selectors: echoed, not interpreted).
-    pub fn raw_list(&mut self, key: &str) -> Member<Vec<Value>> {
+    pub(super) fn raw_list(&mut self, key: &str) -> Member<Vec<Value>> {
         match self.member(key) {
             None => Member::Absent,
             Some(Value::Array(items)) => Member::Present(items.clone()),

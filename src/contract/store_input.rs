@@ -78,7 +78,7 @@ const OPERATORS: [&str; 6] = [
 
 /// A CreateEventDataStore request's members as read.
 #[derive(Clone, Debug, PartialEq)]
-pub struct StoreInput {
+pub(super) struct StoreInput {
     pub name: Member<String>,
     /// Kept as sent: a store echoes its selectors.
     pub selectors: Member<Vec<Value>>,
@@ -93,7 +93,7 @@ pub struct StoreInput {
 
 impl StoreInput {
     /// The tags a success keeps, in request order.
-    pub fn tags(&self) -> Option<Vec<Tag>> {
+    pub(super) fn tags(&self) -> Option<Vec<Tag>> {
         self.tags.present().map(|tags| {
             tags.iter()
                 .filter_map(|tag| {
@@ -109,7 +109,7 @@ impl StoreInput {
 
 /// Reads `body` as a CreateEventDataStore request and pushes every input
 /// rule it breaks (wrong JSON types as P4, the rest as OP1).
-pub fn check(body: &Map<String, Value>, violations: &mut Vec<Violation>) -> StoreInput {
+pub(super) fn check(body: &Map<String, Value>, violations: &mut Vec<Violation>) -> StoreInput {
     let mut reader = Reader::new(body, violations);
     let input = StoreInput {
         name: reader.string("Name"),

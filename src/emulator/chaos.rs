@@ -147,7 +147,7 @@ impl Chaos {
 }
 
 /// `router` with the chaos layer, when there is chaos to make.
-pub fn layer<S: Clone + Send + Sync + 'static>(
+pub(super) fn layer<S: Clone + Send + Sync + 'static>(
     router: Router<S>,
     chaos: Option<Arc<Chaos>>,
 ) -> Router<S> {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::runner::{Counts, RunReport};
 
-pub const SCHEMA: &str = "ctconform.run/1";
+pub(super) const SCHEMA: &str = "ctconform.run/1";
 
 #[derive(Serialize)]
 struct Document<'a> {

@@ -83,13 +83,13 @@ fn answer_text(step: &StepResult) -> String {
 }
 
 /// `N indeterminate`, the line before the closing one, when there are some.
-pub fn indeterminate_line(report: &RunReport) -> Option<String> {
+pub(super) fn indeterminate_line(report: &RunReport) -> Option<String> {
     let counts = report.counts();
     (counts.indeterminate > 0).then(|| format!("{} indeterminate", counts.indeterminate))
 }
 
 /// What retrying and pacing cost, and what the run made.
-pub fn wire_line(report: &RunReport) -> String {
+pub(super) fn wire_line(report: &RunReport) -> String {
     let wire = &report.wire;
     let mut line = format!(
         "retries: {} ({} throttled answers, {} transient faults)",

@@ -24,7 +24,7 @@ use crate::wire::{Client, Received, Request};
 /// Which operations the endpoint accepted a valid request of, and why the
 /// others are untested.
 #[derive(Clone, Debug, Default)]
-pub struct Controls {
+pub(super) struct Controls {
     accepted: BTreeSet<Operation>,
     /// Operation → why its control failed or could not be tried.
     untested: BTreeMap<Operation, String>,
@@ -33,7 +33,7 @@ pub struct Controls {
 impl Controls {
     /// Sends the controls for `operations`. The control channel is named
     /// with the run id, so a leak check finds it should its delete fail.
-    pub async fn probe(
+    pub(super) async fn probe(
         client: &Client,
         run_id: &str,
         fixtures: &FixtureVars,
@@ -114,7 +114,7 @@ impl Controls {
 
     /// `None` when the endpoint accepted a valid `operation`; otherwise why
     /// a refusal of it proves nothing.
-    pub fn untested(&self, operation: Operation) -> Option<String> {
+    pub(super) fn untested(&self, operation: Operation) -> Option<String> {
         if self.accepted.contains(&operation) {
             return None;
         }
@@ -130,7 +130,7 @@ impl Controls {
     }
 
     /// One note per operation whose control failed, for the run's notes.
-    pub fn notes(&self) -> Vec<String> {
+    pub(super) fn notes(&self) -> Vec<String> {
         self.untested
             .iter()
             .map(|(operation, why)| {

@@ -28,7 +28,7 @@ use crate::snapshot::{self, Observation, Redactor, SnapshotOutcome};
 use crate::wire::{self, Attempt, Client, ClientConfig, Exchange, Received, Request};
 
 /// Everything scenarios share during a run.
-pub struct Context {
+pub(super) struct Context {
     pub client: Client,
     pub config: ClientConfig,
     /// The runner's variables: run_id, region, account, fixtures, `--var`.
@@ -50,7 +50,7 @@ pub struct Context {
 /// Bodies and texts kept in reports are cut here.
 const REPORT_TEXT_LIMIT: usize = 4096;
 
-pub async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioResult {
+pub(super) async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioResult {
     let started = Instant::now();
     let mut run = ScenarioRun {
         context,
@@ -91,7 +91,11 @@ pub async fn run_scenario(context: &Context, scenario: &Scenario) -> ScenarioRes
 
 /// A scenario's result without steps: one that was never started, or the
 /// frame `run_scenario` fills in.
-pub fn not_run(scenario: &Scenario, verdict: Verdict, reason: Option<String>) -> ScenarioResult {
+pub(super) fn not_run(
+    scenario: &Scenario,
+    verdict: Verdict,
+    reason: Option<String>,
+) -> ScenarioResult {
     ScenarioResult {
         name: scenario.name.value.clone(),
         path: scenario.path.clone(),
@@ -908,7 +912,7 @@ impl ScenarioRun<'_> {
 /// Why a step could not be sent: the field of the step that could not be
 /// made into a request, and what was wrong with it.
 #[derive(Debug)]
-pub struct StepError {
+pub(super) struct StepError {
     /// The step's field (`region`, `repeat`, `input`, ...) or the runner
     /// variable being computed.
     pub field: &'static str,
@@ -916,7 +920,7 @@ pub struct StepError {
 }
 
 #[derive(Debug)]
-pub enum StepErrorKind {
+pub(super) enum StepErrorKind {
     /// A `${...}` that could not be filled in.
     Variable(VarError),
     /// The field's text, which is no Region name.

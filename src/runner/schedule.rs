@@ -15,7 +15,7 @@ use tokio::sync::{
 use crate::contract::Operation;
 use crate::scenario::{Repeat, Scenario};
 
-pub struct Scheduler {
+pub(super) struct Scheduler {
     jobs: Arc<Semaphore>,
     alone: Arc<RwLock<()>>,
     locks: HashMap<String, Arc<Mutex<()>>>,
@@ -24,7 +24,7 @@ pub struct Scheduler {
 }
 
 /// Held while a scenario runs; dropping it lets others in.
-pub struct Admission {
+pub(super) struct Admission {
     _alone_shared: Option<OwnedRwLockReadGuard<()>>,
     _alone_exclusive: Option<OwnedRwLockWriteGuard<()>>,
     _locks: Vec<OwnedMutexGuard<()>>,
@@ -35,7 +35,7 @@ pub struct Admission {
 impl Scheduler {
     /// `channel_capacity`: how many channels scenarios may hold at once (the
     /// quota less what the account already holds).
-    pub fn new(jobs: usize, scenarios: &[Scenario], channel_capacity: usize) -> Scheduler {
+    pub(super) fn new(jobs: usize, scenarios: &[Scenario], channel_capacity: usize) -> Scheduler {
         let names: BTreeSet<&String> = scenarios.iter().flat_map(|s| &s.locks).collect();
         Scheduler {
             jobs: Arc::new(Semaphore::new(jobs.max(1))),
@@ -52,7 +52,7 @@ impl Scheduler {
     /// Waits until `scenario` may run. Locks are taken in one global order
     /// (run-alone, named locks sorted, channels, job slot), so no two
     /// admissions can wait on each other.
-    pub async fn admit(&self, scenario: &Scenario) -> Admission {
+    pub(super) async fn admit(&self, scenario: &Scenario) -> Admission {
         let (alone_shared, alone_exclusive) = if scenario.runs_alone() {
             (None, Some(Arc::clone(&self.alone).write_owned().await))
         } else {
@@ -92,7 +92,7 @@ impl Scheduler {
 
 /// The most channels a scenario can hold at once: every CreateChannel copy
 /// succeeding (a conforming endpoint refuses many of them, a broken one may not).
-pub fn channel_demand(scenario: &Scenario) -> u32 {
+pub(super) fn channel_demand(scenario: &Scenario) -> u32 {
     scenario
         .all_steps()
         .filter(|step| step.op == Operation::CreateChannel)

@@ -161,7 +161,7 @@ struct State {
 /// The pacer: wait on [`Pacer::acquire`] before each attempt, report each
 /// answer with [`Pacer::observe`].
 #[derive(Debug)]
-pub struct Pacer {
+pub(super) struct Pacer {
     adaptive: bool,
     /// False while no limit applies: `acquire` then takes no lock.
     engaged: AtomicBool,
@@ -171,7 +171,7 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    pub fn new(config: PacingConfig) -> Pacer {
+    pub(super) fn new(config: PacingConfig) -> Pacer {
         let now = Instant::now();
         let bucket = |rate: f64| Bucket::new(rate.max(MIN_RATE / 10.0), now);
         let state = State {
@@ -198,7 +198,7 @@ impl Pacer {
     }
 
     /// Waits until `operation` may be sent, and takes its tokens.
-    pub async fn acquire(&self, operation: &str) {
+    pub(super) async fn acquire(&self, operation: &str) {
         if !self.engaged.load(Ordering::Relaxed) {
             self.unpaced.fetch_add(1, Ordering::Relaxed);
             return;
@@ -221,7 +221,7 @@ impl Pacer {
     }
 
     /// Feeds an answer to the adaptive rate.
-    pub fn observe(&self, throttled: bool) {
+    pub(super) fn observe(&self, throttled: bool) {
         if !self.adaptive || (!throttled && !self.engaged.load(Ordering::Relaxed)) {
             return;
         }
@@ -237,13 +237,13 @@ impl Pacer {
     }
 
     /// The adaptive rate the client settled at, when it ever had to.
-    pub fn settled_rate(&self) -> Option<f64> {
+    pub(super) fn settled_rate(&self) -> Option<f64> {
         self.lock().adaptive.as_ref().map(|cubic| cubic.bucket.rate)
     }
 
     /// What the client was sending when last throttled: the best guess at
     /// the endpoint's limit.
-    pub fn throttled_at(&self) -> Option<f64> {
+    pub(super) fn throttled_at(&self) -> Option<f64> {
         self.lock().adaptive.as_ref().map(|cubic| cubic.last_max)
     }
 }

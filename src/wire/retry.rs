@@ -25,8 +25,8 @@ use super::response::Received;
 
 /// The SDKs' standard mode: 3 attempts in all.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
-pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
+pub(super) const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
+pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(20);
 
 /// Error codes the AWS SDKs treat as throttling (`aws-runtime` 1.x).
 pub const THROTTLING_CODES: &[&str] = &[
@@ -157,7 +157,7 @@ impl RetryPolicy {
 
 /// The retry quota shared by a client's requests.
 #[derive(Debug)]
-pub struct RetryQuota {
+pub(super) struct RetryQuota {
     tokens: Mutex<u32>,
 }
 
@@ -172,7 +172,7 @@ impl Default for RetryQuota {
 impl RetryQuota {
     /// Takes the cost of retrying after `outcome`; `None` when the bucket is
     /// too low (no retry), else what was taken.
-    pub fn take(&self, outcome: &Received) -> Option<u32> {
+    pub(super) fn take(&self, outcome: &Received) -> Option<u32> {
         let cost = if matches!(outcome.result, Err(Fault::Timeout)) {
             TIMEOUT_RETRY_COST
         } else {
@@ -186,7 +186,7 @@ impl RetryQuota {
     }
 
     /// A request ended well after its retries took `spent` tokens.
-    pub fn reward(&self, spent: u32) {
+    pub(super) fn reward(&self, spent: u32) {
         let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
         let back = if spent == 0 { NO_RETRY_REWARD } else { spent };
         *tokens = (*tokens + back).min(QUOTA_CAPACITY);

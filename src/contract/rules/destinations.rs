@@ -25,7 +25,7 @@ pub const LOCATION: Limit = Limit {
     max: 1024,
 };
 
-pub static D1: Rule = Rule {
+pub(super) static D1: Rule = Rule {
     id: RuleId::D1,
     section: Section::Input,
     documented: true,
@@ -36,7 +36,7 @@ pub static D1: Rule = Rule {
     cites: "model: Destinations (min, max); API reference CreateChannel; CloudFormation AWS::CloudTrail::Channel says at most 10 for its own resource",
 };
 
-pub static D2: Rule = Rule {
+pub(super) static D2: Rule = Rule {
     id: RuleId::D2,
     section: Section::Input,
     documented: true,
@@ -51,7 +51,7 @@ pub static D2: Rule = Rule {
     cites: "model: Destination (Type enum DestinationType, Location required)",
 };
 
-pub static D3: Rule = Rule {
+pub(super) static D3: Rule = Rule {
     id: RuleId::D3,
     section: Section::Input,
     documented: true,
@@ -66,7 +66,7 @@ pub static D3: Rule = Rule {
     cites: "model: Location (min, max, pattern)",
 };
 
-pub static D4: Rule = Rule {
+pub(super) static D4: Rule = Rule {
     id: RuleId::D4,
     section: Section::Input,
     documented: false,

@@ -14,7 +14,7 @@ pub const NAME: Limit = Limit {
     max: 128,
 };
 
-pub static N1: Rule = Rule {
+pub(super) static N1: Rule = Rule {
     id: RuleId::N1,
     section: Section::Input,
     documented: true,
@@ -25,7 +25,7 @@ pub static N1: Rule = Rule {
     cites: "model: CreateChannelRequest requires Name",
 };
 
-pub static N2: Rule = Rule {
+pub(super) static N2: Rule = Rule {
     id: RuleId::N2,
     section: Section::Input,
     documented: true,
@@ -36,7 +36,7 @@ pub static N2: Rule = Rule {
     cites: "model: ChannelName (min, max); API reference CreateChannel",
 };
 
-pub static N3: Rule = Rule {
+pub(super) static N3: Rule = Rule {
     id: RuleId::N3,
     section: Section::Input,
     documented: true,

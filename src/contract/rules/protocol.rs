@@ -4,7 +4,7 @@
 use super::{Rule, RuleId, Section};
 use crate::contract::rules::ErrorCode::*;
 
-pub static P1: Rule = Rule {
+pub(super) static P1: Rule = Rule {
     id: RuleId::P1,
     section: Section::Protocol,
     documented: true,
@@ -15,7 +15,7 @@ pub static P1: Rule = Rule {
     cites: "model: metadata.targetPrefix; Smithy awsJson1_1 protocol (X-Amz-Target)",
 };
 
-pub static P2: Rule = Rule {
+pub(super) static P2: Rule = Rule {
     id: RuleId::P2,
     section: Section::Protocol,
     documented: true,
@@ -26,7 +26,7 @@ pub static P2: Rule = Rule {
     cites: "Smithy awsJson1_1 protocol (Content-Type application/x-amz-json-1.1)",
 };
 
-pub static P3: Rule = Rule {
+pub(super) static P3: Rule = Rule {
     id: RuleId::P3,
     section: Section::Protocol,
     documented: true,
@@ -37,7 +37,7 @@ pub static P3: Rule = Rule {
     cites: "Smithy awsJson1_1 error serialization; smithy-rs error code resolution; model: error shapes' httpStatusCode",
 };
 
-pub static P4: Rule = Rule {
+pub(super) static P4: Rule = Rule {
     id: RuleId::P4,
     section: Section::Protocol,
     documented: true,
@@ -52,7 +52,7 @@ pub static P4: Rule = Rule {
     cites: "Smithy awsJson1_1 protocol (SerializationException); API reference Common Errors",
 };
 
-pub static P5: Rule = Rule {
+pub(super) static P5: Rule = Rule {
     id: RuleId::P5,
     section: Section::Protocol,
     documented: true,
@@ -63,7 +63,7 @@ pub static P5: Rule = Rule {
     cites: "Smithy awsJson1_1 protocol (an empty body is {})",
 };
 
-pub static P6: Rule = Rule {
+pub(super) static P6: Rule = Rule {
     id: RuleId::P6,
     section: Section::Protocol,
     documented: true,
@@ -74,7 +74,7 @@ pub static P6: Rule = Rule {
     cites: "API reference Common Errors (UnknownOperationException)",
 };
 
-pub static P7: Rule = Rule {
+pub(super) static P7: Rule = Rule {
     id: RuleId::P7,
     section: Section::Protocol,
     documented: false,
@@ -85,7 +85,7 @@ pub static P7: Rule = Rule {
     cites: "not documented; the contract's acceptable set",
 };
 
-pub static P8: Rule = Rule {
+pub(super) static P8: Rule = Rule {
     id: RuleId::P8,
     section: Section::Protocol,
     documented: true,
@@ -96,7 +96,7 @@ pub static P8: Rule = Rule {
     cites: "Smithy protocol tests (unknown members ignored, null is absent)",
 };
 
-pub static P9: Rule = Rule {
+pub(super) static P9: Rule = Rule {
     id: RuleId::P9,
     section: Section::Protocol,
     documented: true,

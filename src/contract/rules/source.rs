@@ -15,7 +15,7 @@ pub const SOURCE: Limit = Limit {
     max: 256,
 };
 
-pub static S1: Rule = Rule {
+pub(super) static S1: Rule = Rule {
     id: RuleId::S1,
     section: Section::Input,
     documented: true,
@@ -30,7 +30,7 @@ pub static S1: Rule = Rule {
     cites: "model: CreateChannelRequest requires Source (min, max)",
 };
 
-pub static S2: Rule = Rule {
+pub(super) static S2: Rule = Rule {
     id: RuleId::S2,
     section: Section::Input,
     documented: true,

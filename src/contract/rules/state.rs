@@ -17,7 +17,7 @@ pub const CHANNEL_QUOTA: Limit = Limit {
     max: shapes::CHANNEL_QUOTA,
 };
 
-pub static C1: Rule = Rule {
+pub(super) static C1: Rule = Rule {
     id: RuleId::C1,
     section: Section::State,
     documented: true,
@@ -28,7 +28,7 @@ pub static C1: Rule = Rule {
     cites: "API reference CreateChannel (ChannelAlreadyExistsException)",
 };
 
-pub static C2: Rule = Rule {
+pub(super) static C2: Rule = Rule {
     id: RuleId::C2,
     section: Section::State,
     documented: true,
@@ -39,7 +39,7 @@ pub static C2: Rule = Rule {
     cites: "API reference CreateChannel (ChannelAlreadyExistsException: a channel for the source exists); user guide, integrations",
 };
 
-pub static C3: Rule = Rule {
+pub(super) static C3: Rule = Rule {
     id: RuleId::C3,
     section: Section::State,
     documented: true,

@@ -7,7 +7,7 @@ use crate::contract::rules::ErrorCode::{self, *};
 use crate::contract::shapes::{StoreStatus, ACTIVITY_AUDIT_LOG};
 use crate::contract::violation::Violation;
 
-pub static E1: Rule = Rule {
+pub(super) static E1: Rule = Rule {
     id: RuleId::E1,
     section: Section::Input,
     documented: true,
@@ -21,7 +21,7 @@ pub static E1: Rule = Rule {
     cites: "API reference CreateChannel (Destinations); user guide, create a channel with the AWS CLI (passes the id)",
 };
 
-pub static E2: Rule = Rule {
+pub(super) static E2: Rule = Rule {
     id: RuleId::E2,
     section: Section::Input,
     documented: true,
@@ -35,7 +35,7 @@ pub static E2: Rule = Rule {
     cites: "model: CreateChannel errors; API reference CreateChannel",
 };
 
-pub static E3: Rule = Rule {
+pub(super) static E3: Rule = Rule {
     id: RuleId::E3,
     section: Section::Input,
     documented: true,
@@ -46,7 +46,7 @@ pub static E3: Rule = Rule {
     cites: "API reference CreateChannel (InvalidEventDataStoreCategoryException); user guide, integrations with events from outside AWS",
 };
 
-pub static E4: Rule = Rule {
+pub(super) static E4: Rule = Rule {
     id: RuleId::E4,
     section: Section::Input,
     documented: true,

@@ -4,7 +4,7 @@
 use super::{Rule, RuleId, Section};
 use crate::contract::rules::ErrorCode::*;
 
-pub static OK1: Rule = Rule {
+pub(super) static OK1: Rule = Rule {
     id: RuleId::OK1,
     section: Section::Success,
     documented: true,
@@ -15,7 +15,7 @@ pub static OK1: Rule = Rule {
     cites: "API reference CreateChannel (response elements); model: CreateChannelResponse",
 };
 
-pub static OK2: Rule = Rule {
+pub(super) static OK2: Rule = Rule {
     id: RuleId::OK2,
     section: Section::Success,
     documented: true,
@@ -26,7 +26,7 @@ pub static OK2: Rule = Rule {
     cites: "API reference GetChannel, ListChannels",
 };
 
-pub static OK3: Rule = Rule {
+pub(super) static OK3: Rule = Rule {
     id: RuleId::OK3,
     section: Section::Success,
     documented: true,
@@ -37,7 +37,7 @@ pub static OK3: Rule = Rule {
     cites: "API reference DeleteChannel",
 };
 
-pub static OK4: Rule = Rule {
+pub(super) static OK4: Rule = Rule {
     id: RuleId::OK4,
     section: Section::Success,
     documented: true,

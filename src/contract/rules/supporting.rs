@@ -16,7 +16,7 @@ pub const STORE_QUOTA: Limit = Limit {
     max: shapes::STORE_QUOTA,
 };
 
-pub static OP1: Rule = Rule {
+pub(super) static OP1: Rule = Rule {
     id: RuleId::OP1,
     section: Section::Supporting,
     documented: true,
@@ -27,7 +27,7 @@ pub static OP1: Rule = Rule {
     cites: "API reference CreateEventDataStore; CloudTrail quotas (event data stores per Region)",
 };
 
-pub static OP2: Rule = Rule {
+pub(super) static OP2: Rule = Rule {
     id: RuleId::OP2,
     section: Section::Supporting,
     documented: true,
@@ -38,7 +38,7 @@ pub static OP2: Rule = Rule {
     cites: "API reference StopEventDataStoreIngestion, StartEventDataStoreIngestion",
 };
 
-pub static OP3: Rule = Rule {
+pub(super) static OP3: Rule = Rule {
     id: RuleId::OP3,
     section: Section::Supporting,
     documented: true,
@@ -49,7 +49,7 @@ pub static OP3: Rule = Rule {
     cites: "API reference DeleteEventDataStore (ChannelExistsForEDSException)",
 };
 
-pub static OP4: Rule = Rule {
+pub(super) static OP4: Rule = Rule {
     id: RuleId::OP4,
     section: Section::Supporting,
     documented: true,
@@ -60,7 +60,7 @@ pub static OP4: Rule = Rule {
     cites: "API reference GetChannel, UpdateChannel, DeleteChannel (Channel: ARN or id); model: ChannelArn pattern",
 };
 
-pub static OP5: Rule = Rule {
+pub(super) static OP5: Rule = Rule {
     id: RuleId::OP5,
     section: Section::Supporting,
     documented: true,

@@ -48,7 +48,7 @@ pub const VALUE: Limit = Limit {
 /// The value lengths the fuzzer probes: around 1..=max, as 0 is T5's empty value.
 pub const VALUE_PROBES: [u16; 7] = Limit { min: 1, ..VALUE }.around();
 
-pub static T1: Rule = Rule {
+pub(super) static T1: Rule = Rule {
     id: RuleId::T1,
     section: Section::Input,
     documented: true,
@@ -63,7 +63,7 @@ pub static T1: Rule = Rule {
     cites: "API reference CreateChannel (TagsLimitExceededException); model: TagsList (max)",
 };
 
-pub static T2: Rule = Rule {
+pub(super) static T2: Rule = Rule {
     id: RuleId::T2,
     section: Section::Input,
     documented: true,
@@ -78,7 +78,7 @@ pub static T2: Rule = Rule {
     cites: "model: TagKey, TagValue (min, max); API reference Tag",
 };
 
-pub static T3: Rule = Rule {
+pub(super) static T3: Rule = Rule {
     id: RuleId::T3,
     section: Section::Input,
     documented: true,
@@ -89,7 +89,7 @@ pub static T3: Rule = Rule {
     cites: "AWS tagging rules (Tagging AWS resources: each key unique per resource)",
 };
 
-pub static T4: Rule = Rule {
+pub(super) static T4: Rule = Rule {
     id: RuleId::T4,
     section: Section::Input,
     documented: true,
@@ -100,7 +100,7 @@ pub static T4: Rule = Rule {
     cites: "AWS tagging rules (the aws: prefix is reserved)",
 };
 
-pub static T5: Rule = Rule {
+pub(super) static T5: Rule = Rule {
     id: RuleId::T5,
     section: Section::Input,
     documented: false,
