@@ -578,34 +578,11 @@ impl Replay for LiveReplayer<'_> {
                 shared.clean_up(&driver, &clients).await;
                 return None;
             }
-            let verdict = if prepared.len() == 1 {
-                let region = prepared[0].region;
-                let (verdict, capture) = driver.settle(&prepared[0], &outcomes[0], |op| {
-                    shared.quota_full(op, region)
-                });
-                records.push(prepared[0].clone().recorded(&outcomes[0], capture));
-                verdict
-            } else {
-                let settled = driver.settle_group(&prepared, &outcomes, |op, region| {
-                    shared.quota_full(op, region)
-                });
-                // Exported one call after another (see `export_finding`).
-                for (((prepared, outcome), capture), expected) in prepared
-                    .into_iter()
-                    .zip(&outcomes)
-                    .zip(settled.captures)
-                    .zip(settled.sequential)
-                {
-                    records.push(
-                        Prepared {
-                            expected,
-                            ..prepared
-                        }
-                        .recorded(outcome, capture),
-                    );
-                }
-                settled.verdict
-            };
+            // Exported one call after another (see `export_finding`).
+            let (verdict, recorded) = driver.settle_recorded(prepared, &outcomes, |op, region| {
+                shared.quota_full(op, region)
+            });
+            records.extend(recorded);
             if group_index + 1 == all.len() {
                 result = Some(verdict);
             } else if matches!(verdict, CaseVerdict::Diverged(_) | CaseVerdict::Open) {

@@ -817,6 +817,40 @@ impl Driver {
         }
     }
 
+    /// Settles one call, or a group sent at once, and records it as the
+    /// exporter writes it: a group one call after another, each with the
+    /// set its place in the matching order allows.
+    pub fn settle_recorded(
+        &mut self,
+        prepared: Vec<Prepared>,
+        outcomes: &[Received],
+        quota_full: impl Fn(Operation, PlannedRegion) -> bool,
+    ) -> (CaseVerdict, Vec<ExportStep>) {
+        if let [single] = prepared.as_slice() {
+            let region = single.region;
+            let (verdict, capture) = self.settle(single, &outcomes[0], |op| quota_full(op, region));
+            return (
+                verdict,
+                vec![single.clone().recorded(&outcomes[0], capture)],
+            );
+        }
+        let settled = self.settle_group(&prepared, outcomes, quota_full);
+        let records = prepared
+            .into_iter()
+            .zip(outcomes)
+            .zip(settled.captures)
+            .zip(settled.sequential)
+            .map(|(((prepared, outcome), capture), expected)| {
+                Prepared {
+                    expected,
+                    ..prepared
+                }
+                .recorded(outcome, capture)
+            })
+            .collect();
+        (settled.verdict, records)
+    }
+
     /// Judges the answers to calls sent at once by linearisability: they
     /// conform if some order of them, applied one by one to the model,
     /// makes every answer acceptable to the oracle. The states of every
@@ -1022,6 +1056,17 @@ fn judge(
         return CaseVerdict::Diverged(deviation(Class::ServerError, expected, actual, reason));
     }
     match oracle.observe(expected, status, code, body) {
+        // A success is also its header (contract section 1): without a
+        // request id an SDK's answer carries none.
+        Ok(())
+            if (200..300).contains(&status)
+                && response.request_id.as_deref().is_none_or(str::is_empty) =>
+        {
+            let reason = "a success with no `x-amzn-RequestId` header".to_string();
+            let mut deviation = deviation(Class::BadSuccess, expected, actual, reason);
+            deviation.rules.push(RuleId::P3);
+            CaseVerdict::Diverged(deviation)
+        }
         Ok(()) => CaseVerdict::Conform,
         Err(_) if is_quota_refusal(expected, code, quota_full) => CaseVerdict::Exhausted,
         Err(divergence) => {
@@ -1107,6 +1152,11 @@ pub fn answer_read(region: &mut Region, read: &ReadCall<'_>) -> Received {
     headers.insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static(crate::protocol::CONTENT_TYPE),
+    );
+    // The served emulator's HTTP layer adds a request id to every answer.
+    headers.insert(
+        crate::protocol::HEADER_REQUEST_ID,
+        http::HeaderValue::from_static("in-process"),
     );
     Received {
         latency: Duration::ZERO,
@@ -1206,26 +1256,8 @@ impl InProcess {
         for group in groups(&session.steps) {
             let (prepared, outcomes) =
                 Self::send_group(&mut driver, &mut regions, &session.steps[group]);
-            if prepared.len() == 1 {
-                let (_, capture) = driver.settle(&prepared[0], &outcomes[0], |_| true);
-                records.push(prepared[0].clone().recorded(&outcomes[0], capture));
-            } else {
-                let settled = driver.settle_group(&prepared, &outcomes, |_, _| true);
-                for (((prepared, outcome), capture), expected) in prepared
-                    .into_iter()
-                    .zip(&outcomes)
-                    .zip(settled.captures)
-                    .zip(settled.sequential)
-                {
-                    records.push(
-                        Prepared {
-                            expected,
-                            ..prepared
-                        }
-                        .recorded(outcome, capture),
-                    );
-                }
-            }
+            let (_, recorded) = driver.settle_recorded(prepared, &outcomes, |_, _| true);
+            records.extend(recorded);
         }
         records
     }
@@ -1490,9 +1522,14 @@ mod tests {
         let shown = body["Name"].as_str().unwrap_or_default().to_string();
         assert!(shown.ends_with("c2"), "{shown}");
         body["Name"] = Value::from(format!("{}c1", shown.trim_end_matches("c2")));
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            crate::protocol::HEADER_REQUEST_ID,
+            http::HeaderValue::from_static("req-1"),
+        );
         let shows_first = Received {
             latency: Duration::ZERO,
-            result: Ok(json_response(200, &HeaderMap::new(), body)),
+            result: Ok(json_response(200, &headers, body)),
         };
         let mut one = driver.clone();
         assert_eq!(

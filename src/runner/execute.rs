@@ -325,38 +325,13 @@ impl ScenarioRun<'_> {
         let throttled = exchanges
             .iter()
             .zip(&race.calls)
-            .find(|(e, _)| e.throttled_through())
-            .map(|(e, call)| {
-                format!(
-                    "call `{}`: throttled past the retry budget ({} attempts, last {})",
-                    call.name,
-                    e.retried.len() + 1,
-                    describe(&e.outcome)
-                )
-            });
-        let mut retried = Vec::new();
-        let outcomes: Vec<Received> = exchanges
-            .into_iter()
-            .map(|exchange| {
-                retried.extend(exchange.retried);
-                exchange.outcome
-            })
-            .collect();
+            .find_map(|(e, call)| Some(format!("call `{}`: {}", call.name, throttled_through(e)?)));
+        let (outcomes, retried) = answers_and_retries(exchanges);
         let mut calls = Vec::with_capacity(outcomes.len());
         for ((call, (client, request, input)), outcome) in
             race.calls.iter().zip(&built).zip(&outcomes)
         {
-            self.ledger
-                .observe(call.op, input.as_ref(), outcome, client.region());
-            if call.op == Operation::CreateChannel && outcome.is_success() {
-                if let Some(name) = input
-                    .as_ref()
-                    .and_then(|i| i.get("Name"))
-                    .and_then(Value::as_str)
-                {
-                    self.channel_names.insert(name.to_string());
-                }
-            }
+            self.observe(call.op, input.as_ref(), outcome, client.region());
             let mut config = self.context.config.clone();
             config.region = client.region().to_string();
             calls.push(CallResult {
@@ -453,6 +428,17 @@ impl ScenarioRun<'_> {
             resolved: None,
             outcome: matched.map(|o| o.name.clone()),
             calls,
+        }
+    }
+
+    /// Takes note of what an answer made: the ledger for cleanup, and the
+    /// Name of a channel created (a retried create may meet it).
+    fn observe(&mut self, op: Operation, input: Option<&Value>, outcome: &Received, region: &str) {
+        self.ledger.observe(op, input, outcome, region);
+        if op == Operation::CreateChannel && outcome.is_success() {
+            if let Some(name) = input.and_then(|i| i.get("Name")).and_then(Value::as_str) {
+                self.channel_names.insert(name.to_string());
+            }
         }
     }
 
@@ -553,34 +539,10 @@ impl ScenarioRun<'_> {
             _ => None,
         };
         let flaky = exchanges.iter().any(Exchange::flaky);
-        let throttled = exchanges.iter().find(|e| e.throttled_through()).map(|e| {
-            let attempts = e.retried.len() + 1;
-            format!(
-                "throttled past the retry budget ({attempts} attempt{}, last {})",
-                if attempts == 1 { "" } else { "s" },
-                describe(&e.outcome)
-            )
-        });
-        let mut retried = Vec::new();
-        let outcomes: Vec<Received> = exchanges
-            .into_iter()
-            .map(|exchange| {
-                retried.extend(exchange.retried);
-                exchange.outcome
-            })
-            .collect();
+        let throttled = exchanges.iter().find_map(throttled_through);
+        let (outcomes, retried) = answers_and_retries(exchanges);
         for outcome in &outcomes {
-            self.ledger
-                .observe(step.op, input.as_ref(), outcome, client.region());
-            if step.op == Operation::CreateChannel && outcome.is_success() {
-                if let Some(name) = input
-                    .as_ref()
-                    .and_then(|i| i.get("Name"))
-                    .and_then(Value::as_str)
-                {
-                    self.channel_names.insert(name.to_string());
-                }
-            }
+            self.observe(step.op, input.as_ref(), outcome, client.region());
         }
         let faulted = outcomes.iter().any(|o| o.fault().is_some());
         // A fault that persisted is a finding; throttling that persisted
@@ -1243,6 +1205,33 @@ fn plain_request(step: &Step) -> bool {
 /// `the endpoint does not implement CreateChannel (HTTP 500: not implemented)`.
 fn not_implemented(step: &Step, why: &str) -> String {
     format!("the endpoint does not implement {} ({why})", step.op.name())
+}
+
+/// Why an exchange judged nothing, when its throttling outlasted the
+/// retries (contract section 8).
+fn throttled_through(exchange: &Exchange) -> Option<String> {
+    if !exchange.throttled_through() {
+        return None;
+    }
+    let attempts = exchange.retried.len() + 1;
+    Some(format!(
+        "throttled past the retry budget ({attempts} attempt{}, last {})",
+        if attempts == 1 { "" } else { "s" },
+        describe(&exchange.outcome)
+    ))
+}
+
+/// The final answers of `exchanges`, and every attempt retried before them.
+fn answers_and_retries(exchanges: Vec<Exchange>) -> (Vec<Received>, Vec<Attempt>) {
+    let mut retried = Vec::new();
+    let outcomes = exchanges
+        .into_iter()
+        .map(|exchange| {
+            retried.extend(exchange.retried);
+            exchange.outcome
+        })
+        .collect();
+    (outcomes, retried)
 }
 
 fn bind_captures(step: &Step, outcomes: &[Received], vars: &mut Vars, problems: &mut Vec<String>) {
