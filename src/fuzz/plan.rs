@@ -770,10 +770,14 @@ impl<'a> Arbitrary<'a> for Session {
             if let Some(previous) = steps.last() {
                 call.concurrent = now_and_then(u, 12)?;
                 // Half the groups race for one thing: the same request
-                // again (one Name, one partner Source, one quota slot),
-                // now and then in the other Region, where both succeed.
+                // again (one Name), or the same channel under another Name
+                // (one partner Source, one quota slot), now and then in the
+                // other Region, where both succeed.
                 if call.concurrent && u.arbitrary()? {
-                    call.action = previous.action.clone();
+                    call.action = match under_another_name(&previous.action) {
+                        Some(again) if u.arbitrary()? => again,
+                        _ => previous.action.clone(),
+                    };
                     call.region = if now_and_then(u, 25)? {
                         call.region
                     } else {
