@@ -10,7 +10,7 @@
 //!
 //! The budget is in cases, not seconds (a loaded machine cannot fail it);
 //! how long each fault took is printed:
-//! `cargo test --release --test fuzz_regions -- --nocapture`.
+//! `cargo test --release --test integration fuzz_regions:: -- --nocapture`.
 
 use crate::common;
 use crate::witness;

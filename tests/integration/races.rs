@@ -349,7 +349,7 @@ async fn atomic_endpoints_pass_every_race_scenario_run_after_run() {
 }
 
 /// How often each racy property is caught, for the figures in the hand-off:
-/// `RACES_REPEAT=20 cargo test --test races -- --ignored --nocapture`.
+/// `RACES_REPEAT=20 cargo test --test integration races::catch_rate -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: run with RACES_REPEAT=N"]
 async fn catch_rate() {

@@ -279,7 +279,7 @@ fn boundary_scenarios_sit_at_the_limits_of_their_rules() {
 
 /// `scenarios/README.md`'s index by rule is generated from the rule units'
 /// summaries and the scenarios' `rules`: stale, this fails naming the rows
-/// that differ; `CTCONFORM_BLESS=1 cargo test --test scenarios` rewrites it.
+/// that differ; `CTCONFORM_BLESS=1 cargo test --test integration scenarios::` rewrites it.
 #[test]
 fn the_corpus_readme_indexes_every_rule() {
     use ctconform::contract::RULES;
@@ -335,7 +335,7 @@ fn the_corpus_readme_indexes_every_rule() {
         )
         .collect();
     panic!(
-        "scenarios/README.md's index is stale (CTCONFORM_BLESS=1 cargo test --test scenarios rewrites it):\n{}",
+        "scenarios/README.md's index is stale (CTCONFORM_BLESS=1 cargo test --test integration scenarios:: rewrites it):\n{}",
         stale.join("\n")
     );
 }
