@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use super::oracle::{
     acceptable, judge_call, read_call, Acceptable, Call, CallBody, MediaType, RequestedOperation,
 };
-use super::rules::{ErrorCode, RuleId};
+use super::rules::{self, ErrorCode, RuleId};
 use super::state::{Fresh, Identity, Limits, Plan, Region};
 use super::Operation;
 
@@ -331,11 +331,14 @@ fn tag_key_and_value_lengths_count_characters() {
         ),
         None => with(channel("abc"), "Tags", json!([{"Key": key}])),
     };
+    // The limits are the unit's: this test is about what they count
+    // (characters, not bytes); the boundary scenarios check the numbers.
+    let (key, value) = (rules::KEY.max, rules::VALUE.max);
     conforms(&tag("k".into(), None));
-    conforms(&tag("é".repeat(128), Some("v".into())));
-    conforms(&tag("日".repeat(128), Some("v".into())));
+    conforms(&tag("é".repeat(key), Some("v".into())));
+    conforms(&tag("日".repeat(key), Some("v".into())));
     breaks(
-        &tag("é".repeat(129), None),
+        &tag("é".repeat(key + 1), None),
         RuleId::T2,
         ErrorCode::InvalidTagParameterException,
     );
@@ -344,9 +347,9 @@ fn tag_key_and_value_lengths_count_characters() {
         RuleId::T2,
         ErrorCode::ValidationException,
     );
-    conforms(&tag("k".into(), Some("é".repeat(256))));
+    conforms(&tag("k".into(), Some("é".repeat(value))));
     breaks(
-        &tag("k".into(), Some("v".repeat(257))),
+        &tag("k".into(), Some("v".repeat(value + 1))),
         RuleId::T2,
         ErrorCode::InvalidParameterException,
     );
