@@ -455,17 +455,7 @@ impl ScenarioRun<'_> {
                     Ok(remaining) => {
                         vars.set(Layer::Runner, STORE_QUOTA_REMAINING, Value::from(remaining))
                     }
-                    Err(problem) => {
-                        // Throttling that outlasted the retries tested nothing
-                        // (contract section 8): indeterminate, not an error.
-                        let throttled =
-                            matches!(&problem.kind, StepErrorKind::Listing(why) if why.throttled());
-                        let mut result = self.unsendable(step, problem);
-                        if throttled {
-                            result.verdict = Verdict::Indeterminate;
-                        }
-                        return result;
-                    }
+                    Err(problem) => return self.unsendable(step, problem),
                 }
             }
         }
@@ -836,7 +826,14 @@ impl ScenarioRun<'_> {
     }
 
     fn unsendable(&self, step: &Step, error: StepError) -> StepResult {
-        self.not_sent(step, error.to_string())
+        let throttled = error.throttled();
+        let mut result = self.not_sent(step, error.to_string());
+        // Throttling that outlasted the retries tested nothing (contract
+        // section 8): indeterminate, not an error.
+        if throttled {
+            result.verdict = Verdict::Indeterminate;
+        }
+        result
     }
 
     fn not_sent(&self, step: &Step, problem: String) -> StepResult {
@@ -894,6 +891,11 @@ pub(super) enum StepErrorKind {
 }
 
 impl StepError {
+    /// What the step needed was throttled past the retry budget.
+    fn throttled(&self) -> bool {
+        matches!(&self.kind, StepErrorKind::Listing(why) if why.throttled())
+    }
+
     fn new(field: &'static str, kind: StepErrorKind) -> StepError {
         StepError { field, kind }
     }
