@@ -312,30 +312,51 @@ fn the_corpus_readme_indexes_every_rule() {
     let end = readme[start..]
         .find("\n\n")
         .map_or(readme.len(), |at| start + at + 1);
-    if readme[start..end] == table {
+    holds_generated(&path, &readme, start..end, &table);
+}
+
+/// `docs/contract.md`'s rule table is `markdown_table`'s output, between
+/// its markers: stale, this fails naming the rows that differ;
+/// `CTCONFORM_BLESS=1 cargo test --test integration scenarios::` rewrites it.
+#[test]
+fn docs_contract_md_has_the_rule_table() {
+    const BEGIN: &str = "<!-- rules: generated from src/contract/rules, do not edit -->\n";
+    const END: &str = "<!-- rules: end -->";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/contract.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/contract.md");
+    let start = doc.find(BEGIN).expect("the rules begin marker") + BEGIN.len();
+    let end = doc.find(END).expect("the rules end marker");
+    let table = ctconform::contract::rules::markdown_table();
+    holds_generated(&path, &doc, start..end, &table);
+}
+
+/// `text[block]`, read from `path`, is `generated`: with `CTCONFORM_BLESS`
+/// set it is rewritten so; otherwise a difference fails naming each row
+/// that is only checked in or only generated.
+fn holds_generated(path: &Path, text: &str, block: std::ops::Range<usize>, generated: &str) {
+    let checked_in = &text[block.clone()];
+    if checked_in == generated {
         return;
     }
     if std::env::var_os("CTCONFORM_BLESS").is_some() {
-        std::fs::write(
-            &path,
-            format!("{}{table}{}", &readme[..start], &readme[end..]),
-        )
-        .unwrap();
+        let updated = format!("{}{generated}{}", &text[..block.start], &text[block.end..]);
+        std::fs::write(path, updated).unwrap();
         return;
     }
-    let stale: Vec<String> = readme[start..end]
+    let stale: Vec<String> = checked_in
         .lines()
-        .filter(|line| !table.lines().any(|row| row == *line))
+        .filter(|line| !generated.lines().any(|row| row == *line))
         .map(|line| format!("checked in: {line}"))
         .chain(
-            table
+            generated
                 .lines()
-                .filter(|row| !readme[start..end].lines().any(|line| line == *row))
+                .filter(|row| !checked_in.lines().any(|line| line == *row))
                 .map(|row| format!("generated:  {row}")),
         )
         .collect();
     panic!(
-        "scenarios/README.md's index is stale (CTCONFORM_BLESS=1 cargo test --test integration scenarios:: rewrites it):\n{}",
+        "{} is stale (CTCONFORM_BLESS=1 cargo test --test integration scenarios:: rewrites it):\n{}",
+        path.display(),
         stale.join("\n")
     );
 }

@@ -511,48 +511,6 @@ mod tests {
         assert_eq!(ErrorCode::ThrottlingException.statuses(), &[429, 400]);
     }
 
-    /// `docs/contract.md`'s rule table is [`markdown_table`]'s output, between
-    /// its markers. Stale, it fails naming the rows that differ;
-    /// `CTCONFORM_BLESS=1` rewrites it.
-    #[test]
-    fn docs_contract_md_has_the_rule_table() {
-        const BEGIN: &str = "<!-- rules: generated from src/contract/rules, do not edit -->\n";
-        const END: &str = "<!-- rules: end -->";
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/contract.md");
-        let doc = std::fs::read_to_string(&path).expect("docs/contract.md");
-        let start = doc
-            .find(BEGIN)
-            .expect("docs/contract.md has the rules begin marker")
-            + BEGIN.len();
-        let end = doc
-            .find(END)
-            .expect("docs/contract.md has the rules end marker");
-        let table = markdown_table();
-        if doc[start..end] == table {
-            return;
-        }
-        if std::env::var_os("CTCONFORM_BLESS").is_some() {
-            let updated = format!("{}{table}{}", &doc[..start], &doc[end..]);
-            std::fs::write(&path, updated).expect("rewrite docs/contract.md");
-            return;
-        }
-        let stale: Vec<String> = doc[start..end]
-            .lines()
-            .filter(|line| !table.lines().any(|row| row == *line))
-            .map(|line| format!("checked in: {line}"))
-            .chain(
-                table
-                    .lines()
-                    .filter(|row| !doc[start..end].lines().any(|line| line == *row))
-                    .map(|row| format!("the units:  {row}")),
-            )
-            .collect();
-        panic!(
-            "docs/contract.md's rule table is stale (CTCONFORM_BLESS=1 cargo test --lib contract::rules rewrites it):\n{}",
-            stale.join("\n")
-        );
-    }
-
     /// The docs restate no limit of their own: in a row of any rule table
     /// (`| T2 | ...`) of the README, `docs/` or `scenarios/README.md`, every
     /// `min..=max` is one of that rule's limits, and `docs/contract.md` gives
